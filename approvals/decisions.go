@@ -1,0 +1,140 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+)
+
+// Approve records by's approval of request id. When enough distinct approvers
+// have said yes the request becomes approved and the pass is issued and
+// delivered before Approve returns. Returns EFORBIDDEN for a non-approver or
+// the requester themselves, ECONFLICT (with what happened instead) when the
+// request is no longer pending, ENOTFOUND for an unknown id.
+func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
+	if err := s.mayApprove(ctx, by); err != nil {
+		return nil, err
+	}
+	var expired bool
+	r, err := s.store.Update(id, func(r *Request) (Change, error) {
+		if c, late := s.expireIfLate(r); late {
+			expired = true
+			return c, nil
+		}
+		if r.State != StatePending {
+			return Change{}, stateError(r)
+		}
+		if by.Same(r.Requester) {
+			return Change{}, Errorf(EFORBIDDEN, "You can't approve your own request; another approver has to.")
+		}
+		if r.ApprovedBy(by) {
+			return Change{}, Errorf(ECONFLICT, "You have already approved %s; it needs %d more approval(s) from other approvers.", r.ID, r.ApprovalsRequired-len(r.Approvals))
+		}
+		now := s.now()
+		r.Approvals = append(r.Approvals, Approval{By: by, At: now})
+		r.UpdatedAt = now
+		detail := fmt.Sprintf("approval %d of %d", len(r.Approvals), r.ApprovalsRequired)
+		if len(r.Approvals) >= r.ApprovalsRequired {
+			r.State = StateApproved
+		}
+		return Change{Events: []Event{eventFor(EventApproved, r, by, now, detail)}}, nil
+	})
+	if expired {
+		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before it was approved.", r.ID, r.Target.UPN))
+	}
+	if err != nil {
+		return r, err
+	}
+	s.log.Info("request approved", "request", r.ID, "approver", by.Key(), "approvals", len(r.Approvals), "required", r.ApprovalsRequired)
+	if r.State != StateApproved {
+		s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s; it needs %d more approval(s).",
+			nameOf(&by), r.ID, r.Target.UPN, r.ApprovalsRequired-len(r.Approvals)))
+		return r, nil
+	}
+	s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s. Creating the pass now…", nameOf(&by), r.ID, r.Target.UPN))
+	return s.issue(ctx, r.ID)
+}
+
+// Deny ends pending request id with by's no. Any approver may deny, including
+// the requester's own request (it only takes power away). Returns EFORBIDDEN
+// for a non-approver and ECONFLICT when the request is no longer pending.
+func (s *Service) Deny(ctx context.Context, id string, by Principal, reason string) (*Request, error) {
+	if err := s.mayApprove(ctx, by); err != nil {
+		return nil, err
+	}
+	return s.decide(ctx, id, by, reason, StateDenied, EventDenied, func(r *Request) string {
+		text := fmt.Sprintf("%s denied request %s for %s.", nameOf(&by), r.ID, r.Target.UPN)
+		if reason != "" {
+			text += " Reason: " + reason
+		}
+		return text
+	})
+}
+
+// Cancel ends pending request id at its requester's wish. Returns EFORBIDDEN
+// when by is not the requester and ECONFLICT when it is no longer pending.
+func (s *Service) Cancel(ctx context.Context, id string, by Principal) (*Request, error) {
+	r, err := s.store.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if !by.Same(r.Requester) {
+		return nil, Errorf(EFORBIDDEN, "Only the requester can cancel %s; approvers can deny it.", id)
+	}
+	return s.decide(ctx, id, by, "", StateCancelled, EventCancelled, func(r *Request) string {
+		return fmt.Sprintf("You cancelled request %s for %s.", r.ID, r.Target.UPN)
+	})
+}
+
+// decide moves a pending request to a final state chosen by a person.
+func (s *Service) decide(ctx context.Context, id string, by Principal, reason string, to State, typ string, tell func(*Request) string) (*Request, error) {
+	var expired bool
+	r, err := s.store.Update(id, func(r *Request) (Change, error) {
+		if c, late := s.expireIfLate(r); late {
+			expired = true
+			return c, nil
+		}
+		if r.State != StatePending {
+			return Change{}, stateError(r)
+		}
+		r.State, r.DecidedBy, r.DecisionReason, r.UpdatedAt = to, &by, reason, s.now()
+		return Change{Events: []Event{eventFor(typ, r, by, r.UpdatedAt, reason)}}, nil
+	})
+	if expired {
+		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before anyone decided.", r.ID, r.Target.UPN))
+	}
+	if err != nil {
+		return r, err
+	}
+	s.log.Info("request "+string(to), "request", r.ID, "by", by.Key())
+	s.refresh(ctx, r, typ, tell(r))
+	return r, nil
+}
+
+// ExpireDue expires every pending request past its deadline, redraws its card
+// and tells its requester. It returns how many it expired. The sweeper calls
+// it; because the deadline is stored, it picks up where it left off after a
+// restart.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	now := s.now()
+	due, err := s.store.List(func(r *Request) bool { return r.State == StatePending && !now.Before(r.ExpiresAt) })
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range due {
+		r, err := s.store.Update(d.ID, func(r *Request) (Change, error) {
+			if c, late := s.expireIfLate(r); late {
+				c.Err = nil
+				return c, nil
+			}
+			return Change{}, stateError(r) // decided meanwhile: leave it
+		})
+		if err != nil {
+			continue
+		}
+		n++
+		s.log.Info("request expired", "request", r.ID)
+		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired: nobody approved it within %s.", r.ID, r.Target.UPN, FormatMinutes(int(r.ExpiresAt.Sub(r.CreatedAt).Minutes()))))
+	}
+	return n, nil
+}

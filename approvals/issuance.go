@@ -1,0 +1,154 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// issue moves an approved request to issuing and creates and delivers its
+// pass. The compare-and-set on approved makes sure one caller issues.
+func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
+	r, err := s.transition(id, nil, EventIssuing, "", func(r *Request) error {
+		if r.State != StateApproved {
+			return stateError(r)
+		}
+		r.State = StateIssuing
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	return s.createAndDeliver(ctx, r)
+}
+
+// createAndDeliver runs the side effects of a request in state issuing. It
+// is safe to run again after a crash: creating a pass replaces any earlier
+// one, and the issued state is written before delivery is tried.
+func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, error) {
+	pass, err := s.tenant.CreatePass(ctx, r.Target.ID, PassParams{
+		LifetimeMinutes: r.LifetimeMinutes, UsableOnce: r.UsableOnce, Start: r.StartAt,
+	})
+	if err != nil {
+		return s.fail(ctx, r.ID, err)
+	}
+	start := pass.Start
+	if start.IsZero() {
+		start = s.now()
+	}
+	r, err = s.transition(r.ID, nil, EventIssued, "", func(r *Request) error {
+		if r.State != StateIssuing {
+			return stateError(r)
+		}
+		r.State, r.MethodID = StateIssued, pass.MethodID
+		r.PassStart, r.PassEnd = start, start.Add(time.Duration(pass.LifetimeMinutes)*time.Minute)
+		return nil
+	})
+	if err != nil {
+		s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", err)
+		s.deletePass(ctx, r.Target.ID, pass.MethodID)
+		return r, err
+	}
+	s.log.Info("pass issued", "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)
+	if err := s.notifier(r).DeliverPass(ctx, r, pass); err != nil {
+		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
+		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
+	}
+	r, err = s.transition(r.ID, nil, EventDelivered, "", func(r *Request) error {
+		if r.State != StateIssued {
+			return stateError(r)
+		}
+		r.State = StateDelivered
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	s.log.Info("pass delivered", "request", r.ID, "method", r.MethodID)
+	s.refresh(ctx, r, "", "")
+	return r, nil
+}
+
+// fail ends an issuing request in failed with Graph's reason.
+func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, error) {
+	reason := ErrorMessage(cause)
+	s.log.Error("pass not created", "request", id, "err", cause)
+	r, err := s.transition(id, nil, EventFailed, reason, func(r *Request) error {
+		if r.State != StateIssuing {
+			return stateError(r)
+		}
+		r.State, r.FailureReason = StateFailed, reason
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	s.refresh(ctx, r, EventFailed, fmt.Sprintf("The pass for %s (request %s) could not be created: %s", r.Target.UPN, r.ID, reason))
+	return r, cause
+}
+
+// revokeUndelivered deletes a pass nobody holds. No live pass may exist that
+// nobody received: if Entra refuses the delete, the request stays issued so
+// the next Resume tries again, and the operator is told loudly.
+func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason string) (*Request, error) {
+	if err := s.tenant.DeletePass(ctx, r.Target.ID, r.MethodID); err != nil {
+		s.log.Error("UNDELIVERED PASS STILL LIVE: revoke it in the Entra admin center", "request", r.ID, "target", r.Target.UPN, "method", r.MethodID, "err", err)
+		s.refresh(ctx, r, EventFailed, fmt.Sprintf("The pass for %s (request %s) could not be delivered and tapbot could not revoke it yet (%s). It will retry; an admin can also delete it in the Entra admin center.", r.Target.UPN, r.ID, ErrorMessage(err)))
+		return r, Errorf(EUNAVAILABLE, "The pass could not be delivered and is not revoked yet: %s", ErrorMessage(err))
+	}
+	r, err := s.transition(r.ID, nil, EventRevoked, reason, func(r *Request) error {
+		if r.State != StateIssued {
+			return stateError(r)
+		}
+		r.State, r.FailureReason = StateRevoked, reason
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	s.refresh(ctx, r, EventRevoked, fmt.Sprintf("The pass for %s (request %s) was revoked because %s. Raise a new request to get one.", r.Target.UPN, r.ID, reason))
+	return r, Errorf(EUNAVAILABLE, "The pass was revoked because %s.", reason)
+}
+
+func (s *Service) deletePass(ctx context.Context, userID, methodID string) {
+	if err := s.tenant.DeletePass(ctx, userID, methodID); err != nil {
+		s.log.Error("UNRECORDED PASS STILL LIVE: revoke it in the Entra admin center", "target", userID, "method", methodID, "err", err)
+	}
+}
+
+// Resume finishes what a previous run left half done. Call it once at start,
+// before serving: a pending request without a card gets one; an approved or
+// issuing one is issued (creating a pass replaces any earlier one); an issued
+// one whose delivery was never confirmed is revoked, because nobody can say
+// whether its holder has it.
+func (s *Service) Resume(ctx context.Context) error {
+	open, err := s.store.List(func(r *Request) bool {
+		switch r.State {
+		case StateApproved, StateIssuing, StateIssued:
+			return true
+		case StatePending:
+			return r.Card.ID == ""
+		}
+		return false
+	})
+	if err != nil {
+		return fmt.Errorf("list unfinished requests: %w", err)
+	}
+	for _, r := range open {
+		s.log.Info("resuming request", "request", r.ID, "state", r.State)
+		switch r.State {
+		case StatePending:
+			_, err = s.postCard(ctx, r)
+		case StateApproved:
+			_, err = s.issue(ctx, r.ID)
+		case StateIssuing:
+			_, err = s.createAndDeliver(ctx, r)
+		case StateIssued:
+			_, err = s.revokeUndelivered(ctx, r, "tapbot restarted before it could confirm the pass was delivered")
+		}
+		if err != nil {
+			s.log.Warn("resumed request did not complete", "request", r.ID, "err", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package approvals
+
+import (
+	"context"
+	"time"
+)
+
+// TAPPolicy is the tenant's Temporary Access Pass policy, read from Graph.
+// Lifetimes are in minutes.
+type TAPPolicy struct {
+	Enabled         bool
+	DefaultLifetime int
+	MinLifetime     int
+	MaxLifetime     int
+	DefaultLength   int
+	UsableOnce      bool // true: the tenant forces one-time passes
+}
+
+// PassInfo describes an existing pass without its secret, as Graph lists it.
+type PassInfo struct {
+	MethodID        string
+	Created         time.Time
+	Start           time.Time
+	LifetimeMinutes int
+	UsableOnce      bool
+	Usable          bool
+	Reason          string // methodUsabilityReason: EnabledByPolicy, Expired, OneTimeUsed, ...
+}
+
+// PassParams is what the bot asks Graph to create.
+type PassParams struct {
+	LifetimeMinutes int
+	UsableOnce      bool
+	Start           time.Time // zero: now
+}
+
+// Pass is a freshly created Temporary Access Pass. Secret is the only copy
+// the bot ever holds; it lives in memory until delivery is done.
+type Pass struct {
+	MethodID        string
+	Secret          Secret
+	Start           time.Time
+	LifetimeMinutes int
+	UsableOnce      bool
+}
+
+// Directory answers questions about the tenant. graphclient implements it.
+//
+// LookupUser returns ENOTFOUND when no user has that UPN or id. Every method
+// returns EPERMISSION when the bot lacks a Graph permission and EUNAVAILABLE
+// when Graph cannot be reached; the message says what to do.
+type Directory interface {
+	LookupUser(ctx context.Context, upnOrID string) (Target, error)
+	TAPPolicy(ctx context.Context) (TAPPolicy, error)
+	ListPasses(ctx context.Context, userID string) ([]PassInfo, error)
+}
+
+// Issuer creates and deletes passes. graphclient implements it.
+//
+// CreatePass replaces any pass the user already has. DeletePass returns nil
+// when the pass is already gone.
+type Issuer interface {
+	CreatePass(ctx context.Context, userID string, p PassParams) (Pass, error)
+	DeletePass(ctx context.Context, userID, methodID string) error
+}
+
+// Tenant is everything the domain needs from Entra for one tenant.
+type Tenant interface {
+	Directory
+	Issuer
+}
+
+// Notice is something a person should be told about a request.
+type Notice struct {
+	Request *Request
+	Kind    string // the audit event type that caused it, e.g. EventDenied
+	Text    string // plain sentences, not yet escaped for any markup
+}
+
+// Notifier tells people about requests on one chat platform. bot/slack and
+// bot/teams implement it. Every method may be called again for the same
+// request after a restart, so implementations must tolerate repeats.
+type Notifier interface {
+	// PostCard posts the approval card for a new request and returns where.
+	PostCard(ctx context.Context, r *Request) (MessageRef, error)
+	// UpdateCard redraws the card to show the request's current state.
+	UpdateCard(ctx context.Context, r *Request) error
+	// TellRequester sends the requester a private message without secrets.
+	TellRequester(ctx context.Context, n Notice) error
+	// DeliverPass hands the pass to the requester privately. An error means
+	// the requester may not have it; the caller then revokes it.
+	DeliverPass(ctx context.Context, r *Request, p Pass) error
+}

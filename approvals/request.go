@@ -1,0 +1,109 @@
+package approvals
+
+import "time"
+
+// State is where a request is in its life. See DESIGN.md for the machine:
+//
+//	pending ─approve (k of n)─▶ approved ─▶ issuing ─▶ issued ─▶ delivered
+//	pending ─deny / cancel / TTL─▶ denied / cancelled / expired
+//	issuing ─▶ failed;  issued ─delivery failed─▶ revoked
+type State string
+
+const (
+	StatePending   State = "pending"
+	StateApproved  State = "approved"
+	StateIssuing   State = "issuing"
+	StateIssued    State = "issued"
+	StateDelivered State = "delivered"
+	StateDenied    State = "denied"
+	StateCancelled State = "cancelled"
+	StateExpired   State = "expired"
+	StateFailed    State = "failed"
+	StateRevoked   State = "revoked"
+)
+
+// Final reports whether no transition leaves s.
+func (s State) Final() bool {
+	switch s {
+	case StateDenied, StateCancelled, StateExpired, StateFailed, StateRevoked, StateDelivered:
+		return true
+	}
+	return false
+}
+
+// Principal is a technician as a chat platform knows them.
+type Principal struct {
+	Platform string `json:"platform"` // "slack" or "teams"
+	ID       string `json:"id"`       // Slack user id, or Entra object id for Teams
+	Name     string `json:"name,omitempty"`
+}
+
+// Key is the principal's identity across platforms, e.g. "slack:U123".
+func (p Principal) Key() string { return p.Platform + ":" + p.ID }
+
+// Same reports whether p and o are the same person on the same platform.
+func (p Principal) Same(o Principal) bool { return p.Platform == o.Platform && p.ID == o.ID }
+
+// Target is the Entra user a pass is for, as Graph described them when the
+// request was raised.
+type Target struct {
+	ID             string `json:"id"`
+	UPN            string `json:"upn"`
+	DisplayName    string `json:"displayName"`
+	AccountEnabled bool   `json:"accountEnabled"`
+	UserType       string `json:"userType,omitempty"`
+	JobTitle       string `json:"jobTitle,omitempty"`
+	HasTAP         bool   `json:"hasTAP"` // a pass already exists and would be replaced
+}
+
+// Approval is one approver's yes.
+type Approval struct {
+	By Principal `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// MessageRef points at a chat message the bot posted, so it can be updated.
+type MessageRef struct {
+	Platform string `json:"platform,omitempty"`
+	Channel  string `json:"channel,omitempty"`
+	ID       string `json:"id,omitempty"` // Slack ts, Teams activity id
+}
+
+// Request is one ask for a Temporary Access Pass. It never holds the pass.
+type Request struct {
+	ID                string     `json:"id"`
+	Tenant            string     `json:"tenant"`
+	Requester         Principal  `json:"requester"`
+	Target            Target     `json:"target"`
+	LifetimeMinutes   int        `json:"lifetimeMinutes"`
+	UsableOnce        bool       `json:"usableOnce"`
+	StartAt           time.Time  `json:"startAt,omitzero"` // zero: valid at once
+	Reason            string     `json:"reason,omitempty"`
+	State             State      `json:"state"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	UpdatedAt         time.Time  `json:"updatedAt"`
+	ExpiresAt         time.Time  `json:"expiresAt"` // pending requests expire then
+	ApprovalsRequired int        `json:"approvalsRequired"`
+	Approvals         []Approval `json:"approvals,omitempty"`
+	DecidedBy         *Principal `json:"decidedBy,omitempty"` // who denied or cancelled
+	DecisionReason    string     `json:"decisionReason,omitempty"`
+	MethodID          string     `json:"methodId,omitempty"` // Graph id of the pass issued
+	PassStart         time.Time  `json:"passStart,omitzero"`
+	PassEnd           time.Time  `json:"passEnd,omitzero"`
+	FailureReason     string     `json:"failureReason,omitempty"`
+	Card              MessageRef `json:"card,omitzero"`
+	Reissues          int        `json:"reissues,omitempty"`
+}
+
+// ApprovedBy reports whether p has already approved r.
+func (r *Request) ApprovedBy(p Principal) bool {
+	for _, a := range r.Approvals {
+		if a.By.Same(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Lifetime is the pass lifetime as a duration.
+func (r *Request) Lifetime() time.Duration { return time.Duration(r.LifetimeMinutes) * time.Minute }

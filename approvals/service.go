@@ -1,0 +1,339 @@
+package approvals
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store     *Store
+	Tenant    Tenant
+	TenantID  string
+	Policy    Policy
+	Notifiers map[string]Notifier // by Principal.Platform
+	Now       func() time.Time    // default time.Now
+	Logger    *slog.Logger
+}
+
+// Service runs the request state machine. It is safe for concurrent use: the
+// store serialises every transition, and Graph and chat calls happen outside
+// transactions, after the state that announces them is written.
+type Service struct {
+	store     *Store
+	tenant    Tenant
+	tenantID  string
+	policy    Policy
+	notifiers map[string]Notifier
+	now       func() time.Time
+	log       *slog.Logger
+
+	wg      sync.WaitGroup
+	baseCtx context.Context
+	stop    context.CancelFunc
+}
+
+// NewService returns a Service. Call Shutdown to wait for background work.
+func NewService(cfg Config) *Service {
+	s := &Service{
+		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
+		policy: cfg.Policy.withDefaults(), notifiers: cfg.Notifiers,
+		now: cfg.Now, log: cfg.Logger,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.baseCtx, s.stop = context.WithCancel(context.Background())
+	return s
+}
+
+// Store is the service's store, for read-only views such as the audit export.
+func (s *Service) Store() *Store { return s.store }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Go runs f in the background with a context that outlives the chat request
+// that started it; Shutdown waits for it. Chat front-ends use it to answer
+// Slack within its 3 seconds and do the Graph work afterwards.
+func (s *Service) Go(f func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f(s.baseCtx)
+	}()
+}
+
+// Shutdown waits for background work until ctx ends, then cancels what is
+// left. Work cancelled mid-way is resumed by Resume at the next start.
+func (s *Service) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.stop()
+		<-done
+		return ctx.Err()
+	}
+}
+
+const idAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ" // no 0/O, 1/I: read aloud on a call
+
+// NewRequestID returns a short id a technician can type: "TAP-7K3Q9D".
+func NewRequestID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return "TAP-" + string(b)
+}
+
+// RaiseInput is a technician's ask, as parsed from chat.
+type RaiseInput struct {
+	ID        string // optional: an id already shown to the requester
+	Requester Principal
+	UPN       string
+	Lifetime  time.Duration // 0: tenant default
+	Once      *bool         // nil: tenant default
+	Start     time.Time     // zero: immediately
+	Reason    string
+}
+
+// Raise checks the ask against tapbot's policy and the tenant's TAP policy,
+// stores a pending request and posts its approval card. Nothing is stored
+// when a check fails. Returns EFORBIDDEN for someone who may not request,
+// EINVALID with the tenant's bounds for a lifetime or usage it refuses,
+// ENOTFOUND for an unknown user, and Graph errors as they come.
+func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
+	if err := s.mayRequest(ctx, in.Requester); err != nil {
+		return nil, err
+	}
+	r, err := s.draft(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Create(r, eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason)); err != nil {
+		return nil, err
+	}
+	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
+		"lifetime_minutes", r.LifetimeMinutes, "once", r.UsableOnce)
+	return s.postCard(ctx, r)
+}
+
+// draft builds a pending request after every check that needs no write.
+func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
+	now := s.now()
+	tp, err := s.tenant.TAPPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !tp.Enabled {
+		return nil, Errorf(EINVALID, "Temporary Access Pass is disabled in this tenant. An admin can enable it in the Entra admin center: Protection → Authentication methods → Policies → Temporary Access Pass → Enable.")
+	}
+	minutes, once, err := resolveShape(in, tp)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Start.IsZero() && in.Start.Before(now) {
+		return nil, Errorf(EINVALID, "The start time %s is in the past.", in.Start.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	target, err := s.tenant.LookupUser(ctx, in.UPN)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.policy.checkTarget(target); err != nil {
+		return nil, err
+	}
+	id := in.ID
+	if id == "" {
+		id = NewRequestID()
+	}
+	return &Request{
+		ID: id, Tenant: s.tenantID, Requester: in.Requester, Target: target,
+		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
+		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RequestTTL),
+		ApprovalsRequired: s.policy.ApprovalsRequired,
+	}, nil
+}
+
+// resolveShape applies the tenant's defaults and bounds to lifetime and usage.
+func resolveShape(in RaiseInput, tp TAPPolicy) (int, bool, error) {
+	minutes := int(in.Lifetime / time.Minute)
+	if minutes == 0 {
+		minutes = tp.DefaultLifetime
+	}
+	if minutes < tp.MinLifetime || minutes > tp.MaxLifetime {
+		return 0, false, Errorf(EINVALID, "A lifetime of %s is outside this tenant's Temporary Access Pass policy: it allows %s to %s (default %s).",
+			FormatMinutes(minutes), FormatMinutes(tp.MinLifetime), FormatMinutes(tp.MaxLifetime), FormatMinutes(tp.DefaultLifetime))
+	}
+	once := tp.UsableOnce
+	if in.Once != nil {
+		once = *in.Once
+	}
+	if tp.UsableOnce && !once {
+		return 0, false, Errorf(EINVALID, "This tenant's Temporary Access Pass policy only allows one-time passes; ask for `once` or leave it out.")
+	}
+	return minutes, once, nil
+}
+
+// postCard shows the request to the approvers. A card that cannot be posted
+// fails the request: nobody could approve it, and the requester must know.
+func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
+	ref, err := s.notifier(r).PostCard(ctx, r)
+	if err != nil {
+		s.log.Error("approval card not posted", "request", r.ID, "err", err)
+		reason := "the approval card could not be posted to the approval channel (" + ErrorMessage(err) + ")"
+		failed, uerr := s.transition(r.ID, nil, EventFailed, reason, func(r *Request) error {
+			if r.State != StatePending {
+				return stateError(r)
+			}
+			r.State, r.FailureReason = StateFailed, reason
+			return nil
+		})
+		if uerr != nil {
+			return nil, uerr
+		}
+		return failed, Errorf(EUNAVAILABLE, "Request %s could not be shown to approvers: %s. Nothing was issued; ask the tapbot operator to check the approval channel and invite the bot to it.", r.ID, ErrorMessage(err))
+	}
+	return s.store.Update(r.ID, func(r *Request) (Change, error) {
+		r.Card = ref
+		return Change{}, nil
+	})
+}
+
+// transition applies fn to request id in one transaction and appends one
+// audit event of type typ by actor (nil: the bot).
+func (s *Service) transition(id string, actor *Principal, typ, detail string, fn func(r *Request) error) (*Request, error) {
+	return s.store.Update(id, func(r *Request) (Change, error) {
+		if err := fn(r); err != nil {
+			return Change{}, err
+		}
+		r.UpdatedAt = s.now()
+		var who Principal
+		if actor != nil {
+			who = *actor
+		}
+		return Change{Events: []Event{eventFor(typ, r, who, r.UpdatedAt, detail)}}, nil
+	})
+}
+
+// expireIfLate marks a pending request past its deadline as expired, inside
+// the caller's transaction. Expiry is enforced by time on every action, not
+// only by the sweeper.
+func (s *Service) expireIfLate(r *Request) (Change, bool) {
+	if r.State != StatePending || s.now().Before(r.ExpiresAt) {
+		return Change{}, false
+	}
+	r.State, r.UpdatedAt = StateExpired, s.now()
+	ev := eventFor(EventExpired, r, Principal{}, r.UpdatedAt, "no decision within the request lifetime")
+	return Change{Events: []Event{ev}, Err: stateError(r)}, true
+}
+
+// stateError explains to a late clicker why nothing happened.
+func stateError(r *Request) error {
+	switch r.State {
+	case StatePending:
+		return Errorf(ECONFLICT, "Request %s is still waiting for approval.", r.ID)
+	case StateExpired:
+		return Errorf(ECONFLICT, "Request %s expired at %s without a decision; raise a new one if it is still needed.", r.ID, r.ExpiresAt.UTC().Format("15:04 MST"))
+	case StateDenied:
+		return Errorf(ECONFLICT, "Request %s was already denied by %s.", r.ID, nameOf(r.DecidedBy))
+	case StateCancelled:
+		return Errorf(ECONFLICT, "Request %s was cancelled by its requester.", r.ID)
+	case StateFailed:
+		return Errorf(ECONFLICT, "Request %s failed: %s", r.ID, r.FailureReason)
+	case StateRevoked:
+		return Errorf(ECONFLICT, "Request %s ended: its pass was revoked (%s).", r.ID, r.FailureReason)
+	default:
+		return Errorf(ECONFLICT, "Request %s was already approved by %s.", r.ID, approverNames(r))
+	}
+}
+
+func nameOf(p *Principal) string {
+	if p == nil {
+		return "someone"
+	}
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ID
+}
+
+func approverNames(r *Request) string {
+	names := make([]string, len(r.Approvals))
+	for i, a := range r.Approvals {
+		names[i] = nameOf(&a.By)
+	}
+	if len(names) == 0 {
+		return "nobody yet"
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Service) notifier(r *Request) Notifier {
+	if n, ok := s.notifiers[r.Requester.Platform]; ok {
+		return n
+	}
+	panic(fmt.Sprintf("approvals: no notifier for platform %q", r.Requester.Platform))
+}
+
+// refresh redraws the card and tells the requester, logging what fails: the
+// state is already committed, so a chat hiccup must not undo it.
+func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
+	n := s.notifier(r)
+	if r.Card.ID != "" {
+		if err := n.UpdateCard(ctx, r); err != nil {
+			s.log.Warn("approval card not updated", "request", r.ID, "state", r.State, "err", err)
+		}
+	}
+	if text == "" {
+		return
+	}
+	if err := n.TellRequester(ctx, Notice{Request: r, Kind: kind, Text: text}); err != nil {
+		s.log.Warn("requester not told", "request", r.ID, "kind", kind, "err", err)
+	}
+}
+
+func (s *Service) mayRequest(ctx context.Context, p Principal) error {
+	ok, err := s.policy.Authorizer.CanRequest(ctx, p)
+	if err != nil {
+		return fmt.Errorf("check requester %s: %w", p.Key(), err)
+	}
+	if !ok {
+		return Errorf(EFORBIDDEN, "You are not allowed to request Temporary Access Passes. Ask the tapbot operator to add you (%s) to the requesters.", p.ID)
+	}
+	return nil
+}
+
+func (s *Service) mayApprove(ctx context.Context, p Principal) error {
+	ok, err := s.policy.Authorizer.CanApprove(ctx, p)
+	if err != nil {
+		return fmt.Errorf("check approver %s: %w", p.Key(), err)
+	}
+	if !ok {
+		return Errorf(EFORBIDDEN, "You are not an approver for Temporary Access Passes. Ask the tapbot operator to add you (%s) to the approvers.", p.ID)
+	}
+	return nil
+}
+
+// mayView allows requesters and approvers to look at requests and passes.
+func (s *Service) mayView(ctx context.Context, p Principal) error {
+	if err := s.mayRequest(ctx, p); err == nil {
+		return nil
+	}
+	if err := s.mayApprove(ctx, p); err == nil {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "You are neither a requester nor an approver in tapbot. Ask the tapbot operator to add you (%s).", p.ID)
+}

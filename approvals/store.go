@@ -1,0 +1,261 @@
+package approvals
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout of the database this build writes. Open
+// migrates older files forward and refuses newer ones.
+const SchemaVersion = 1
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketRequests = []byte("requests")
+	bucketAudit    = []byte("audit")
+	bucketRefs     = []byte("refs")
+	keySchema      = []byte("schema")
+	keyApp         = []byte("app")
+	appMarker      = []byte("tapbot")
+)
+
+// migrations[v] upgrades a database at schema v to v+1, inside one
+// transaction. Add an entry here when SchemaVersion grows.
+var migrations = map[int]func(tx *bolt.Tx) error{}
+
+// Store keeps requests, the audit log and small platform references in one
+// bbolt file. bbolt allows one writer: every method that changes something is
+// one serialisable read-write transaction, which is what makes the state
+// machine's compare-and-set safe against concurrent clicks.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens or creates the database at path with mode 0600. It fails fast
+// with a clear message when another process holds the file, when the file is
+// not a tapbot database, or when it was written by a newer tapbot.
+func Open(path string) (s *Store, err error) {
+	defer func() {
+		// bbolt may panic on a file that is not a database at all.
+		if r := recover(); r != nil {
+			s, err = nil, Errorf(EINTERNAL, "%s is not a tapbot database (it could not be read: %v)", path, r)
+		}
+	}()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, Errorf(EINTERNAL, "database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, Errorf(EINTERNAL, "%s is not a tapbot database or is corrupted (%v); restore it from a backup or point TAPBOT_DB elsewhere", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := db.Update(prepare); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// prepare creates the buckets of a new file, recognises a foreign one, and
+// runs pending migrations.
+func prepare(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if !empty {
+			return Errorf(EINTERNAL, "the file holds data but is not a tapbot database")
+		}
+		var err error
+		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
+			return err
+		}
+		if err := meta.Put(keyApp, appMarker); err != nil {
+			return err
+		}
+		if err := meta.Put(keySchema, []byte("1")); err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(meta.Get(keyApp), appMarker) {
+		return Errorf(EINTERNAL, "the file is a bbolt database of another program, not tapbot's")
+	}
+	version := 0
+	if _, err := fmt.Sscan(string(meta.Get(keySchema)), &version); err != nil {
+		return Errorf(EINTERNAL, "unreadable schema version %q", meta.Get(keySchema))
+	}
+	if version > SchemaVersion {
+		return Errorf(EINTERNAL, "the database has schema %d but this tapbot knows only up to %d; upgrade tapbot", version, SchemaVersion)
+	}
+	for ; version < SchemaVersion; version++ {
+		if err := migrations[version](tx); err != nil {
+			return fmt.Errorf("migrate schema %d: %w", version, err)
+		}
+	}
+	if err := meta.Put(keySchema, []byte(fmt.Sprint(SchemaVersion))); err != nil {
+		return err
+	}
+	for _, b := range [][]byte{bucketRequests, bucketAudit, bucketRefs} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Path is the file the store lives in.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file. Pending transactions finish first.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Create stores a new request and its audit event in one transaction.
+// Returns ECONFLICT if the id is taken.
+func (s *Store) Create(r *Request, ev Event) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRequests)
+		if b.Get([]byte(r.ID)) != nil {
+			return Errorf(ECONFLICT, "request %s exists already", r.ID)
+		}
+		if err := putRequest(b, r); err != nil {
+			return err
+		}
+		return appendAudit(tx, ev)
+	})
+}
+
+// Get returns the request with id, or ENOTFOUND.
+func (s *Store) Get(id string) (*Request, error) {
+	var r *Request
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = getRequest(tx.Bucket(bucketRequests), id)
+		return err
+	})
+	return r, err
+}
+
+// Change is what a mutation of a request decided: the audit events to append
+// (none for bookkeeping such as remembering a card), and a domain error to
+// return after the change is committed (e.g. "expired" after marking a late
+// request expired).
+type Change struct {
+	Events []Event
+	Err    error
+}
+
+// Update loads request id, lets fn look at and change it, and saves it with
+// fn's audit events, all in one read-write transaction: fn sees the state no
+// other writer can change underneath it, so checks in fn are compare-and-set.
+// If fn returns an error nothing is written. Returns ENOTFOUND for an unknown
+// id, fn's error, or Change.Err after a successful commit.
+func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request, error) {
+	var r *Request
+	var change Change
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRequests)
+		var err error
+		if r, err = getRequest(b, id); err != nil {
+			return err
+		}
+		if change, err = fn(r); err != nil {
+			return err
+		}
+		if err := putRequest(b, r); err != nil {
+			return err
+		}
+		for _, ev := range change.Events {
+			if err := appendAudit(tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, change.Err
+}
+
+// List returns the requests for which keep returns true (all when keep is
+// nil), oldest first.
+func (s *Store) List(keep func(*Request) bool) ([]*Request, error) {
+	var out []*Request
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRequests).ForEach(func(_, v []byte) error {
+			r := new(Request)
+			if err := json.Unmarshal(v, r); err != nil {
+				return fmt.Errorf("decode request: %w", err)
+			}
+			if keep == nil || keep(r) {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// Record appends an audit event that belongs to no request transition, such
+// as a revoke by UPN.
+func (s *Store) Record(ev Event) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return appendAudit(tx, ev) })
+}
+
+// PutRef stores a small platform value (a Teams conversation reference, a
+// cache entry) under kind/key.
+func (s *Store) PutRef(kind, key string, value []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRefs).Put([]byte(kind+"/"+key), value)
+	})
+}
+
+// GetRef returns the value stored under kind/key, or nil when there is none.
+func (s *Store) GetRef(kind, key string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketRefs).Get([]byte(kind + "/" + key)); v != nil {
+			out = bytes.Clone(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func getRequest(b *bolt.Bucket, id string) (*Request, error) {
+	v := b.Get([]byte(id))
+	if v == nil {
+		return nil, Errorf(ENOTFOUND, "There is no request %s.", id)
+	}
+	r := new(Request)
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+func putRequest(b *bolt.Bucket, r *Request) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode request %s: %w", r.ID, err)
+	}
+	return b.Put([]byte(r.ID), v)
+}
+
+func seqKey(seq uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, seq)
+	return k
+}
