@@ -1,0 +1,2 @@
+// Package deploy holds deployment artifacts; its tests check they parse.
+package deploy
