@@ -1,24 +1,30 @@
 package approvals
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
-// FormatMinutes writes a lifetime the way technicians type it: "10m", "2h",
-// "1h30m", "1d", "1d2h".
+// FormatMinutes writes m minutes the way technicians type them, and /tap reads them back: days, hours
+// and minutes, largest first, zero parts left out ("10m", "1h", "1h30m",
+// "1d", "1d2h", "30d"). Zero is "0m"; a negative value gets a leading "-".
 func FormatMinutes(m int) string {
-	if m <= 0 {
+	if m == 0 {
 		return "0m"
 	}
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
 	var b strings.Builder
-	for _, u := range []struct {
+	b.WriteString(sign)
+	for _, p := range []struct {
 		size int
 		unit string
-	}{{1440, "d"}, {60, "h"}, {1, "m"}} {
-		if n := m / u.size; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.unit)
-			m -= n * u.size
+	}{{24 * 60, "d"}, {60, "h"}, {1, "m"}} {
+		if n := m / p.size; n > 0 {
+			b.WriteString(strconv.Itoa(n) + p.unit)
+			m -= n * p.size
 		}
 	}
 	return b.String()

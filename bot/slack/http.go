@@ -1,0 +1,115 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// maxBody caps what tapbot reads from Slack; real payloads are a few KB.
+const maxBody = 64 << 10
+
+// replayWindow is how long Slack's timestamp is accepted, and so how long a
+// seen signature must be remembered to refuse its replay.
+const replayWindow = 5 * time.Minute
+
+// Handler serves POST /slack/commands and POST /slack/interactions.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /slack/commands", b.serveCommand)
+	mux.HandleFunc("POST /slack/interactions", b.serveInteraction)
+	return mux
+}
+
+// verified reads the body and checks Slack's signature and timestamp, and
+// that this exact signed request was not seen before. It answers 401 (or 413)
+// itself and returns false when the request must be ignored.
+func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	sv, err := slack.NewSecretsVerifier(r.Header, b.cfg.SigningSecret)
+	if err == nil {
+		_, _ = sv.Write(body)
+		err = sv.Ensure()
+	}
+	if err == nil && !b.replays.first(r.Header.Get("X-Slack-Signature"), time.Now()) {
+		err = errors.New("replayed request")
+	}
+	if err != nil {
+		b.log.Warn("slack request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "malformed form body", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
+	form, ok := b.verified(w, r)
+	if !ok {
+		return
+	}
+	cmd := slack.SlashCommand{
+		TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"),
+		UserName: form.Get("user_name"), Command: form.Get("command"), Text: form.Get("text"),
+		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+	}
+	writeJSON(w, b.HandleCommand(r.Context(), cmd))
+}
+
+func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	form, ok := b.verified(w, r)
+	if !ok {
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+		return
+	}
+	b.HandleInteraction(r.Context(), cb)
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// replayCache remembers signatures seen within the replay window. Slack
+// never resends a slash command or a click, so a repeat is an attacker's.
+type replayCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func newReplayCache() *replayCache { return &replayCache{seen: map[string]time.Time{}} }
+
+// first records sig and reports whether it was new.
+func (c *replayCache) first(sig string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for s, t := range c.seen {
+		if now.Sub(t) > 2*replayWindow {
+			delete(c.seen, s)
+		}
+	}
+	if _, dup := c.seen[sig]; dup {
+		return false
+	}
+	c.seen[sig] = now
+	return true
+}

@@ -1,0 +1,88 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
+)
+
+var _ approvals.Notifier = (*Bot)(nil)
+
+// PostCard posts the approval card to the approval channel. Returns
+// EUNAVAILABLE with Slack's error (channel_not_found, not_in_channel, …).
+func (b *Bot) PostCard(ctx context.Context, r *approvals.Request) (approvals.MessageRef, error) {
+	channel, ts, err := b.api.PostMessageContext(ctx, b.cfg.ApprovalChannel,
+		slack.MsgOptionText(b.cardFallback(r), false), slack.MsgOptionBlocks(b.card(r)...))
+	if err != nil {
+		return approvals.MessageRef{}, slackError("post the approval card", err)
+	}
+	return approvals.MessageRef{Platform: Platform, Channel: channel, ID: ts}, nil
+}
+
+// UpdateCard redraws the card in place.
+func (b *Bot) UpdateCard(ctx context.Context, r *approvals.Request) error {
+	_, _, _, err := b.api.UpdateMessageContext(ctx, r.Card.Channel, r.Card.ID,
+		slack.MsgOptionText(b.cardFallback(r), false), slack.MsgOptionBlocks(b.card(r)...))
+	if err != nil {
+		return slackError("update the approval card", err)
+	}
+	return nil
+}
+
+// cardFallback is the notification text of the card (phones show it).
+func (b *Bot) cardFallback(r *approvals.Request) string {
+	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, bot.EscapeMrkdwn(r.Target.UPN), r.State)
+}
+
+// TellRequester writes to the requester in their DM with the bot.
+func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
+	dm, err := b.dm(ctx, n.Request.Requester.ID)
+	if err != nil {
+		return err
+	}
+	if _, _, err := b.api.PostMessageContext(ctx, dm, slack.MsgOptionText(b.banner()+bot.EscapeMrkdwn(n.Text), false)); err != nil {
+		return slackError("message the requester", err)
+	}
+	return nil
+}
+
+// DeliverPass shows the pass to the requester alone: an ephemeral message in
+// their DM with the bot, which Slack does not keep in history. The pass sits
+// in a code block so a phone can long-press copy it.
+func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals.Pass) error {
+	dm, err := b.dm(ctx, r.Requester.ID)
+	if err != nil {
+		return err
+	}
+	end := p.Start.Add(minutes(p.LifetimeMinutes))
+	text := fmt.Sprintf("%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s.\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
+		b.banner(), bot.EscapeMrkdwn(r.Target.DisplayName), bot.EscapeMrkdwn(r.Target.UPN), r.ID,
+		bot.EscapeMrkdwn(p.Secret.Reveal()),
+		strings.ToUpper(usage(p.UsableOnce)[:1])+usage(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
+		b.when(p.Start), b.when(end),
+		bot.SignInHint(func(s string) string { return "*" + s + "*" }))
+	if _, err := b.api.PostEphemeralContext(ctx, dm, r.Requester.ID, slack.MsgOptionText(text, false)); err != nil {
+		return slackError("deliver the pass", err)
+	}
+	return nil
+}
+
+// dm opens (or finds) the requester's direct message channel with the bot.
+func (b *Bot) dm(ctx context.Context, user string) (string, error) {
+	ch, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", slackError("open a direct message with "+user, err)
+	}
+	return ch.ID, nil
+}
+
+// slackError wraps a Web API failure as EUNAVAILABLE with Slack's own code,
+// which is what an operator searches for.
+func slackError(what string, err error) error {
+	return &approvals.Error{Code: approvals.EUNAVAILABLE, Message: fmt.Sprintf("Slack refused to %s: %v", what, err), Err: err}
+}

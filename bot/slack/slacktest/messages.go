@@ -1,0 +1,221 @@
+package slacktest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// Kinds of recorded messages.
+const (
+	KindPostMessage   = "postMessage"   // chat.postMessage
+	KindPostEphemeral = "postEphemeral" // chat.postEphemeral
+	KindUpdate        = "update"        // chat.update
+	KindResponseURL   = "response_url"  // a POST to a response URL
+	KindOpenView      = "openView"      // views.open
+)
+
+// Message is something the bot made Slack show, recorded once Slack accepted
+// it. Calls Slack refused are not recorded, but their text is in AllText.
+type Message struct {
+	Kind string
+	// Channel is where the message went: a DM id when posted to a user id;
+	// for KindResponseURL the channel of the command or click the URL
+	// answers when the fake minted it, else "".
+	Channel  string
+	User     string // the only viewer of an ephemeral message
+	TS       string // ts of a channel message (the updated one for KindUpdate), message_ts of an ephemeral one
+	ThreadTS string
+	// Text and Blocks are what the message shows. For KindUpdate they are
+	// the result of the update: a field the update left out keeps its old
+	// value, as in Slack.
+	Text   string
+	Blocks json.RawMessage // the Block Kit array, nil when the message has none
+
+	ResponseURL     string // KindResponseURL: the name given to Server.ResponseURL
+	ResponseType    string // KindResponseURL: "ephemeral", "in_channel" or ""
+	ReplaceOriginal bool   // KindResponseURL
+	DeleteOriginal  bool   // KindResponseURL
+
+	TriggerID string          // KindOpenView
+	View      json.RawMessage // KindOpenView: the view as sent
+
+	Form url.Values      // the form fields as sent, without the token; nil for JSON requests
+	Body json.RawMessage // the JSON body as sent; nil for form requests
+}
+
+// Ephemeral reports whether only one person sees the message: a
+// chat.postEphemeral, or a response URL post not sent "in_channel".
+func (m Message) Ephemeral() bool {
+	switch m.Kind {
+	case KindPostEphemeral:
+		return true
+	case KindResponseURL:
+		return m.ResponseType != "in_channel"
+	}
+	return false
+}
+
+// BlockSet decodes Blocks with slack-go. It returns an error when they are
+// not a Block Kit array.
+func (m Message) BlockSet() ([]slack.Block, error) {
+	if len(m.Blocks) == 0 {
+		return nil, nil
+	}
+	var blocks slack.Blocks
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		return nil, fmt.Errorf("decode blocks of %s message %s: %w", m.Kind, m.TS, err)
+	}
+	return blocks.BlockSet, nil
+}
+
+// IsKind returns a WaitFor predicate matching messages of any of kinds.
+func IsKind(kinds ...string) func(Message) bool {
+	return func(m Message) bool { return slices.Contains(kinds, m.Kind) }
+}
+
+// recorder keeps the accepted messages, a read cursor for Next and WaitFor,
+// and every text received. Its fields are guarded by Server.mu.
+type recorder struct {
+	msgs   []Message
+	cursor int
+	signal chan struct{} // closed and replaced when a message is added
+	text   strings.Builder
+}
+
+func newRecorder() recorder { return recorder{signal: make(chan struct{})} }
+
+func (r *recorder) add(m Message) {
+	r.msgs = append(r.msgs, m)
+	close(r.signal)
+	r.signal = make(chan struct{})
+}
+
+// noteRequest adds every value of a call, decoded, to the text scanned for
+// leaks.
+func (r *recorder) noteRequest(req apiRequest) {
+	for _, vs := range req.form {
+		for _, v := range vs {
+			r.noteText(v)
+		}
+	}
+	if len(req.body) > 0 {
+		r.noteText(string(req.body))
+	}
+}
+
+// noteText adds s and, when s is JSON, each string inside it unescaped, so
+// that a secret escaped by a JSON encoder (\u0026 for &) is still found.
+func (r *recorder) noteText(s string) {
+	r.text.WriteString(s)
+	r.text.WriteByte('\n')
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		walkStrings(v, func(str string) {
+			r.text.WriteString(str)
+			r.text.WriteByte('\n')
+		})
+	}
+}
+
+func walkStrings(v any, visit func(string)) {
+	switch v := v.(type) {
+	case string:
+		visit(v)
+	case []any:
+		for _, e := range v {
+			walkStrings(e, visit)
+		}
+	case map[string]any:
+		for k, e := range v {
+			visit(k)
+			walkStrings(e, visit)
+		}
+	}
+}
+
+// Messages returns every message recorded so far, in the order Slack
+// accepted them.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.rec.msgs)
+}
+
+// AllText returns everything the bot ever sent to the fake: every form value
+// and JSON body of every Web API call, response URL post and Socket Mode
+// acknowledgement, accepted or not, with JSON strings also unescaped. Tests
+// scan it for secrets that must never reach Slack. Tokens are not included.
+func (s *Server) AllText() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rec.text.String()
+}
+
+// Next returns the oldest message not yet returned by Next or WaitFor,
+// waiting for one to arrive. It returns an error when ctx ends first.
+func (s *Server) Next(ctx context.Context) (Message, error) {
+	return s.WaitFor(ctx, func(Message) bool { return true })
+}
+
+// WaitFor returns the oldest message not yet returned by Next or WaitFor
+// that pred accepts, waiting for one to arrive. The messages it passes over
+// are not returned by later calls but stay in Messages. pred runs without
+// locks held, so it may call the Server. It returns an error when ctx ends
+// first.
+func (s *Server) WaitFor(ctx context.Context, pred func(Message) bool) (Message, error) {
+	skipped := 0
+	for {
+		s.mu.Lock()
+		start, pending, signal := s.rec.cursor, slices.Clone(s.rec.msgs[s.rec.cursor:]), s.rec.signal
+		s.mu.Unlock()
+
+		match := slices.IndexFunc(pending, pred)
+		end := start + len(pending)
+		if match >= 0 {
+			end = start + match + 1
+		}
+		if !s.claim(start, end) {
+			continue // another waiter moved the cursor; look again
+		}
+		if match >= 0 {
+			return pending[match], nil
+		}
+		skipped += len(pending)
+		select {
+		case <-signal:
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("wait for a Slack message (%d others passed over): %w", skipped, ctx.Err())
+		}
+	}
+}
+
+// claim moves the read cursor from start to end unless another waiter moved
+// it since start was read.
+func (s *Server) claim(start, end int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rec.cursor != start {
+		return false
+	}
+	s.rec.cursor = end
+	return true
+}
+
+// Current returns the channel message with that ts as it looks now, after
+// every chat.update, with Kind saying which call last shaped it. Ephemeral
+// messages are not kept, as in Slack.
+func (s *Server) Current(channel, ts string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.history[channel][ts]
+	if !ok {
+		return Message{}, false
+	}
+	return *m, true
+}
