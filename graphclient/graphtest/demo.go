@@ -1,0 +1,40 @@
+package graphtest
+
+import "time"
+
+// Ids of the demo tenant's groups, for policies that name Entra groups.
+const (
+	DemoGroupHelpdesk = "5f1c2a9e-8d4b-4c1e-9a57-0d3e6b7f8a11" // technicians: alice, dan
+	DemoGroupFinance  = "a7d2e4c1-3b5f-4e8a-b9c0-1f2e3d4c5b22" // alice, carol
+	DemoGroupITAdmins = "c3b1f0e9-7a6d-4b2c-8e1f-2a3b4c5d6e33" // dan
+)
+
+// DemoTenant seeds s with the users of a small tenant, contoso.com:
+//
+//   - alice@contoso.com, an enabled member (Helpdesk, Finance);
+//   - bob@contoso.com, whose account is disabled;
+//   - carol@contoso.com, who already has a Temporary Access Pass;
+//   - dan@contoso.com, a Global Administrator (Helpdesk, IT Admins);
+//   - erin_fabrikam.com#EXT#@contoso.onmicrosoft.com, a guest whose mail is
+//     erin@fabrikam.com.
+//
+// Carol's pass is placed with AddPass, so Issued does not list it.
+func DemoTenant(s *Server) {
+	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000a11", UPN: "alice@contoso.com", DisplayName: "Alice Andersen",
+		AccountEnabled: true, JobTitle: "Accountant", Mail: "alice@contoso.com",
+		Groups: []string{DemoGroupHelpdesk, DemoGroupFinance}})
+	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000b22", UPN: "bob@contoso.com", DisplayName: "Bob Berg",
+		AccountEnabled: false, JobTitle: "Sales Representative", Mail: "bob@contoso.com"})
+	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000c33", UPN: "carol@contoso.com", DisplayName: "Carol Chen",
+		AccountEnabled: true, JobTitle: "Controller", Mail: "carol@contoso.com",
+		Groups: []string{DemoGroupFinance}})
+	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000d44", UPN: "dan@contoso.com", DisplayName: "Dan Duarte",
+		AccountEnabled: true, JobTitle: "IT Administrator", Mail: "dan@contoso.com",
+		Groups: []string{DemoGroupHelpdesk, DemoGroupITAdmins},
+		Roles: []Role{{ID: "9e1d2c3b-4a5f-4e6d-8c7b-000000000e55", DisplayName: "Global Administrator",
+			RoleTemplateID: GlobalAdministratorTemplateID}}})
+	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000e55", UPN: "erin_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+		DisplayName: "Erin Evans (Fabrikam)", AccountEnabled: true, UserType: "Guest", Mail: "erin@fabrikam.com"})
+	start := s.clock().Add(-time.Hour)
+	s.AddPass(PassRecord{UserID: "carol@contoso.com", Created: start, Start: start, LifetimeMinutes: 480})
+}

@@ -1,0 +1,217 @@
+package graphtest
+
+import (
+	"net/http"
+	"strings"
+)
+
+// User is a directory user of the fake tenant.
+type User struct {
+	ID             string // object id; AddUser generates one when empty
+	UPN            string // userPrincipalName, matched case-insensitively
+	DisplayName    string
+	AccountEnabled bool
+	UserType       string // "Member" (default) or "Guest"
+	JobTitle       string
+	Mail           string
+	Groups         []string // ids of the groups the user is a transitive member of
+	Roles          []Role   // directory roles the user holds
+}
+
+// Role is an activated directory role, as /transitiveMemberOf/microsoft.graph.directoryRole lists it.
+type Role struct {
+	ID             string // the role object's id in this tenant; generated when empty
+	DisplayName    string // e.g. "Global Administrator"
+	RoleTemplateID string // e.g. GlobalAdministratorTemplateID
+}
+
+// GlobalAdministratorTemplateID is the role template id of Global
+// Administrator, the same in every tenant.
+const GlobalAdministratorTemplateID = "62e90394-69f5-4237-9190-012177145e10"
+
+// Permission sets, each listing the application permissions any one of
+// which lets a call through, as the Graph reference pages list them.
+var (
+	permReadUser    = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	permReadGroups  = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"}
+	permReadRoles   = []string{"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"}
+	permReadPolicy  = []string{"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"}
+	permReadPasses  = []string{"UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"}
+	permWritePasses = []string{"UserAuthenticationMethod.ReadWrite.All"}
+)
+
+// AddUser adds u to the tenant, replacing any user with the same id, and
+// returns it with the defaults filled in.
+func (s *Server) AddUser(u User) User {
+	if u.ID == "" {
+		u.ID = newID()
+	}
+	if u.UserType == "" {
+		u.UserType = "Member"
+	}
+	u.Groups = append([]string(nil), u.Groups...)
+	u.Roles = append([]Role(nil), u.Roles...)
+	for i := range u.Roles {
+		if u.Roles[i].ID == "" {
+			u.Roles[i].ID = newID()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, old := range s.users {
+		if old.ID == u.ID {
+			s.users[i] = &u
+			return u
+		}
+	}
+	s.users = append(s.users, &u)
+	return u
+}
+
+// findUser returns the user whose id or UPN is key, case-insensitively.
+// The caller holds s.mu.
+func (s *Server) findUser(key string) *User {
+	for _, u := range s.users {
+		if strings.EqualFold(u.ID, key) || strings.EqualFold(u.UPN, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+// userCopy returns a copy of the user with that id or UPN, or false.
+func (s *Server) userCopy(key string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.findUser(key)
+	if u == nil {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// json renders the user with the properties $select asks for, or with
+// Graph's default set (which, as in Graph, lacks accountEnabled and userType).
+func (u User) json(selectParam string) map[string]any {
+	all := map[string]any{
+		"id":                u.ID,
+		"displayName":       u.DisplayName,
+		"userPrincipalName": u.UPN,
+		"accountEnabled":    u.AccountEnabled,
+		"userType":          u.UserType,
+		"jobTitle":          nullable(u.JobTitle),
+		"mail":              nullable(u.Mail),
+	}
+	fields := []string{"id", "displayName", "userPrincipalName", "jobTitle", "mail"}
+	if selectParam != "" {
+		fields = strings.Split(selectParam, ",")
+	}
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		for name, v := range all {
+			if strings.EqualFold(strings.TrimSpace(f), name) {
+				out[name] = v
+			}
+		}
+	}
+	return out
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) serveUser(w http.ResponseWriter, r *http.Request, key string) {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
+		return
+	}
+	if !s.granted(permReadUser) {
+		writeForbidden(w)
+		return
+	}
+	u, ok := s.userCopy(key)
+	if !ok {
+		writeUserNotFound(w, key)
+		return
+	}
+	body := u.json(r.URL.Query().Get("$select"))
+	body["@odata.context"] = s.GraphURL() + "/$metadata#users/$entity"
+	writeJSON(w, http.StatusOK, body)
+}
+
+// serveUserList answers GET /users, honouring the `eq` / `or` forms of
+// $filter on mail and userPrincipalName.
+func (s *Server) serveUserList(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
+		return
+	}
+	if !s.granted(permReadUser) {
+		writeForbidden(w)
+		return
+	}
+	match, err := parseFilter(r.URL.Query().Get("$filter"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
+		return
+	}
+	sel := r.URL.Query().Get("$select")
+	var items []map[string]any
+	s.mu.Lock()
+	for _, u := range s.users {
+		if match(*u) {
+			items = append(items, u.json(sel))
+		}
+	}
+	s.mu.Unlock()
+	s.writePage(w, r, "users", items)
+}
+
+// serveMemberOf answers /users/{id}/transitiveMemberOf and its casts to
+// microsoft.graph.group and microsoft.graph.directoryRole (the SDK sends the
+// short form graph.group, which Graph also accepts).
+func (s *Server) serveMemberOf(w http.ResponseWriter, r *http.Request, key string, seg []string) {
+	cast := ""
+	if len(seg) > 0 {
+		cast = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(seg[0]), "microsoft."), "graph.")
+	}
+	wantGroups, wantRoles := cast == "" || cast == "group", cast == "" || cast == "directoryrole"
+	if len(seg) > 1 || (!wantGroups && !wantRoles) || r.Method != http.MethodGet {
+		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+strings.Join(seg, "/")+"'.")
+		return
+	}
+	if (wantGroups && !s.granted(permReadGroups)) || (wantRoles && !s.granted(permReadRoles)) {
+		writeForbidden(w)
+		return
+	}
+	u, ok := s.userCopy(key)
+	if !ok {
+		writeUserNotFound(w, key)
+		return
+	}
+	s.writePage(w, r, "directoryObjects", memberships(u, wantGroups, wantRoles))
+}
+
+func memberships(u User, groups, roles bool) []map[string]any {
+	var items []map[string]any
+	if groups {
+		for _, g := range u.Groups {
+			items = append(items, map[string]any{"@odata.type": "#microsoft.graph.group", "id": g})
+		}
+	}
+	if roles {
+		for _, ro := range u.Roles {
+			items = append(items, map[string]any{
+				"@odata.type":    "#microsoft.graph.directoryRole",
+				"id":             ro.ID,
+				"displayName":    ro.DisplayName,
+				"roleTemplateId": ro.RoleTemplateID,
+			})
+		}
+	}
+	return items
+}

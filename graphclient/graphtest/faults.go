@@ -1,0 +1,131 @@
+package graphtest
+
+import (
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Recorded is one Graph call the server received.
+type Recorded struct {
+	Method string
+	Path   string // decoded, e.g. /v1.0/users/alice@contoso.com
+	Query  string // raw query, e.g. %24select=id%2CdisplayName
+}
+
+// fault is a pending injected Graph failure.
+type fault struct {
+	path       string // substring of the decoded path
+	method     string // "" matches every method
+	status     int
+	code       string
+	retryAfter time.Duration // > 0: sent as Retry-After (throttling)
+	left       int
+}
+
+// faultMessages are the messages Graph sends with common error codes.
+var faultMessages = map[string]string{
+	"TooManyRequests":             "Too many requests.",
+	"serviceNotAvailable":         "The service is temporarily unavailable. Please retry later.",
+	"generalException":            "General exception while processing.",
+	"Authorization_RequestDenied": "Insufficient privileges to complete the operation.",
+	"accessDenied":                "Request Authorization failed.",
+	"Request_ResourceNotFound":    "Resource does not exist or one of its queried reference-property objects are not present.",
+	"badRequest":                  "The request is invalid.",
+}
+
+// Fail makes the next n Graph calls whose path contains pathSubstring and
+// whose method is method ("" for any) fail with status and a Graph error
+// body carrying code.
+func (s *Server) Fail(pathSubstring, method string, status int, code string, n int) {
+	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, left: n})
+}
+
+// Throttle makes the next n Graph calls whose path contains pathSubstring
+// answer 429 TooManyRequests with Retry-After set to retryAfter (in whole
+// seconds, rounded up).
+func (s *Server) Throttle(pathSubstring string, n int, retryAfter time.Duration) {
+	s.addFault(&fault{path: pathSubstring, status: http.StatusTooManyRequests,
+		code: "TooManyRequests", retryAfter: retryAfter, left: n})
+}
+
+func (s *Server) addFault(f *fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+}
+
+// SetLatency makes every Graph call wait d before it is answered. A call
+// stops waiting when its client goes away or the server closes.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// Requests returns every Graph call received so far, in order, including
+// those that failed.
+func (s *Server) Requests() []Recorded {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+func (s *Server) record(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+}
+
+// wait applies the injected latency; false means the call was abandoned.
+func (s *Server) wait(r *http.Request) bool {
+	s.mu.Lock()
+	d := s.latency
+	s.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.closed:
+	}
+	return false
+}
+
+// injectFault answers the call with the first pending matching fault, if
+// any, and reports whether it did.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
+	f, ok := s.takeFault(r)
+	if !ok {
+		return false
+	}
+	if f.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds()))))
+	}
+	msg := faultMessages[f.code]
+	if msg == "" {
+		msg = "The service returned " + f.code + "."
+	}
+	writeError(w, f.status, f.code, msg)
+	return true
+}
+
+func (s *Server) takeFault(r *http.Request) (fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.left > 0 && strings.Contains(r.URL.Path, f.path) &&
+			(f.method == "" || strings.EqualFold(f.method, r.Method)) {
+			f.left--
+			return *f, true
+		}
+	}
+	return fault{}, false
+}

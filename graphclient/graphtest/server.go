@@ -1,0 +1,181 @@
+// Package graphtest is an in-process fake of the parts of Microsoft Graph and
+// of the Microsoft Entra token endpoint that tapbot uses. It serves HTTPS on
+// 127.0.0.1, behaves as the Graph v1.0 documentation describes (status codes,
+// error bodies, defaults taken from the Temporary Access Pass policy, paging),
+// and lets a test inject failures, throttling and latency.
+//
+// It imports only the standard library, so any package's tests (and the
+// sandbox mode of the binary) can use it without linking msgraph-sdk-go.
+//
+// Graph is served under /v1.0/...; the token endpoint and the OpenID
+// configuration are served under /{tenant}/..., so a client points both its
+// Graph base URL (GraphURL) and its authority host (AuthorityHost) at the
+// same server.
+package graphtest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a fake Microsoft Graph and token endpoint. All methods are safe
+// for concurrent use.
+type Server struct {
+	// URL is the base of the server, e.g. https://127.0.0.1:40123.
+	URL string
+
+	srv    *httptest.Server
+	closed chan struct{}
+	once   sync.Once
+
+	mu       sync.Mutex
+	users    []*User
+	policy   Policy
+	passes   map[string]PassRecord // by user id: the user's current pass
+	issued   []PassRecord
+	deleted  []string
+	roles    []string
+	tokens   map[string]tokenInfo
+	faults   []*fault
+	tokFault []*tokenFault
+	latency  time.Duration
+	requests []Recorded
+	pageSize int
+	now      func() time.Time
+}
+
+// NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
+// default policy (see SetPolicy) and tokens that carry every permission
+// tapbot needs (see SetRoles). Call Close when done.
+func NewServer() *Server {
+	s := &Server{
+		closed:   make(chan struct{}),
+		policy:   DefaultPolicy(),
+		passes:   make(map[string]PassRecord),
+		roles:    DefaultRoles(),
+		tokens:   make(map[string]tokenInfo),
+		pageSize: 100,
+		now:      time.Now,
+	}
+	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close stops the server. Calls waiting on injected latency return at once.
+func (s *Server) Close() {
+	s.once.Do(func() { close(s.closed) })
+	s.srv.Close()
+}
+
+// GraphURL is the Graph base URL a client should use: URL + "/v1.0".
+func (s *Server) GraphURL() string { return s.URL + "/v1.0" }
+
+// AuthorityHost is the authority host a client should use for tokens:
+// URL + "/".
+func (s *Server) AuthorityHost() string { return s.URL + "/" }
+
+// Client returns an HTTP client that trusts the server's certificate.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// SetNow replaces the clock the fake uses to stamp and age passes, so a test
+// can make a pass expire. nil restores time.Now.
+func (s *Server) SetNow(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// SetPageSize sets how many items a collection returns per page before it
+// adds an @odata.nextLink (Graph's default is 100). n < 1 is ignored.
+func (s *Server) SetPageSize(n int) {
+	if n < 1 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageSize = n
+}
+
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now().UTC()
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/v1.0/") {
+		s.serveGraph(w, r)
+		return
+	}
+	s.serveLogin(w, r)
+}
+
+// serveGraph runs the steps every Graph call goes through, in Graph's order:
+// authentication, throttling and injected faults, then the resource.
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
+	s.record(r)
+	if !s.wait(r) {
+		// The caller has gone: abort rather than answer, so that nothing
+		// can mistake an empty reply for a result.
+		panic(http.ErrAbortHandler)
+	}
+	if !s.authorized(r) {
+		writeUnauthorized(w)
+		return
+	}
+	if s.injectFault(w, r) {
+		return
+	}
+	s.route(w, r)
+}
+
+// route dispatches a Graph call by its path segments after /v1.0.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	seg := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/"), "/")
+	switch {
+	case isPolicyPath(seg):
+		s.servePolicy(w, r)
+	case strings.EqualFold(seg[0], "users"):
+		s.routeUsers(w, r, seg[1:])
+	default:
+		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[0]+"'.")
+	}
+}
+
+func (s *Server) routeUsers(w http.ResponseWriter, r *http.Request, seg []string) {
+	switch {
+	case len(seg) == 0:
+		s.serveUserList(w, r)
+	case len(seg) == 1:
+		s.serveUser(w, r, seg[0])
+	case len(seg) >= 3 && strings.EqualFold(seg[1], "authentication") &&
+		strings.EqualFold(seg[2], "temporaryAccessPassMethods"):
+		s.routePasses(w, r, seg[0], seg[3:])
+	case strings.EqualFold(seg[1], "transitiveMemberOf"):
+		s.serveMemberOf(w, r, seg[0], seg[2:])
+	default:
+		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[1]+"'.")
+	}
+}
+
+func (s *Server) routePasses(w http.ResponseWriter, r *http.Request, user string, seg []string) {
+	switch {
+	case len(seg) == 0 && r.Method == http.MethodGet:
+		s.serveListPasses(w, r, user)
+	case len(seg) == 0 && r.Method == http.MethodPost:
+		s.serveCreatePass(w, r, user)
+	case len(seg) == 1 && r.Method == http.MethodGet:
+		s.serveGetPass(w, r, user, seg[0])
+	case len(seg) == 1 && r.Method == http.MethodDelete:
+		s.serveDeletePass(w, r, user, seg[0])
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
+	}
+}
