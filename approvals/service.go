@@ -206,10 +206,16 @@ func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
 		}
 		return failed, Errorf(EUNAVAILABLE, "Request %s could not be shown to approvers: %s. Nothing was issued; ask the tapbot operator to check the approval channel and invite the bot to it.", r.ID, ErrorMessage(err))
 	}
-	return s.store.Update(r.ID, func(r *Request) (Change, error) {
+	r, err = s.store.Update(r.ID, func(r *Request) (Change, error) {
 		r.Card = ref
 		return Change{}, nil
 	})
+	if err == nil && r.State != StatePending {
+		// Decided between posting and recording the card: its update was
+		// skipped for want of a reference, so draw it now.
+		s.refresh(ctx, r, "", "")
+	}
+	return r, err
 }
 
 // transition applies fn to request id in one transaction and appends one

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+	slackbot "github.com/tapbot/tapbot/bot/slack"
+	"github.com/tapbot/tapbot/graphclient"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
+)
+
+// Deps are what the outside world lends the app; tests replace them.
+type Deps struct {
+	HTTPClient *http.Client     // outbound calls; nil: proxy-aware default
+	Now        func() time.Time // nil: time.Now
+	LogOutput  io.Writer        // nil: stderr
+}
+
+// App is a wired tapbot: store, Graph client, Slack front-end and service.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *approvals.Store
+	svc     *approvals.Service
+	slack   *slackbot.Bot
+	sandbox *graphtest.Server
+	ready   atomic.Bool
+}
+
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+func newLogger(cfg Config, out io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: logLevels[cfg.LogLevel]}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+// NewApp opens the store and builds every part. It talks to nobody yet.
+func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log}
+	tenant, err := a.tenant(deps)
+	if err != nil {
+		return nil, err
+	}
+	if a.store, err = approvals.Open(cfg.DBPath); err != nil {
+		a.closeSandbox()
+		return nil, err
+	}
+	a.slack = slackbot.New(slackbot.Config{
+		BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, ApprovalChannel: cfg.SlackApprovalChannel,
+		APIURL: cfg.SlackAPIURL, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
+	}, log.With("component", "slack"))
+	a.svc = approvals.NewService(approvals.Config{
+		Store: a.store, Tenant: tenant, TenantID: tenant.TenantID(), Now: deps.Now, Logger: log,
+		Notifiers: map[string]approvals.Notifier{slackbot.Platform: a.slack},
+		Policy: approvals.Policy{
+			Authorizer:        approvals.NewStaticAuthorizer(principalKeys(cfg.Requesters), principalKeys(cfg.Approvers)),
+			ApprovalsRequired: cfg.ApprovalsRequired, RequestTTL: cfg.RequestTTL, AllowedDomains: cfg.AllowedDomains,
+		},
+	})
+	a.slack.Attach(a.svc)
+	return a, nil
+}
+
+// tenant builds the Graph client: the real tenant, or the embedded fake one
+// in sandbox mode.
+func (a *App) tenant(deps Deps) (*graphclient.Client, error) {
+	gc := graphclient.Config{
+		TenantID: a.cfg.AzureTenantID, ClientID: a.cfg.AzureClientID, ClientSecret: a.cfg.AzureClientSecret,
+		CertificatePath: a.cfg.AzureCertPath, CertificatePassword: a.cfg.AzureCertPassword,
+		Cloud: a.cfg.Cloud, GraphURL: a.cfg.GraphURL, AuthorityHost: a.cfg.AuthorityHost, HTTPClient: deps.HTTPClient,
+	}
+	if a.cfg.Graph == "sandbox" {
+		a.sandbox = graphtest.NewServer()
+		graphtest.DemoTenant(a.sandbox)
+		gc = graphclient.Config{
+			TenantID: "sandbox", ClientID: "tapbot-sandbox", ClientSecret: "sandbox",
+			GraphURL: a.sandbox.GraphURL(), AuthorityHost: a.sandbox.AuthorityHost(), HTTPClient: a.sandbox.Client(),
+		}
+		a.log.Warn("SANDBOX MODE: Graph is the built-in fake tenant; passes are fake and no real tenant is touched")
+	}
+	c, err := graphclient.New(gc)
+	if err != nil {
+		a.closeSandbox()
+		return nil, fmt.Errorf("microsoft graph client: %w", err)
+	}
+	return c, nil
+}
+
+func (a *App) closeSandbox() {
+	if a.sandbox != nil {
+		a.sandbox.Close()
+	}
+}
+
+// Handler is every HTTP endpoint tapbot serves.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/slack/", a.slack.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !a.ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// Serve finishes interrupted requests, then serves on ln and sweeps expired
+// requests until ctx ends; then it stops taking requests, lets work in
+// flight finish within the shutdown timeout, and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	defer a.close()
+	if err := a.svc.Resume(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.ready.Store(true)
+	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.DBPath, "graph", a.cfg.Graph)
+	sweep := time.NewTicker(a.cfg.SweepInterval)
+	defer sweep.Stop()
+	for {
+		select {
+		case err := <-errc:
+			return fmt.Errorf("http server: %w", err)
+		case <-sweep.C:
+			if _, err := a.svc.ExpireDue(ctx); err != nil {
+				a.log.Error("expiry sweep failed", "err", err)
+			}
+		case <-ctx.Done():
+			return a.shutdown(srv)
+		}
+	}
+}
+
+func (a *App) shutdown(srv *http.Server) error {
+	a.ready.Store(false)
+	a.log.Info("shutting down: no new requests; finishing those in flight", "timeout", a.cfg.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := errors.Join(srv.Shutdown(ctx), a.svc.Shutdown(ctx))
+	if err != nil {
+		a.log.Warn("shutdown deadline passed; unfinished requests resume at next start", "err", err)
+	}
+	return nil
+}
+
+func (a *App) close() {
+	if err := a.store.Close(); err != nil {
+		a.log.Error("closing database", "err", err)
+	}
+	a.closeSandbox()
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of tapbot serve. Simple settings come from flags
+// or environment variables (flags win); secrets come only from the
+// environment or from a file named by <NAME>_FILE, so they never appear in a
+// process listing, in --help or in a config dump.
+type Config struct {
+	Listen            string
+	DBPath            string
+	LogFormat         string
+	LogLevel          string
+	Timezone          string
+	Requesters        []string
+	Approvers         []string
+	ApprovalsRequired int
+	RequestTTL        time.Duration
+	SweepInterval     time.Duration
+	ShutdownTimeout   time.Duration
+	AllowedDomains    []string
+	Graph             string // live or sandbox
+
+	SlackBotToken        string
+	SlackSigningSecret   string
+	SlackApprovalChannel string
+	SlackAPIURL          string
+
+	AzureTenantID     string
+	AzureClientID     string
+	AzureClientSecret string
+	AzureCertPath     string
+	AzureCertPassword string
+	Cloud             string
+	GraphURL          string
+	AuthorityHost     string
+}
+
+// setting is one non-secret setting: its flag, environment variable,
+// default and meaning. --help is generated from this table.
+type setting struct {
+	flag, env, def, help string
+	set                  func(c *Config, v string) error
+}
+
+func str(p func(c *Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func list(p func(c *Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = splitList(v); return nil }
+}
+
+func dur(p func(c *Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration like 30m or 1h", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+var settings = []setting{
+	{"listen", "TAPBOT_LISTEN", ":8080", "HTTP listen address (Slack endpoints, /healthz, /readyz, /metrics)", str(func(c *Config) *string { return &c.Listen })},
+	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600)", str(func(c *Config) *string { return &c.DBPath })},
+	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
+	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
+	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
+	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes: comma-separated Slack user ids (U…); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
+	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke: comma-separated Slack user ids; empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
+	{"approvals-required", "TAPBOT_APPROVALS_REQUIRED", "1", "distinct approvals a request needs (never the requester's own)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			return fmt.Errorf("%q is not a number from 1 to 10", v)
+		}
+		c.ApprovalsRequired = n
+		return nil
+	}},
+	{"request-ttl", "TAPBOT_REQUEST_TTL", "30m", "how long a request waits for approval before it expires", dur(func(c *Config) *time.Duration { return &c.RequestTTL })},
+	{"sweep-interval", "TAPBOT_SWEEP_INTERVAL", "30s", "how often expired requests are swept and their cards updated", dur(func(c *Config) *time.Duration { return &c.SweepInterval })},
+	{"shutdown-timeout", "TAPBOT_SHUTDOWN_TIMEOUT", "25s", "how long SIGTERM waits for requests in flight", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated; empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},
+	{"graph", "TAPBOT_GRAPH", "live", "live (your tenant) or sandbox (built-in fake tenant, fake passes)", str(func(c *Config) *string { return &c.Graph })},
+	{"slack-approval-channel", "SLACK_APPROVAL_CHANNEL", "", "Slack channel id (C…) where approval cards are posted; invite the bot there", str(func(c *Config) *string { return &c.SlackApprovalChannel })},
+	{"slack-api-url", "SLACK_API_URL", "", "Slack Web API base URL (default https://slack.com/api/)", str(func(c *Config) *string { return &c.SlackAPIURL })},
+	{"azure-tenant-id", "AZURE_TENANT_ID", "", "Entra tenant id (directory id) of the app registration", str(func(c *Config) *string { return &c.AzureTenantID })},
+	{"azure-client-id", "AZURE_CLIENT_ID", "", "application (client) id of the app registration", str(func(c *Config) *string { return &c.AzureClientID })},
+	{"azure-client-certificate-path", "AZURE_CLIENT_CERTIFICATE_PATH", "", "certificate credential: PEM (certificate + key) or PFX file", str(func(c *Config) *string { return &c.AzureCertPath })},
+	{"cloud", "TAPBOT_CLOUD", "global", "Microsoft cloud: global, usgov or china", str(func(c *Config) *string { return &c.Cloud })},
+	{"graph-url", "TAPBOT_GRAPH_URL", "", "explicit Microsoft Graph base URL (overrides --cloud)", str(func(c *Config) *string { return &c.GraphURL })},
+	{"authority-host", "TAPBOT_AUTHORITY_HOST", "", "explicit Entra login host (overrides --cloud)", str(func(c *Config) *string { return &c.AuthorityHost })},
+}
+
+// secretHelp lists the secrets, which are never flags.
+const secretHelp = `
+Secrets (environment only; each also as <NAME>_FILE = path of a file holding it):
+  SLACK_BOT_TOKEN                    Slack bot token (xoxb-…)
+  SLACK_SIGNING_SECRET               Slack signing secret (verifies requests)
+  AZURE_CLIENT_SECRET                Entra client secret (or use a certificate)
+  AZURE_CLIENT_CERTIFICATE_PASSWORD  password of a PFX certificate, if any
+With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
+managed identity / the Azure default credential chain.
+`
+
+// LoadConfig reads flags (args), then the environment, then defaults, and
+// validates the result. Every problem is reported, one line each.
+func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("tapbot serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	values := make([]*string, len(settings))
+	for i, s := range settings {
+		values[i] = fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def))
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: tapbot serve [flags]\n\nSettings (flag, or environment variable):")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), secretHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var problems []string
+	for i, s := range settings {
+		v := *values[i]
+		if v == "" {
+			v = getenv(s.env)
+		}
+		if v == "" {
+			v = s.def
+		}
+		if err := s.set(&c, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", s.env, err))
+		}
+	}
+	problems = append(problems, c.loadSecrets(getenv)...)
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return c, &ConfigError{Problems: problems}
+	}
+	return c, nil
+}
+
+// loadSecrets fills the fields tagged secret from NAME or NAME_FILE.
+func (c *Config) loadSecrets(getenv func(string) string) []string {
+	var problems []string
+	for _, s := range []struct {
+		name string
+		dst  *string
+	}{
+		{"SLACK_BOT_TOKEN", &c.SlackBotToken},
+		{"SLACK_SIGNING_SECRET", &c.SlackSigningSecret},
+		{"AZURE_CLIENT_SECRET", &c.AzureClientSecret},
+		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", &c.AzureCertPassword},
+	} {
+		v, err := secretFromEnv(s.name, getenv)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		*s.dst = v
+	}
+	return problems
+}
+
+// secretFromEnv returns NAME, or the contents of the file NAME_FILE names
+// (trailing newline dropped). The error names the file, never its contents.
+func secretFromEnv(name string, getenv func(string) string) (string, error) {
+	direct, path := getenv(name), getenv(name+"_FILE")
+	switch {
+	case path == "":
+		return direct, nil
+	case direct != "":
+		return "", fmt.Errorf("%s and %s_FILE are both set; keep one", name, name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: cannot read %s: %v", name, path, errors.Unwrap(err))
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+var slackUserID = regexp.MustCompile(`^(slack:)?[UW][A-Z0-9]{2,}$`)
+
+func (c *Config) validate() []string {
+	var p []string
+	switch {
+	case c.Graph != "live" && c.Graph != "sandbox":
+		p = append(p, fmt.Sprintf("TAPBOT_GRAPH: %q is neither live nor sandbox", c.Graph))
+	case c.Graph == "live" && (c.AzureTenantID == "" || c.AzureClientID == ""):
+		p = append(p, "AZURE_TENANT_ID and AZURE_CLIENT_ID: both are needed to reach your tenant (or set TAPBOT_GRAPH=sandbox to try tapbot with a fake tenant)")
+	}
+	if c.AzureClientSecret != "" && c.AzureCertPath != "" {
+		p = append(p, "AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are both set; choose one credential")
+	}
+	if c.SlackBotToken == "" {
+		p = append(p, "SLACK_BOT_TOKEN: missing; copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page")
+	} else if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		p = append(p, "SLACK_BOT_TOKEN: does not start with xoxb-; use the Bot User OAuth Token, not a user or app-level token")
+	}
+	if c.SlackSigningSecret == "" {
+		p = append(p, "SLACK_SIGNING_SECRET: missing; copy it from your Slack app's Basic Information page")
+	}
+	if !regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`).MatchString(c.SlackApprovalChannel) {
+		p = append(p, fmt.Sprintf("SLACK_APPROVAL_CHANNEL: %q is not a channel id like C0123ABCD (right-click the channel → Copy link; the id is the last part)", c.SlackApprovalChannel))
+	}
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"TAPBOT_REQUESTERS", c.Requesters}, {"TAPBOT_APPROVERS", c.Approvers}} {
+		for _, id := range l.ids {
+			if !slackUserID.MatchString(id) {
+				p = append(p, fmt.Sprintf("%s: %q is not a Slack user id like U0123ABCD (profile → ⋮ → Copy member ID)", l.name, id))
+			}
+		}
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		p = append(p, fmt.Sprintf("TAPBOT_TIMEZONE: %q is not a time zone name like Europe/Berlin", c.Timezone))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		p = append(p, fmt.Sprintf("TAPBOT_LOG_FORMAT: %q is neither text nor json", c.LogFormat))
+	}
+	if _, ok := logLevels[c.LogLevel]; !ok {
+		p = append(p, fmt.Sprintf("TAPBOT_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.Cloud != "global" && c.Cloud != "usgov" && c.Cloud != "china" {
+		p = append(p, fmt.Sprintf("TAPBOT_CLOUD: %q is not global, usgov or china", c.Cloud))
+	}
+	return p
+}
+
+// principalKeys turns configured Slack ids into approvals principal keys.
+func principalKeys(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "slack:" + strings.TrimPrefix(id, "slack:")
+	}
+	return out
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		out = append(out, strings.TrimSpace(f))
+	}
+	return out
+}
+
+// ConfigError lists every configuration problem found.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	return "configuration problems:\n  - " + strings.Join(e.Problems, "\n  - ")
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
+)
+
+// Slack identities of the end-to-end tests.
+const (
+	requester   = "UREQ0001" // may request
+	approver1   = "UAPP0001" // may approve
+	approver2   = "UAPP0002" // may approve
+	both        = "UBOTH001" // may request and approve
+	outsider    = "UOUT0001" // configured as nothing
+	approvalsCh = "CAPPROVAL"
+	generalCh   = "CGENERAL"
+	botToken    = "xoxb-test-token"
+	signing     = "test-signing-secret"
+	azureSecret = "azure-client-secret-value"
+)
+
+// syncBuffer is a log sink tests read while the app writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testClock is a settable clock; it starts at the real time so Slack's
+// signature window and Graph's pass times agree with it.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// env is one running tapbot with its fake Slack and fake Graph.
+type env struct {
+	t      *testing.T
+	graph  *graphtest.Server
+	slack  *slacktest.Server
+	app    *App
+	base   string
+	logs   *syncBuffer
+	clock  *testClock
+	dbPath string
+	taken  map[int]bool // indexes of messages waitFor returned
+	stop   func()
+}
+
+// startEnv starts the real server wired to the fakes. vars override the
+// environment the config is read from.
+func startEnv(t *testing.T, vars map[string]string) *env {
+	t.Helper()
+	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &syncBuffer{}, clock: &testClock{}, taken: map[int]bool{}}
+	t.Cleanup(e.graph.Close)
+	t.Cleanup(e.slack.Close)
+	graphtest.DemoTenant(e.graph)
+	for _, u := range []string{requester, approver1, approver2, both, outsider} {
+		e.slack.AddUser(slacktest.User{ID: u, Name: strings.ToLower(u), RealName: u, Email: strings.ToLower(u) + "@msp.example"})
+	}
+	e.slack.AddChannel(approvalsCh, "tap-approvals", true)
+	e.slack.AddChannel(generalCh, "helpdesk", true)
+
+	e.dbPath = filepath.Join(t.TempDir(), "tapbot.db")
+	env := map[string]string{
+		"TAPBOT_DB": e.dbPath, "TAPBOT_REQUESTERS": requester + "," + both, "TAPBOT_APPROVERS": approver1 + "," + approver2 + "," + both,
+		"TAPBOT_SWEEP_INTERVAL": "50ms", "SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signing,
+		"SLACK_APPROVAL_CHANNEL": approvalsCh, "SLACK_API_URL": e.slack.APIURL(),
+		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET": azureSecret,
+		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
+	}
+	for k, v := range vars {
+		env[k] = v
+	}
+	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app, err = NewApp(cfg, Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now}, newLogger(cfg, e.logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.base = "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.app.Serve(ctx, ln) }()
+	e.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+	t.Cleanup(e.scanForLeaks) // runs after stop: the database is closed
+	t.Cleanup(func() { e.stopOnce() })
+	e.waitReady()
+	return e
+}
+
+func (e *env) stopOnce() {
+	if e.stop != nil {
+		e.stop()
+		e.stop = nil
+	}
+}
+
+func (e *env) waitReady() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		resp, err := http.Get(e.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			e.t.Fatal("tapbot never became ready")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// scanForLeaks proves that no pass the fake Graph ever issued is in the
+// database file, the logs, or anything sent to Slack except the requester's
+// ephemeral message.
+func (e *env) scanForLeaks() {
+	e.t.Helper()
+	db, err := os.ReadFile(e.dbPath)
+	if err != nil {
+		e.t.Fatalf("read database for leak scan: %v", err)
+	}
+	logs := e.logs.String()
+	for _, p := range e.graph.Issued() {
+		if bytes.Contains(db, []byte(p.Secret)) {
+			e.t.Errorf("pass %s found in the database file", p.MethodID)
+		}
+		if strings.Contains(logs, p.Secret) {
+			e.t.Errorf("pass %s found in the logs", p.MethodID)
+		}
+		for _, m := range e.slack.Messages() {
+			if strings.Contains(m.Text+string(m.Blocks), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {
+				e.t.Errorf("pass %s found in a %s message in %s", p.MethodID, m.Kind, m.Channel)
+			}
+		}
+	}
+	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) {
+		e.t.Error("a configured secret reached the logs")
+	}
+}
+
+// post sends a form to path signed as Slack would, at the given time.
+func (e *env) post(path string, form url.Values, ts time.Time) (int, string) {
+	e.t.Helper()
+	req, err := slacktest.NewSignedRequest(context.Background(), e.base+path, form, signing, ts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// command types "/tap text" as user in #helpdesk and returns the ack text.
+func (e *env) command(user, text string) string {
+	e.t.Helper()
+	form, err := e.slack.SlashCommand(user, generalCh, text)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	status, body := e.post("/slack/commands", form, time.Now())
+	if status != http.StatusOK {
+		e.t.Fatalf("/tap %s: HTTP %d %s", text, status, body)
+	}
+	var msg slack.Msg
+	if err := json.Unmarshal([]byte(body), &msg); err != nil {
+		e.t.Fatalf("ack is not JSON: %s", body)
+	}
+	if msg.ResponseType != slack.ResponseTypeEphemeral {
+		e.t.Fatalf("ack is not ephemeral: %s", body)
+	}
+	return msg.Text
+}
+
+// click presses a button on m as user and returns the HTTP status.
+func (e *env) click(user string, m slacktest.Message, action string) int {
+	e.t.Helper()
+	cb, err := e.slack.Click(user, m, action)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	form, err := slacktest.BlockActionForm(cb)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	status, _ := e.post("/slack/interactions", form, time.Now())
+	return status
+}
+
+// waitFor returns the first Slack message pred accepts that no earlier
+// waitFor returned, waiting for it if need be. Unlike slacktest's WaitFor it
+// passes over nothing for good: messages arrive in whatever order the bot's
+// background work produces them.
+func (e *env) waitFor(what string, pred func(slacktest.Message) bool) slacktest.Message {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		for i, m := range e.slack.Messages() {
+			if !e.taken[i] && pred(m) {
+				e.taken[i] = true
+				return m
+			}
+		}
+		if _, err := e.slack.Next(ctx); err != nil { // blocks until something new arrives
+			e.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, e.logs.String())
+		}
+	}
+}
+
+// shown is what a message displays, with JSON's escapes of <, > and & undone.
+func shown(m slacktest.Message) string {
+	return m.Text + "\n" + jsonUnescape.Replace(string(m.Blocks))
+}
+
+var jsonUnescape = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
+
+func kind(k, channel, contains string) func(slacktest.Message) bool {
+	return func(m slacktest.Message) bool {
+		return m.Kind == k && (channel == "" || m.Channel == channel) && strings.Contains(shown(m), contains)
+	}
+}
+
+// lateClick presses a button as it was on an old copy of a card, the way a
+// phone that has not refreshed still shows it.
+func (e *env) lateClick(user, action, requestID string) {
+	e.t.Helper()
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, ResponseURL: e.slack.ResponseURL("late-" + user + action)}
+	cb.User.ID, cb.User.Name = user, strings.ToLower(user)
+	cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: action, Value: requestID}}
+	form, err := slacktest.BlockActionForm(cb)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if status, _ := e.post("/slack/interactions", form, time.Now()); status != http.StatusOK {
+		e.t.Fatalf("late click: HTTP %d", status)
+	}
+}
+
+// card waits for the approval card of a new request.
+func (e *env) card() slacktest.Message {
+	return e.waitFor("approval card", kind(slacktest.KindPostMessage, approvalsCh, "Temporary Access Pass request"))
+}
+
+// reply waits for the next response_url message containing s.
+func (e *env) reply(s string) slacktest.Message {
+	return e.waitFor(fmt.Sprintf("a reply saying %q", s), kind(slacktest.KindResponseURL, "", s))
+}
+
+func (e *env) dmOf(user string) string {
+	dm, _ := e.slack.IMChannel(user)
+	return dm
+}

@@ -1,0 +1,84 @@
+// Command tapbot issues Microsoft Entra ID Temporary Access Passes from
+// Slack under a two-person rule.
+//
+//	tapbot serve             run the bot
+//	tapbot audit export      print the audit log (jsonl or csv)
+//	tapbot audit verify      check the audit log's hash chain
+//	tapbot version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `tapbot issues Microsoft Entra ID Temporary Access Passes from Slack, two people per pass.
+
+Usage:
+  tapbot serve [flags]          run the bot (tapbot serve --help lists every setting)
+  tapbot audit export [flags]   print the audit log as JSON lines or CSV
+  tapbot audit verify [flags]   check that the audit log was not edited
+  tapbot version                print the version
+`
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], getenv, stderr)
+	case "audit":
+		err = audit(args[1:], getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "tapbot", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "tapbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "tapbot:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := LoadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	app, err := NewApp(cfg, Deps{}, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		app.close()
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return app.Serve(ctx, ln)
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tapbot/tapbot/bot/slack/slacktest"
+)
+
+func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
+	e := startEnv(t, nil)
+	ack := e.command(requester, "alice@contoso.com 2h once new phone INC-4711")
+	if !strings.Contains(ack, "Request *TAP-") || !strings.Contains(ack, "alice@contoso.com") {
+		t.Fatalf("ack = %q", ack)
+	}
+	card := e.card()
+	for _, want := range []string{"Alice Andersen", "alice@contoso.com", "enabled", "2h", "one-time", "immediately", "new phone INC-4711", "Waiting for approval", "<@" + requester + ">"} {
+		if !strings.Contains(shown(card), want) {
+			t.Errorf("card lacks %q: %s", want, shown(card))
+		}
+	}
+	e.reply("is waiting for approval")
+
+	if status := e.click(approver1, card, "tap_approve"); status != http.StatusOK {
+		t.Fatalf("approve click: HTTP %d", status)
+	}
+	told := e.waitFor("requester told of approval", kind(slacktest.KindPostMessage, "", "approved request"))
+	dm := e.dmOf(requester)
+	if told.Channel != dm {
+		t.Fatalf("approval notice went to %s, not the requester's DM %s", told.Channel, dm)
+	}
+	pass := e.waitFor("the pass", kind(slacktest.KindPostEphemeral, "", "Temporary Access Pass for"))
+	issued := e.graph.Issued()
+	if len(issued) != 1 {
+		t.Fatalf("Graph issued %d passes, want 1", len(issued))
+	}
+	if pass.Channel != dm || pass.User != requester || !strings.Contains(pass.Text, "```"+issued[0].Secret+"```") {
+		t.Fatalf("pass message in %s for %s: %q", pass.Channel, pass.User, pass.Text)
+	}
+	for _, want := range []string{"One-time", "2h", "Sign-in options", "Temporary Access Pass"} {
+		if !strings.Contains(pass.Text, want) {
+			t.Errorf("pass message lacks %q", want)
+		}
+	}
+	if !issued[0].UsableOnce || issued[0].LifetimeMinutes != 120 {
+		t.Fatalf("issued %+v", issued[0])
+	}
+	final := e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered privately"))
+	if strings.Contains(shown(final), "tap_approve") {
+		t.Fatal("a decided card still has buttons")
+	}
+	if !strings.Contains(shown(final), "<@"+approver1+">") {
+		t.Fatalf("card does not say who approved: %s", final.Blocks)
+	}
+}
+
+func TestSlackSelfApprovalIsRefused(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(both, "alice@contoso.com 1h reset")
+	card := e.card()
+	e.click(both, card, "tap_approve")
+	e.reply("can't approve your own request")
+	if n := len(e.graph.Issued()); n != 0 {
+		t.Fatalf("%d passes issued", n)
+	}
+	// Another approver still can.
+	e.click(approver1, card, "tap_approve")
+	e.waitFor("the pass", kind(slacktest.KindPostEphemeral, e.dmOf(both), "Temporary Access Pass for"))
+}
+
+func TestSlackOutsidersCanDoNothing(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(outsider, "alice@contoso.com 1h")
+	e.reply("not allowed to request")
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.click(outsider, card, "tap_approve")
+	e.reply("not an approver")
+	e.click(requester, card, "tap_deny")
+	e.reply("not an approver")
+	if n := len(e.graph.Issued()); n != 0 {
+		t.Fatalf("%d passes issued", n)
+	}
+	if cur, _ := e.slack.Current(card.Channel, card.TS); !strings.Contains(string(cur.Blocks), "Waiting for approval") {
+		t.Fatalf("card changed: %s", cur.Blocks)
+	}
+}
+
+func TestSlackDenyEndsRequestAndLaterClicksExplain(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.click(approver1, card, "tap_deny")
+	e.waitFor("card shows denial", kind(slacktest.KindUpdate, approvalsCh, "Denied by <@"+approver1+">"))
+	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "denied request"))
+	id := requestIDOf(t, card)
+	e.lateClick(approver2, "tap_approve", id) // the button as it was before the update
+	e.reply("already denied")
+	e.command(approver2, "deny "+id+" too late")
+	e.reply("already denied")
+	if n := len(e.graph.Issued()); n != 0 {
+		t.Fatalf("%d passes issued", n)
+	}
+}
+
+func TestSlackDenyCommandCarriesReason(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.command(approver1, "deny "+requestIDOf(t, card)+" no ticket <!channel>")
+	e.waitFor("card shows reason", kind(slacktest.KindUpdate, approvalsCh, "no ticket &lt;!channel&gt;"))
+}
+
+func TestSlackRequesterCancels(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	e.card()
+	reply := e.reply("is waiting for approval")
+	cb, err := e.slack.Click(requester, reply, "tap_cancel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := slacktest.BlockActionForm(cb)
+	e.post("/slack/interactions", form, time.Now())
+	e.waitFor("card shows cancellation", kind(slacktest.KindUpdate, approvalsCh, "Cancelled by the requester"))
+}
+
+func TestSlackPendingRequestExpires(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.clock.Advance(31 * time.Minute)
+	e.waitFor("card shows expiry", kind(slacktest.KindUpdate, approvalsCh, "Expired"))
+	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "expired"))
+	e.lateClick(approver1, "tap_approve", requestIDOf(t, card))
+	e.reply("expired")
+	if n := len(e.graph.Issued()); n != 0 {
+		t.Fatalf("%d passes issued", n)
+	}
+}
+
+func TestSlackDoubleClickIssuesOnePass(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	// Every press is built from the card as it was before any of them.
+	var forms []url.Values
+	for _, who := range []string{approver1, approver2, approver1, approver2} {
+		cb, err := e.slack.Click(who, card, "tap_approve")
+		if err != nil {
+			t.Fatal(err)
+		}
+		form, _ := slacktest.BlockActionForm(cb)
+		forms = append(forms, form)
+	}
+	var wg sync.WaitGroup
+	for _, form := range forms {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.post("/slack/interactions", form, time.Now()) }()
+	}
+	wg.Wait()
+	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
+	for range 3 {
+		e.reply("already approved")
+	}
+	e.stopOnce() // waits for every click's work to finish
+	if n := len(e.graph.Issued()); n != 1 {
+		t.Fatalf("%d passes issued, want 1", n)
+	}
+	passes := 0
+	for _, m := range e.slack.Messages() {
+		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(m.Text, "Temporary Access Pass for") {
+			passes++
+		}
+	}
+	if passes != 1 {
+		t.Fatalf("%d pass messages, want 1", passes)
+	}
+}
+
+func TestSlackUnsignedOrReplayedRequestsAreRefused(t *testing.T) {
+	e := startEnv(t, nil)
+	form, err := e.slack.SlashCommand(requester, generalCh, "alice@contoso.com 1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stale: signed correctly, but six minutes old.
+	if status, _ := e.post("/slack/commands", form, time.Now().Add(-6*time.Minute)); status != http.StatusUnauthorized {
+		t.Fatalf("stale request: HTTP %d", status)
+	}
+	// Wrong secret.
+	req, _ := slacktest.NewSignedRequest(t.Context(), e.base+"/slack/commands", form, "wrong-secret", time.Now())
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("mis-signed request: %v %v", resp.StatusCode, err)
+	}
+	// Unsigned.
+	resp, err := http.PostForm(e.base+"/slack/interactions", form)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned request: %v %v", resp.StatusCode, err)
+	}
+	// Replayed: the same signed request twice.
+	ts := time.Now()
+	if status, _ := e.post("/slack/commands", form, ts); status != http.StatusOK {
+		t.Fatalf("first request: HTTP %d", status)
+	}
+	if status, _ := e.post("/slack/commands", form, ts); status != http.StatusUnauthorized {
+		t.Fatalf("replayed request: HTTP %d", status)
+	}
+	e.card()
+	e.stopOnce()
+	cards := 0
+	for _, m := range e.slack.Messages() {
+		if m.Kind == slacktest.KindPostMessage && m.Channel == approvalsCh {
+			cards++
+		}
+	}
+	if cards != 1 {
+		t.Fatalf("%d approval cards, want 1 (only the first signed request counts)", cards)
+	}
+}
+
+func TestSlackBadInputIsRefusedBeforeApproval(t *testing.T) {
+	tests := []struct {
+		name, text, ack, reply string
+	}{
+		{"lifetime above tenant max", "alice@contoso.com 12h", "received", "it allows 1h to 8h"},
+		{"malformed upn", "alice@@contoso 1h", "alice@@contoso", ""},
+		{"unknown user", "zed@contoso.com 1h", "received", "zed@contoso.com"},
+		{"disabled account", "bob@contoso.com 1h", "received", "disabled"},
+		{"start in the past", "alice@contoso.com 1h at 2020-01-01T10:00Z", "in the past", ""},
+		{"lifetime too short for anyone", "alice@contoso.com 5m", "10 minutes", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := startEnv(t, nil)
+			ack := e.command(requester, tt.text)
+			if !strings.Contains(ack, tt.ack) {
+				t.Fatalf("ack %q lacks %q", ack, tt.ack)
+			}
+			if tt.reply != "" {
+				e.reply(tt.reply)
+			}
+			e.stopOnce()
+			for _, m := range e.slack.Messages() {
+				if m.Channel == approvalsCh {
+					t.Fatalf("a card was posted for bad input: %s", m.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestSlackGraphErrorsBecomeClearMessages(t *testing.T) {
+	e := startEnv(t, nil)
+	// Consent missing from the start: the request is refused with the fix.
+	e.graph.SetRoles("User.Read.All", "Policy.Read.All")
+	e.command(requester, "alice@contoso.com 1h")
+	e.reply("UserAuthenticationMethod")
+	e.graph.SetRoles("User.Read.All", "Policy.Read.All", "UserAuthenticationMethod.ReadWrite.All")
+
+	// Consent withdrawn between approval and creation: the card says why.
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.graph.Fail("temporaryAccessPassMethods", http.MethodPost, http.StatusForbidden, "Authorization_RequestDenied", 1)
+	e.click(approver1, card, "tap_approve")
+	e.waitFor("card shows failure", kind(slacktest.KindUpdate, approvalsCh, "UserAuthenticationMethod.ReadWrite.All"))
+	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "UserAuthenticationMethod.ReadWrite.All"))
+	e.reply("You approved")
+	if n := len(e.graph.Issued()); n != 0 {
+		t.Fatalf("%d passes issued", n)
+	}
+}
+
+func TestSlackAckDoesNotWaitForGraph(t *testing.T) {
+	e := startEnv(t, nil)
+	e.graph.SetLatency(5 * time.Second)
+	start := time.Now()
+	ack := e.command(requester, "alice@contoso.com 1h")
+	if took := time.Since(start); took >= 3*time.Second {
+		t.Fatalf("ack took %v; Slack gives up after 3s", took)
+	}
+	if !strings.Contains(ack, "received") {
+		t.Fatalf("ack = %q", ack)
+	}
+	e.card() // the Graph work completes afterwards
+}
+
+func TestSlackStatusRevokeListHelp(t *testing.T) {
+	e := startEnv(t, nil)
+	if ack := e.command(requester, "help"); !strings.Contains(ack, "/tap") {
+		t.Fatalf("help = %q", ack)
+	}
+	if ack := e.command(requester, "list"); !strings.Contains(ack, "No open requests") {
+		t.Fatalf("list = %q", ack)
+	}
+	e.command(requester, "alice@contoso.com 1h")
+	e.card()
+	if ack := e.command(approver1, "list"); !strings.Contains(ack, "alice@contoso.com") || !strings.Contains(ack, "pending") {
+		t.Fatalf("list = %q", ack)
+	}
+	if ack := e.command(outsider, "list"); !strings.Contains(ack, "neither a requester nor an approver") {
+		t.Fatalf("outsider list = %q", ack)
+	}
+	e.command(requester, "status carol@contoso.com")
+	st := e.reply("Carol Chen")
+	if !strings.Contains(st.Text, "usable") || !strings.Contains(st.Text, "multi-use") {
+		t.Fatalf("status = %q", st.Text)
+	}
+	e.command(approver1, "revoke carol@contoso.com")
+	e.reply("Revoked the Temporary Access Pass of carol@contoso.com")
+	if len(e.graph.Passes("carol@contoso.com")) != 0 {
+		t.Fatal("carol still has a pass")
+	}
+	e.command(requester, "status carol@contoso.com")
+	e.reply("No Temporary Access Pass")
+}
+
+func requestIDOf(t *testing.T, card slacktest.Message) string {
+	t.Helper()
+	s := card.Text
+	i := strings.Index(s, "TAP-")
+	if i < 0 || len(s) < i+10 {
+		t.Fatalf("no request id in %q", s)
+	}
+	return s[i : i+10]
+}
