@@ -14,6 +14,13 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err := s.mayApprove(ctx, by); err != nil {
 		return nil, err
 	}
+	cur, err := s.store.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.separated(ctx, cur.Requester, by); err != nil {
+		return nil, err
+	}
 	var expired bool
 	r, err := s.store.Update(id, func(r *Request) (Change, error) {
 		if c, late := s.expireIfLate(r); late {
@@ -50,6 +57,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 			nameOf(&by), r.ID, r.Target.UPN, r.ApprovalsRequired-len(r.Approvals)))
 		return r, nil
 	}
+	s.crashpoint(CrashApproved)
 	s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s. Creating the pass now…", nameOf(&by), r.ID, r.Target.UPN))
 	return s.issue(ctx, r.ID)
 }

@@ -15,6 +15,8 @@ type fakeTenant struct {
 	policy     TAPPolicy
 	users      map[string]Target
 	passes     map[string]PassInfo // by user id
+	groups     map[string][]string // by user id
+	roles      map[string][]string // by user id
 	created    []Pass
 	deleted    []string
 	createErr  error
@@ -24,7 +26,7 @@ type fakeTenant struct {
 }
 
 func newFakeTenant() *fakeTenant {
-	return &fakeTenant{
+	f := &fakeTenant{
 		policy: TAPPolicy{Enabled: true, DefaultLifetime: 60, MinLifetime: 10, MaxLifetime: 480, DefaultLength: 8},
 		users: map[string]Target{
 			"alice@contoso.com":            {ID: "id-alice", UPN: "alice@contoso.com", DisplayName: "Alice", AccountEnabled: true, UserType: "Member"},
@@ -32,7 +34,16 @@ func newFakeTenant() *fakeTenant {
 			"guest_x.com#EXT#@contoso.com": {ID: "id-guest", UPN: "guest_x.com#EXT#@contoso.com", DisplayName: "Guest", AccountEnabled: true, UserType: "Guest"},
 		},
 		passes: map[string]PassInfo{},
+		groups: map[string][]string{"id-alice": {"grp-finance"}},
+		roles:  map[string][]string{"id-dan": {"Global Administrator", "62e90394-69f5-4237-9190-012177145e10"}},
 	}
+	f.users["dan@contoso.com"] = Target{ID: "id-dan", UPN: "dan@contoso.com", DisplayName: "Dan", AccountEnabled: true, UserType: "Member"}
+	f.users["breakglass1@contoso.com"] = Target{ID: "id-bg1", UPN: "breakglass1@contoso.com", DisplayName: "Break glass", AccountEnabled: true, UserType: "Member"}
+	for i := range 5 {
+		upn := fmt.Sprintf("user%d@contoso.com", i)
+		f.users[upn] = Target{ID: fmt.Sprintf("id-user%d", i), UPN: upn, DisplayName: upn, AccountEnabled: true, UserType: "Member"}
+	}
+	return f
 }
 
 func (f *fakeTenant) LookupUser(_ context.Context, upn string) (Target, error) {
@@ -44,6 +55,18 @@ func (f *fakeTenant) LookupUser(_ context.Context, upn string) (Target, error) {
 	}
 	_, t.HasTAP = f.passes[t.ID]
 	return t, nil
+}
+
+func (f *fakeTenant) UserGroups(_ context.Context, userID string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.groups[userID], nil
+}
+
+func (f *fakeTenant) UserDirectoryRoles(_ context.Context, userID string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.roles[userID], nil
 }
 
 func (f *fakeTenant) TAPPolicy(context.Context) (TAPPolicy, error) {

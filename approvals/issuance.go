@@ -19,6 +19,7 @@ func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
 	if err != nil {
 		return r, err
 	}
+	s.crashpoint(CrashIssuing)
 	return s.createAndDeliver(ctx, r)
 }
 
@@ -32,11 +33,12 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	if err != nil {
 		return s.fail(ctx, r.ID, err)
 	}
+	s.crashpoint(CrashCreated)
 	start := pass.Start
 	if start.IsZero() {
 		start = s.now()
 	}
-	r, err = s.transition(r.ID, nil, EventIssued, "", func(r *Request) error {
+	issued, err := s.transition(r.ID, nil, EventIssued, "", func(r *Request) error {
 		if r.State != StateIssuing {
 			return stateError(r)
 		}
@@ -44,16 +46,19 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 		r.PassStart, r.PassEnd = start, start.Add(time.Duration(pass.LifetimeMinutes)*time.Minute)
 		return nil
 	})
-	if err != nil {
+	if err != nil { // issued is nil: log and clean up with what r knew
 		s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", err)
-		s.deletePass(ctx, r.Target.ID, pass.MethodID)
-		return r, err
+		s.deletePass(ctx, r.ID, r.Target.ID, pass.MethodID)
+		return nil, err
 	}
+	r = issued
 	s.log.Info("pass issued", "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)
+	s.crashpoint(CrashIssued)
 	if err := s.notifier(r).DeliverPass(ctx, r, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
 		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
 	}
+	s.crashpoint(CrashDelivered)
 	r, err = s.transition(r.ID, nil, EventDelivered, "", func(r *Request) error {
 		if r.State != StateIssued {
 			return stateError(r)
@@ -110,9 +115,9 @@ func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason stri
 	return r, Errorf(EUNAVAILABLE, "The pass was revoked because %s.", reason)
 }
 
-func (s *Service) deletePass(ctx context.Context, userID, methodID string) {
+func (s *Service) deletePass(ctx context.Context, requestID, userID, methodID string) {
 	if err := s.tenant.DeletePass(ctx, userID, methodID); err != nil {
-		s.log.Error("UNRECORDED PASS STILL LIVE: revoke it in the Entra admin center", "target", userID, "method", methodID, "err", err)
+		s.log.Error("UNRECORDED PASS STILL LIVE: revoke it in the Entra admin center", "request", requestID, "target", userID, "method", methodID, "err", err)
 	}
 }
 
@@ -151,4 +156,36 @@ func (s *Service) Resume(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Reissue gives the requester a fresh pass for an approved request whose
+// pass was lost or never arrived, without a new approval: creating it
+// replaces the old one in Entra. Only the requester may ask, only within the
+// policy's window after the approval, and at most MaxReissues times. Returns
+// EFORBIDDEN, or ECONFLICT saying which limit was hit.
+func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Request, error) {
+	r, err := s.transition(id, &by, EventReissued, "", func(r *Request) error {
+		if !by.Same(r.Requester) {
+			return Errorf(EFORBIDDEN, "Only the requester of %s can ask for its pass again.", r.ID)
+		}
+		if (r.State != StateDelivered && r.State != StateRevoked) || len(r.Approvals) < r.ApprovalsRequired {
+			return stateError(r)
+		}
+		approved := r.Approvals[len(r.Approvals)-1].At
+		if s.now().Sub(approved) > s.policy.ReissueWindow {
+			return Errorf(ECONFLICT, "A pass can be re-issued for %s after approval; that time has passed for %s. Raise a new request.", FormatMinutes(int(s.policy.ReissueWindow.Minutes())), r.ID)
+		}
+		if r.Reissues >= s.policy.MaxReissues {
+			return Errorf(ECONFLICT, "%s was re-issued %d time(s) already, the most tapbot allows. Raise a new request.", r.ID, r.Reissues)
+		}
+		r.Reissues++
+		r.State, r.FailureReason = StateIssuing, ""
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	s.log.Info("pass re-issue", "request", r.ID, "by", by.Key(), "reissues", r.Reissues)
+	s.refresh(ctx, r, "", "")
+	return s.createAndDeliver(ctx, r)
 }

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -13,14 +14,23 @@ type Authorizer interface {
 	CanApprove(ctx context.Context, p Principal) (bool, error)
 }
 
-// StaticAuthorizer allows exactly the principals listed, by Principal.Key
-// ("slack:U123", "teams:<entra object id>"). Empty lists allow nobody.
+// GroupResolver tells which groups a technician belongs to, as group keys:
+// "slack-group:S0123" for a Slack user group, "entra-group:<object id>" for
+// an Entra group. The wiring implements it over Slack and Graph.
+type GroupResolver interface {
+	GroupsOf(ctx context.Context, p Principal) ([]string, error)
+}
+
+// StaticAuthorizer allows the principals listed by Principal.Key
+// ("slack:U123", "teams:<entra object id>") and, when Groups is set, the
+// members of the groups listed by group key. Empty lists allow nobody.
 type StaticAuthorizer struct {
 	Requesters map[string]bool
 	Approvers  map[string]bool
+	Groups     GroupResolver // nil: group keys in the lists match nobody
 }
 
-// NewStaticAuthorizer builds a StaticAuthorizer from principal keys.
+// NewStaticAuthorizer builds a StaticAuthorizer from principal and group keys.
 func NewStaticAuthorizer(requesters, approvers []string) *StaticAuthorizer {
 	set := func(keys []string) map[string]bool {
 		m := make(map[string]bool, len(keys))
@@ -32,14 +42,42 @@ func NewStaticAuthorizer(requesters, approvers []string) *StaticAuthorizer {
 	return &StaticAuthorizer{Requesters: set(requesters), Approvers: set(approvers)}
 }
 
-// CanRequest reports whether p is a listed requester.
-func (a *StaticAuthorizer) CanRequest(_ context.Context, p Principal) (bool, error) {
-	return a.Requesters[p.Key()], nil
+// CanRequest reports whether p, or a group of p's, is a listed requester.
+func (a *StaticAuthorizer) CanRequest(ctx context.Context, p Principal) (bool, error) {
+	return a.allowed(ctx, a.Requesters, p)
 }
 
-// CanApprove reports whether p is a listed approver.
-func (a *StaticAuthorizer) CanApprove(_ context.Context, p Principal) (bool, error) {
-	return a.Approvers[p.Key()], nil
+// CanApprove reports whether p, or a group of p's, is a listed approver.
+func (a *StaticAuthorizer) CanApprove(ctx context.Context, p Principal) (bool, error) {
+	return a.allowed(ctx, a.Approvers, p)
+}
+
+func (a *StaticAuthorizer) allowed(ctx context.Context, list map[string]bool, p Principal) (bool, error) {
+	if list[p.Key()] {
+		return true, nil
+	}
+	if a.Groups == nil || !hasGroupKey(list) {
+		return false, nil
+	}
+	groups, err := a.Groups.GroupsOf(ctx, p)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range groups {
+		if list[g] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func hasGroupKey(list map[string]bool) bool {
+	for k := range list {
+		if strings.HasPrefix(k, "slack-group:") || strings.HasPrefix(k, "entra-group:") {
+			return true
+		}
+	}
+	return false
 }
 
 // Policy is tapbot's own rules, on top of the tenant's TAP policy.
@@ -50,6 +88,50 @@ type Policy struct {
 	AllowedDomains    []string      // UPN domains that may be targeted; empty: any
 	AllowDisabled     bool          // allow passes for disabled accounts
 	AllowGuests       bool          // allow passes for guest accounts
+
+	// Protect guards sensitive accounts. nil means DefaultProtect: refuse
+	// anyone holding a directory role. An empty, non-nil list guards nobody.
+	Protect []ProtectRule
+	Reason  ReasonRule
+	// SeparateGroups are group keys (see GroupResolver) that split
+	// technicians into teams: an approver may not share one with the
+	// requester. Needs Groups.
+	SeparateGroups []string
+	Groups         GroupResolver
+
+	RequesterLimit  int           // requests one requester may raise per RequesterWindow; 0: no limit
+	RequesterWindow time.Duration // default 1h
+	TargetCooldown  time.Duration // after a pass was delivered for a user, wait this long before another; 0: none
+
+	// ReissueWindow is how long after approval the requester may ask for a
+	// fresh pass ("lost it?") without a new approval; MaxReissues how often.
+	ReissueWindow time.Duration // default 10m
+	MaxReissues   int           // default 2; negative: never
+}
+
+// ProtectRule marks accounts that need more than the usual approval, or
+// none at all. A target matches when it holds a listed directory role (or
+// any, with AnyDirectoryRole), is in a listed Entra group, or its UPN matches
+// a pattern (path.Match syntax, case-insensitive: "breakglass*@contoso.com").
+type ProtectRule struct {
+	Name              string   `yaml:"name"`
+	AnyDirectoryRole  bool     `yaml:"anyDirectoryRole"`
+	DirectoryRoles    []string `yaml:"directoryRoles"` // display names or role template ids
+	Groups            []string `yaml:"groups"`         // Entra group object ids
+	UPNPatterns       []string `yaml:"upnPatterns"`
+	Refuse            bool     `yaml:"refuse"`            // no pass at all
+	ApprovalsRequired int      `yaml:"approvalsRequired"` // otherwise: at least this many approvals
+}
+
+// DefaultProtect refuses passes for anyone holding an Entra directory role:
+// a pass bypasses MFA, so for an admin it is a path to the whole tenant.
+var DefaultProtect = []ProtectRule{{Name: "directory role holders", AnyDirectoryRole: true, Refuse: true}}
+
+// ReasonRule says what a request's reason must look like.
+type ReasonRule struct {
+	Required      bool
+	MinLength     int
+	TicketPattern *regexp.Regexp // e.g. INC-\d+; nil: no ticket needed
 }
 
 // withDefaults fills unset fields.
@@ -62,6 +144,18 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.Authorizer == nil {
 		p.Authorizer = NewStaticAuthorizer(nil, nil)
+	}
+	if p.Protect == nil {
+		p.Protect = DefaultProtect
+	}
+	if p.RequesterWindow <= 0 {
+		p.RequesterWindow = time.Hour
+	}
+	if p.ReissueWindow <= 0 {
+		p.ReissueWindow = 10 * time.Minute
+	}
+	if p.MaxReissues == 0 {
+		p.MaxReissues = 2
 	}
 	return p
 }

@@ -49,10 +49,17 @@ type Pass struct {
 // LookupUser returns ENOTFOUND when no user has that UPN or id. Every method
 // returns EPERMISSION when the bot lacks a Graph permission and EUNAVAILABLE
 // when Graph cannot be reached; the message says what to do.
+//
+// UserGroups returns the ids of the groups the user is a transitive member
+// of; UserDirectoryRoles the directory roles they hold, each as its display
+// name and its role template id. Both return EPERMISSION naming the missing
+// permission (GroupMember.Read.All, RoleManagement.Read.Directory).
 type Directory interface {
 	LookupUser(ctx context.Context, upnOrID string) (Target, error)
 	TAPPolicy(ctx context.Context) (TAPPolicy, error)
 	ListPasses(ctx context.Context, userID string) ([]PassInfo, error)
+	UserGroups(ctx context.Context, userID string) ([]string, error)
+	UserDirectoryRoles(ctx context.Context, userID string) ([]string, error)
 }
 
 // Issuer creates and deletes passes. graphclient implements it.

@@ -19,7 +19,23 @@ type Config struct {
 	Notifiers map[string]Notifier // by Principal.Platform
 	Now       func() time.Time    // default time.Now
 	Logger    *slog.Logger
+	Observer  Observer // told of every committed transition (observer.go); nil: none
+	// Crashpoint, for crash tests only, is called at each named point of a
+	// request's life where a crash must be survivable: after a step's state
+	// is committed and before its side effect, or after the side effect and
+	// before its outcome is committed.
+	Crashpoint func(point string)
 }
+
+// Crash points, in the order a request passes them.
+const (
+	CrashRaised    = "raised"    // request stored, card not posted
+	CrashApproved  = "approved"  // approval stored, issuing not started
+	CrashIssuing   = "issuing"   // issuing stored, Graph not called
+	CrashCreated   = "created"   // Graph created the pass, not recorded
+	CrashIssued    = "issued"    // pass recorded, delivery not tried
+	CrashDelivered = "delivered" // delivered to Slack, not recorded
+)
 
 // Service runs the request state machine. It is safe for concurrent use: the
 // store serialises every transition, and Graph and chat calls happen outside
@@ -32,6 +48,7 @@ type Service struct {
 	notifiers map[string]Notifier
 	now       func() time.Time
 	log       *slog.Logger
+	crashAt   func(point string)
 
 	wg      sync.WaitGroup
 	baseCtx context.Context
@@ -43,7 +60,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
 		policy: cfg.Policy.withDefaults(), notifiers: cfg.Notifiers,
-		now: cfg.Now, log: cfg.Logger,
+		now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -51,8 +68,15 @@ func NewService(cfg Config) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	attachObserver(cfg.Store, cfg.Observer)
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
 	return s
+}
+
+func (s *Service) crashpoint(point string) {
+	if s.crashAt != nil {
+		s.crashAt(point)
+	}
 }
 
 // Store is the service's store, for read-only views such as the audit export.
@@ -123,11 +147,13 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Create(r, eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason)); err != nil {
+	admit := func(existing []*Request) error { return s.policy.admit(r, existing, r.CreatedAt) }
+	if err := s.store.Create(r, eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason), admit); err != nil {
 		return nil, err
 	}
 	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
 		"lifetime_minutes", r.LifetimeMinutes, "once", r.UsableOnce)
+	s.crashpoint(CrashRaised)
 	return s.postCard(ctx, r)
 }
 
@@ -145,6 +171,9 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.policy.checkReason(in.Reason); err != nil {
+		return nil, err
+	}
 	if !in.Start.IsZero() && in.Start.Before(now) {
 		return nil, Errorf(EINVALID, "The start time %s is in the past.", in.Start.UTC().Format("2006-01-02 15:04 MST"))
 	}
@@ -155,6 +184,10 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err := s.policy.checkTarget(target); err != nil {
 		return nil, err
 	}
+	required, err := s.protection(ctx, target)
+	if err != nil {
+		return nil, err
+	}
 	id := in.ID
 	if id == "" {
 		id = NewRequestID()
@@ -163,7 +196,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 		ID: id, Tenant: s.tenantID, Requester: in.Requester, Target: target,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RequestTTL),
-		ApprovalsRequired: s.policy.ApprovalsRequired,
+		ApprovalsRequired: required,
 	}, nil
 }
 
@@ -210,7 +243,7 @@ func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
 		r.Card = ref
 		return Change{}, nil
 	})
-	if err == nil && r.State != StatePending {
+	if err == nil && (r.State != StatePending || len(r.Approvals) > 0) {
 		// Decided between posting and recording the card: its update was
 		// skipped for want of a reference, so draw it now.
 		s.refresh(ctx, r, "", "")

@@ -235,7 +235,7 @@ func TestDenyCancelAndLateClicks(t *testing.T) {
 		t.Fatalf("late approve message: %q", ErrorMessage(err))
 	}
 
-	r2 := h.raise(t, RaiseInput{})
+	r2 := h.raise(t, RaiseInput{UPN: "user0@contoso.com"})
 	if got, err := h.svc.Cancel(ctx, r2.ID, req1); err != nil || got.State != StateCancelled {
 		t.Fatalf("cancel: %v %+v", err, got)
 	}
@@ -250,7 +250,7 @@ func TestExpiryIsEnforcedOnEveryActionAndBySweeper(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, func(p *Policy) { p.RequestTTL = 30 * time.Minute })
 	r1 := h.raise(t, RaiseInput{})
-	r2 := h.raise(t, RaiseInput{})
+	r2 := h.raise(t, RaiseInput{UPN: "user0@contoso.com"})
 	h.clock.Advance(31 * time.Minute)
 
 	_, err := h.svc.Approve(ctx, r1.ID, appr1)
@@ -367,10 +367,10 @@ func TestUnpostableCardFailsTheRequestAndSaysWhy(t *testing.T) {
 func TestResumeFinishesInterruptedRequests(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, nil)
-	approved := h.raise(t, RaiseInput{})
-	issuing := h.raise(t, RaiseInput{})
-	issued := h.raise(t, RaiseInput{})
-	pending := h.raise(t, RaiseInput{})
+	approved := h.raise(t, RaiseInput{UPN: "user0@contoso.com"})
+	issuing := h.raise(t, RaiseInput{UPN: "user1@contoso.com"})
+	issued := h.raise(t, RaiseInput{UPN: "user2@contoso.com"})
+	pending := h.raise(t, RaiseInput{UPN: "user3@contoso.com"})
 	set := func(id string, st State, method string) {
 		if _, err := h.store.Update(id, func(r *Request) (Change, error) {
 			r.State, r.MethodID = st, method

@@ -37,8 +37,9 @@ var migrations = map[int]func(tx *bolt.Tx) error{}
 // one serialisable read-write transaction, which is what makes the state
 // machine's compare-and-set safe against concurrent clicks.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db       *bolt.DB
+	path     string
+	observer Observer // told of committed events (observer.go); nil: nobody
 }
 
 // Open opens or creates the database at path with mode 0600. It fails fast
@@ -121,18 +122,34 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // Create stores a new request and its audit event in one transaction.
-// Returns ECONFLICT if the id is taken.
-func (s *Store) Create(r *Request, ev Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+// admit, when not nil, sees every stored request inside that transaction and
+// may refuse the new one (rate limits, one open request per user) without
+// a concurrent Create slipping past it. Returns ECONFLICT if the id is
+// taken, or admit's error.
+func (s *Store) Create(r *Request, ev Event, admit func(existing []*Request) error) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRequests)
 		if b.Get([]byte(r.ID)) != nil {
 			return Errorf(ECONFLICT, "request %s exists already", r.ID)
+		}
+		if admit != nil {
+			existing, err := decodeAll(b, nil)
+			if err != nil {
+				return err
+			}
+			if err := admit(existing); err != nil {
+				return err
+			}
 		}
 		if err := putRequest(b, r); err != nil {
 			return err
 		}
 		return appendAudit(tx, ev)
 	})
+	if err == nil {
+		s.observe(r, ev)
+	}
+	return err
 }
 
 // Get returns the request with id, or ENOTFOUND.
@@ -185,6 +202,7 @@ func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request
 	if err != nil {
 		return nil, err
 	}
+	s.observe(r, change.Events...)
 	return r, change.Err
 }
 
@@ -193,18 +211,26 @@ func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request
 func (s *Store) List(keep func(*Request) bool) ([]*Request, error) {
 	var out []*Request
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRequests).ForEach(func(_, v []byte) error {
-			r := new(Request)
-			if err := json.Unmarshal(v, r); err != nil {
-				return fmt.Errorf("decode request: %w", err)
-			}
-			if keep == nil || keep(r) {
-				out = append(out, r)
-			}
-			return nil
-		})
+		var err error
+		out, err = decodeAll(tx.Bucket(bucketRequests), keep)
+		return err
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
+	var out []*Request
+	err := b.ForEach(func(_, v []byte) error {
+		r := new(Request)
+		if err := json.Unmarshal(v, r); err != nil {
+			return fmt.Errorf("decode request: %w", err)
+		}
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+		return nil
+	})
 	return out, err
 }
 

@@ -1,0 +1,166 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// checkReason enforces the reason rule. Returns EINVALID saying what is
+// missing.
+func (p Policy) checkReason(reason string) error {
+	rule := p.Reason
+	switch {
+	case rule.Required && strings.TrimSpace(reason) == "":
+		return Errorf(EINVALID, "A reason is required: say why the pass is needed, e.g. `new phone, INC-4711`.")
+	case reason != "" && utf8.RuneCountInString(reason) < rule.MinLength:
+		return Errorf(EINVALID, "The reason is too short: give at least %d characters so the approver can judge it.", rule.MinLength)
+	case rule.TicketPattern != nil && !rule.TicketPattern.MatchString(reason):
+		return Errorf(EINVALID, "The reason must name a ticket matching %s, e.g. `new phone, INC-4711`.", rule.TicketPattern)
+	}
+	return nil
+}
+
+// protection applies the protect rules to t. It returns how many approvals
+// the request needs (at least the policy's), or EFORBIDDEN when a rule
+// refuses the target. Directory roles and groups are read from Graph only
+// when a rule needs them; if Graph cannot tell, the request is refused (fail
+// closed) with Graph's message.
+func (s *Service) protection(ctx context.Context, t Target) (int, error) {
+	need := s.policy.ApprovalsRequired
+	var roles, groups []string
+	var rolesRead, groupsRead bool
+	for _, rule := range s.policy.Protect {
+		why, err := s.matchRule(ctx, rule, t, &roles, &rolesRead, &groups, &groupsRead)
+		if err != nil {
+			return 0, err
+		}
+		if why == "" {
+			continue
+		}
+		if rule.Refuse {
+			return 0, Errorf(EFORBIDDEN, "%s %s, which tapbot's rule %q protects: no pass can be requested here. An administrator can create one in the Entra admin center if it is really needed.", t.UPN, why, rule.Name)
+		}
+		need = max(need, rule.ApprovalsRequired)
+	}
+	return need, nil
+}
+
+// matchRule returns why t matches rule ("holds the directory role …"), or ""
+// when it does not. roles and groups are fetched once, on first need.
+func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, roles *[]string, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
+	upn := strings.ToLower(t.UPN)
+	for _, pat := range rule.UPNPatterns {
+		if ok, _ := path.Match(strings.ToLower(pat), upn); ok {
+			return "matches the protected pattern " + pat, nil
+		}
+	}
+	if rule.AnyDirectoryRole || len(rule.DirectoryRoles) > 0 {
+		if !*rolesRead {
+			r, err := s.tenant.UserDirectoryRoles(ctx, t.ID)
+			if err != nil {
+				return "", err
+			}
+			*roles, *rolesRead = r, true
+		}
+		for _, held := range *roles {
+			if rule.AnyDirectoryRole || slices.ContainsFunc(rule.DirectoryRoles, func(x string) bool { return strings.EqualFold(x, held) }) {
+				return "holds the directory role " + roleName(*roles, held), nil
+			}
+		}
+	}
+	if len(rule.Groups) > 0 {
+		if !*groupsRead {
+			g, err := s.tenant.UserGroups(ctx, t.ID)
+			if err != nil {
+				return "", err
+			}
+			*groups, *groupsRead = g, true
+		}
+		for _, g := range *groups {
+			if slices.Contains(rule.Groups, g) {
+				return "is in the protected group " + g, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// admit decides, inside the transaction that stores r, whether the existing
+// requests leave room for it: one open request per user, the requester's
+// rate limit, and the cooldown after a pass for the same user.
+func (p Policy) admit(r *Request, existing []*Request, now time.Time) error {
+	raised := 0
+	for _, o := range existing {
+		sameTarget := o.Target.ID == r.Target.ID
+		switch {
+		case sameTarget && isOpen(o, now):
+			return Errorf(ECONFLICT, "Request %s for %s is already open (%s); decide or cancel it first.", o.ID, r.Target.UPN, o.State)
+		case sameTarget && p.TargetCooldown > 0 && o.State == StateDelivered && now.Sub(o.UpdatedAt) < p.TargetCooldown:
+			return Errorf(EFORBIDDEN, "A pass for %s was issued %s ago (%s); tapbot waits %s between passes for the same user. Check it with /tap status %s, or ask an approver to revoke it first.",
+				r.Target.UPN, FormatMinutes(int(now.Sub(o.UpdatedAt).Minutes())), o.ID, FormatMinutes(int(p.TargetCooldown.Minutes())), r.Target.UPN)
+		}
+		if o.Requester.Same(r.Requester) && now.Sub(o.CreatedAt) < p.RequesterWindow {
+			raised++
+		}
+	}
+	if p.RequesterLimit > 0 && raised >= p.RequesterLimit {
+		return Errorf(EFORBIDDEN, "You have raised %d requests in the last %s, the most tapbot allows; try again later or ask a colleague.", raised, FormatMinutes(int(p.RequesterWindow.Minutes())))
+	}
+	return nil
+}
+
+// isOpen reports whether o still waits for a decision or an issuance.
+func isOpen(o *Request, now time.Time) bool {
+	switch o.State {
+	case StatePending:
+		return now.Before(o.ExpiresAt)
+	case StateApproved, StateIssuing, StateIssued:
+		return true
+	}
+	return false
+}
+
+// separated refuses an approver who shares one of the policy's separate
+// groups with the requester.
+func (s *Service) separated(ctx context.Context, requester, approver Principal) error {
+	if len(s.policy.SeparateGroups) == 0 || s.policy.Groups == nil {
+		return nil
+	}
+	rg, err := s.policy.Groups.GroupsOf(ctx, requester)
+	if err != nil {
+		return fmt.Errorf("groups of requester %s: %w", requester.Key(), err)
+	}
+	ag, err := s.policy.Groups.GroupsOf(ctx, approver)
+	if err != nil {
+		return fmt.Errorf("groups of approver %s: %w", approver.Key(), err)
+	}
+	for _, g := range s.policy.SeparateGroups {
+		if slices.Contains(rg, g) && slices.Contains(ag, g) {
+			return Errorf(EFORBIDDEN, "You and the requester are both in %s; an approver from another team has to approve.", g)
+		}
+	}
+	return nil
+}
+
+// roleName prefers a role's display name to its template id: Graph lists
+// both for each role, and a technician recognises "Global Administrator".
+func roleName(roles []string, matched string) string {
+	if !isGUID(matched) {
+		return matched
+	}
+	for _, r := range roles {
+		if !isGUID(r) {
+			return r
+		}
+	}
+	return matched
+}
+
+func isGUID(s string) bool {
+	return len(s) == 36 && strings.Count(s, "-") == 4
+}
