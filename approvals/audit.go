@@ -149,3 +149,22 @@ func (s *Store) VerifyAudit() (int, error) {
 	})
 	return n, err
 }
+
+// AuditAfter returns up to limit audit events with a sequence number above
+// seq, oldest first. Followers of the log (the Slack mirror) keep the last
+// seq they handled and ask for what came since.
+func (s *Store) AuditAfter(seq uint64, limit int) ([]Event, error) {
+	var out []Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Seek(seqKey(seq + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var ev Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("decode audit event: %w", err)
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -936,8 +936,9 @@ func (r scriptRun) called(prefix string) bool {
 }
 
 func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testing.T) {
-	base := []string{"role-Policy.Read.All=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
-	all := sortedCopy(append(slices.Clone(base), "role-GroupMember.Read.All=Role", "role-RoleManagement.Read.Directory=Role"))
+	base := []string{"role-Policy.Read.All=Role", "role-RoleManagement.Read.Directory=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
+	all := sortedCopy(append(slices.Clone(base), "role-GroupMember.Read.All=Role"))
+	noRoles := []string{"role-Policy.Read.All=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
 	consent := "https://login.microsoftonline.com/tenant-1/adminconsent?client_id="
 	tests := []struct {
 		name       string
@@ -954,8 +955,14 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
 		wantCalls:  []string{"ad app create --display-name tapbot", "ad sp create --id new-app", "ad app credential reset --id new-app --append --display-name tapbot --end-date"},
 	}, {
-		name:       "cert and optional checks add a certificate and two permissions",
-		args:       []string{"--cert", "--group-checks", "--role-checks"},
+		name:       "without role checks the directory role permission is not asked for",
+		args:       []string{"--no-role-checks"},
+		wantOK:     true,
+		wantGrants: noRoles,
+		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
+	}, {
+		name:       "cert and group checks add a certificate and a permission",
+		args:       []string{"--cert", "--group-checks"},
 		wantOK:     true,
 		wantGrants: all,
 		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_CERTIFICATE_PATH=/home/op/tapbot-cert.pem\n",

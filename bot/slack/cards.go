@@ -85,8 +85,12 @@ func (b *Bot) statusLine(r *approvals.Request) string {
 	case approvals.StateIssued:
 		return ":white_check_mark: Approved by " + approvedBy() + ". :key: Pass issued; delivering it privately…"
 	case approvals.StateDelivered:
-		return fmt.Sprintf(":white_check_mark: Approved by %s. :key: Issued and delivered privately to <@%s> %s; valid until %s.",
+		line := fmt.Sprintf(":white_check_mark: Approved by %s. :key: Issued and delivered privately to <@%s> %s; valid until %s.",
 			approvedBy(), r.Requester.ID, b.when(r.UpdatedAt), b.when(r.PassEnd))
+		if r.Reissues > 0 {
+			line += fmt.Sprintf(" Re-issued %d time(s) at the requester's request; each new pass replaced the last.", r.Reissues)
+		}
+		return line
 	case approvals.StateDenied:
 		line := fmt.Sprintf(":x: Denied by <@%s> %s.", decider(r), b.when(r.UpdatedAt))
 		if r.DecisionReason != "" {

@@ -32,7 +32,7 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 		return b.listOpen(ctx, who)
 	case bot.VerbRequest:
 		id := approvals.NewRequestID()
-		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage { return b.raise(ctx, id, who, cmd) })
+		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage { return b.raise(ctx, id, who, cmd) }, "request", id)
 		return ephemeral(fmt.Sprintf("%s:hourglass_flowing_sand: Request *%s* for %s received. Checking the account and the tenant's pass policy…",
 			b.banner(), id, bot.EscapeMrkdwn(cmd.UPN)))
 	case bot.VerbStatus:
@@ -43,19 +43,20 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 			_, err := b.svc.Cancel(ctx, cmd.RequestID, who)
 			return b.outcome(err, "Request "+cmd.RequestID+" is cancelled.")
-		})
+		}, "request", cmd.RequestID)
 	case bot.VerbDeny:
 		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 			_, err := b.svc.Deny(ctx, cmd.RequestID, who, cmd.Reason)
 			return b.outcome(err, "You denied request "+cmd.RequestID+".")
-		})
+		}, "request", cmd.RequestID)
 	}
 	return ephemeral(b.banner() + ":hourglass_flowing_sand: Working on it…")
 }
 
 // later runs f in the background and posts what it returns to responseURL,
-// which Slack keeps valid for 30 minutes.
-func (b *Bot) later(responseURL string, f func(ctx context.Context) *slack.WebhookMessage) {
+// which Slack keeps valid for 30 minutes. attrs (the request id, when there
+// is one) go on the log line of a failed post.
+func (b *Bot) later(responseURL string, f func(ctx context.Context) *slack.WebhookMessage, attrs ...any) {
 	b.svc.Go(func(ctx context.Context) {
 		msg := f(ctx)
 		if msg == nil || responseURL == "" {
@@ -63,7 +64,7 @@ func (b *Bot) later(responseURL string, f func(ctx context.Context) *slack.Webho
 		}
 		msg.ResponseType = slack.ResponseTypeEphemeral
 		if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
-			b.log.Warn("slack response_url post failed", "err", err)
+			b.log.Warn("slack response_url post failed", append(attrs, "err", err)...)
 		}
 	})
 }

@@ -14,6 +14,7 @@ const (
 	actionApprove = "tap_approve"
 	actionDeny    = "tap_deny"
 	actionCancel  = "tap_cancel"
+	actionReissue = "tap_reissue"
 )
 
 // HandleInteraction acts on a button press. Slack only needs the HTTP 200;
@@ -37,6 +38,8 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Deny(ctx, id, who, "") }
 	case actionCancel:
 		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Cancel(ctx, id, who) }
+	case actionReissue:
+		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Reissue(ctx, id, who) }
 	default:
 		return
 	}
@@ -51,5 +54,5 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 		}
 		b.log.Info("button press refused", "action", act.ActionID, "request", id, "user", who.Key(), "reason", approvals.ErrorCode(err))
 		return &slack.WebhookMessage{Text: b.banner() + ":no_entry: " + bot.EscapeMrkdwn(approvals.ErrorMessage(err))}
-	})
+	}, "request", id)
 }

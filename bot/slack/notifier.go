@@ -34,9 +34,10 @@ func (b *Bot) UpdateCard(ctx context.Context, r *approvals.Request) error {
 	return nil
 }
 
-// cardFallback is the notification text of the card (phones show it).
+// cardFallback is the notification text of the card (phones show it), so
+// in sandbox mode it opens with the banner too.
 func (b *Bot) cardFallback(r *approvals.Request) string {
-	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, bot.EscapeMrkdwn(r.Target.UPN), r.State)
+	return b.banner() + fmt.Sprintf("TAP request %s for %s: %s", r.ID, bot.EscapeMrkdwn(r.Target.UPN), r.State)
 }
 
 // TellRequester writes to the requester in their DM with the bot.
@@ -45,7 +46,14 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := b.api.PostMessageContext(ctx, dm, slack.MsgOptionText(b.banner()+bot.EscapeMrkdwn(n.Text), false)); err != nil {
+	text := b.banner() + bot.EscapeMrkdwn(n.Text)
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if n.Kind == approvals.EventRevoked {
+		opts = append(opts, slack.MsgOptionBlocks(
+			slack.NewSectionBlock(mrkdwn(text), nil, nil),
+			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain("Re-issue the pass")))))
+	}
+	if _, _, err := b.api.PostMessageContext(ctx, dm, opts...); err != nil {
 		return slackError("message the requester", err)
 	}
 	return nil
@@ -66,7 +74,14 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 		strings.ToUpper(usage(p.UsableOnce)[:1])+usage(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
 		b.when(p.Start), b.when(end),
 		bot.SignInHint(func(s string) string { return "*" + s + "*" }))
-	if _, err := b.api.PostEphemeralContext(ctx, dm, r.Requester.ID, slack.MsgOptionText(text, false)); err != nil {
+	// The fallback text, which phones show in notifications, never holds
+	// the pass; the blocks do.
+	fallback := b.banner() + fmt.Sprintf("Your Temporary Access Pass for %s is here (request %s).", bot.EscapeMrkdwn(r.Target.UPN), r.ID)
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, r.ID, plain("Lost it? Re-issue"))),
+	}
+	if _, err := b.api.PostEphemeralContext(ctx, dm, r.Requester.ID, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return slackError("deliver the pass", err)
 	}
 	return nil

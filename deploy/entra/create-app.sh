@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Create the Microsoft Entra app registration tapbot signs in with.
 #
-# Usage: create-app.sh [--cert] [--group-checks] [--role-checks]
+# Usage: create-app.sh [--cert] [--group-checks] [--no-role-checks]
 #                      [--name NAME] [--secret-days N]
 #
 #   --cert          create a self-signed certificate credential instead of a
 #                   client secret (az writes the PEM, key included, to a file)
 #   --group-checks  also request GroupMember.Read.All (group-based policy)
-#   --role-checks   also request RoleManagement.Read.Directory (refuse passes
-#                   for holders of admin roles)
+#   --no-role-checks  leave out RoleManagement.Read.Directory; tapbot's default
+#                   policy needs it to refuse passes for admin role holders
 #   --name NAME     display name of the app registration (default: tapbot)
 #   --secret-days N client secret lifetime in days (default: 90)
 #
@@ -29,6 +29,7 @@ name=tapbot
 use_cert=false
 secret_days=90
 permissions=(UserAuthenticationMethod.ReadWrite.All User.Read.All Policy.Read.All)
+role_checks=true
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "create-app.sh: $*"; exit 1; }
@@ -43,7 +44,7 @@ parse_args() {
 		case "$1" in
 		--cert) use_cert=true ;;
 		--group-checks) permissions+=(GroupMember.Read.All) ;;
-		--role-checks) permissions+=(RoleManagement.Read.Directory) ;;
+		--no-role-checks) role_checks=false ;;
 		--name) name="${2:?--name needs a value}"; shift ;;
 		--secret-days) secret_days="${2:?--secret-days needs a value}"; shift ;;
 		-h | --help) usage ;;
@@ -52,6 +53,7 @@ parse_args() {
 		shift
 	done
 	[[ "$secret_days" =~ ^[1-9][0-9]*$ ]] || die "--secret-days must be a positive number of days"
+	if $role_checks; then permissions+=(RoleManagement.Read.Directory); fi
 	# The name goes into an OData filter: letters, digits, space, . _ - only.
 	[[ "$name" =~ ^[A-Za-z0-9._\ -]+$ ]] || die "--name may hold only letters, digits, spaces and . _ -"
 }

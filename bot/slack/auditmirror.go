@@ -1,0 +1,83 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
+)
+
+// mirrorRef is where the mirror keeps the sequence number of the last audit
+// event it posted, so a restart neither repeats nor skips events.
+const mirrorRef = "slack-audit-mirror"
+
+// MirrorAudit posts every audit event (never a pass: events hold none) to
+// channel, following the log until ctx ends. It polls every interval and
+// resumes after the last event it posted, even across restarts. Slack
+// failures are logged and retried at the next poll.
+func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel string, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if err := b.mirrorOnce(ctx, store, channel); err != nil && ctx.Err() == nil {
+			b.log.Warn("audit mirror to Slack paused", "channel", channel, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (b *Bot) mirrorOnce(ctx context.Context, store *approvals.Store, channel string) error {
+	raw, err := store.GetRef(mirrorRef, channel)
+	if err != nil {
+		return err
+	}
+	last, _ := strconv.ParseUint(string(raw), 10, 64)
+	events, err := store.AuditAfter(last, 50)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
+			return fmt.Errorf("post audit event %d: %w", ev.Seq, err)
+		}
+		if err := store.PutRef(mirrorRef, channel, []byte(strconv.FormatUint(ev.Seq, 10))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditLine is one event as a line of the audit channel.
+func auditLine(ev approvals.Event) string {
+	actor := ev.Actor
+	if id, ok := strings.CutPrefix(ev.Actor, Platform+":"); ok {
+		actor = "<@" + id + ">"
+	} else if ev.ActorName != "" {
+		actor = bot.EscapeMrkdwn(ev.ActorName)
+	}
+	parts := []string{fmt.Sprintf("`#%d` *%s*", ev.Seq, ev.Type)}
+	if ev.RequestID != "" {
+		parts = append(parts, ev.RequestID)
+	}
+	if ev.TargetUPN != "" {
+		parts = append(parts, "for "+bot.EscapeMrkdwn(ev.TargetUPN))
+	}
+	parts = append(parts, "by "+actor)
+	if ev.MethodID != "" {
+		parts = append(parts, "method "+ev.MethodID)
+	}
+	if ev.Detail != "" {
+		parts = append(parts, "— "+bot.EscapeMrkdwn(bot.Truncate(ev.Detail, 200)))
+	}
+	return strings.Join(parts, " ") + " · hash " + ev.Hash[:12]
+}
