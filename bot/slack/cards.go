@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -64,56 +63,13 @@ func (b *Bot) card(r *approvals.Request) []slack.Block {
 	return blocks
 }
 
-// statusLine says where the request is, and who moved it there.
+// statusLine says where the request is, in the words both platforms share.
 func (b *Bot) statusLine(r *approvals.Request) string {
-	approvedBy := func() string {
-		var parts []string
-		for _, a := range r.Approvals {
-			parts = append(parts, fmt.Sprintf("<@%s> %s", a.By.ID, b.when(a.At)))
-		}
-		return strings.Join(parts, ", ")
-	}
-	switch r.State {
-	case approvals.StatePending:
-		line := fmt.Sprintf(":hourglass_flowing_sand: Waiting for approval; expires %s.", b.when(r.ExpiresAt))
-		if len(r.Approvals) > 0 {
-			line += " Approved so far by " + approvedBy() + "."
-		}
-		return line
-	case approvals.StateApproved, approvals.StateIssuing:
-		return ":white_check_mark: Approved by " + approvedBy() + ". Creating the pass…"
-	case approvals.StateIssued:
-		return ":white_check_mark: Approved by " + approvedBy() + ". :key: Pass issued; delivering it privately…"
-	case approvals.StateDelivered:
-		line := fmt.Sprintf(":white_check_mark: Approved by %s. :key: Issued and delivered privately to <@%s> %s; valid until %s.",
-			approvedBy(), r.Requester.ID, b.when(r.UpdatedAt), b.when(r.PassEnd))
-		if r.Reissues > 0 {
-			line += fmt.Sprintf(" Re-issued %d time(s) at the requester's request; each new pass replaced the last.", r.Reissues)
-		}
-		return line
-	case approvals.StateDenied:
-		line := fmt.Sprintf(":x: Denied by <@%s> %s.", decider(r), b.when(r.UpdatedAt))
-		if r.DecisionReason != "" {
-			line += " Reason: " + bot.EscapeMrkdwn(r.DecisionReason)
-		}
-		return line
-	case approvals.StateCancelled:
-		return fmt.Sprintf(":leftwards_arrow_with_hook: Cancelled by the requester %s.", b.when(r.UpdatedAt))
-	case approvals.StateExpired:
-		return fmt.Sprintf(":alarm_clock: Expired %s without a decision.", b.when(r.ExpiresAt))
-	case approvals.StateFailed:
-		return ":warning: Failed: " + bot.EscapeMrkdwn(r.FailureReason)
-	case approvals.StateRevoked:
-		return ":wastebasket: Pass revoked: " + bot.EscapeMrkdwn(r.FailureReason)
-	}
-	return string(r.State)
-}
-
-func decider(r *approvals.Request) string {
-	if r.DecidedBy == nil {
-		return ""
-	}
-	return r.DecidedBy.ID
+	return bot.StatusLine(r, bot.Style{
+		Person: func(p approvals.Principal) string { return "<@" + p.ID + ">" },
+		When:   b.when,
+		Escape: bot.EscapeMrkdwn,
+	})
 }
 
 // when renders t in each reader's own time zone, with a fallback text.

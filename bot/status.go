@@ -1,0 +1,69 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+)
+
+// Style is how a chat platform writes the parts of a shared message: a
+// person (a Slack mention, a Teams display name), a time (Slack renders
+// dates in each reader's zone; Teams gets a fixed zone), and user-supplied
+// text (escaped for the platform's markup).
+type Style struct {
+	Person func(approvals.Principal) string
+	When   func(time.Time) string
+	Escape func(string) string
+}
+
+// StatusLine says where a request is and who moved it there, for the
+// approval card. It never mentions the pass itself.
+func StatusLine(r *approvals.Request, st Style) string {
+	approvedBy := func() string {
+		parts := make([]string, len(r.Approvals))
+		for i, a := range r.Approvals {
+			parts[i] = fmt.Sprintf("%s %s", st.Person(a.By), st.When(a.At))
+		}
+		return strings.Join(parts, ", ")
+	}
+	decider := "someone"
+	if r.DecidedBy != nil {
+		decider = st.Person(*r.DecidedBy)
+	}
+	switch r.State {
+	case approvals.StatePending:
+		line := fmt.Sprintf("⏳ Waiting for approval; expires %s.", st.When(r.ExpiresAt))
+		if len(r.Approvals) > 0 {
+			line += " Approved so far by " + approvedBy() + "."
+		}
+		return line
+	case approvals.StateApproved, approvals.StateIssuing:
+		return "✅ Approved by " + approvedBy() + ". Creating the pass…"
+	case approvals.StateIssued:
+		return "✅ Approved by " + approvedBy() + ". 🔑 Pass issued; delivering it privately…"
+	case approvals.StateDelivered:
+		line := fmt.Sprintf("✅ Approved by %s. 🔑 Issued and delivered privately to %s %s; valid until %s.",
+			approvedBy(), st.Person(r.Requester), st.When(r.UpdatedAt), st.When(r.PassEnd))
+		if r.Reissues > 0 {
+			line += fmt.Sprintf(" Re-issued %d time(s) at the requester's request; each new pass replaced the last.", r.Reissues)
+		}
+		return line
+	case approvals.StateDenied:
+		line := fmt.Sprintf("❌ Denied by %s %s.", decider, st.When(r.UpdatedAt))
+		if r.DecisionReason != "" {
+			line += " Reason: " + st.Escape(r.DecisionReason)
+		}
+		return line
+	case approvals.StateCancelled:
+		return fmt.Sprintf("↩️ Cancelled by the requester %s.", st.When(r.UpdatedAt))
+	case approvals.StateExpired:
+		return fmt.Sprintf("⏰ Expired %s without a decision.", st.When(r.ExpiresAt))
+	case approvals.StateFailed:
+		return "⚠️ Failed: " + st.Escape(r.FailureReason)
+	case approvals.StateRevoked:
+		return "🗑️ Pass revoked: " + st.Escape(r.FailureReason)
+	}
+	return string(r.State)
+}

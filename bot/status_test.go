@@ -1,0 +1,42 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+)
+
+func TestStatusLineSaysWhoMovedTheRequestAndEscapesTheirWords(t *testing.T) {
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	st := Style{
+		Person: func(p approvals.Principal) string { return "@" + p.Name },
+		When:   func(time.Time) string { return "at 10:00" },
+		Escape: EscapeMrkdwn,
+	}
+	anna := approvals.Principal{Platform: "slack", ID: "U1", Name: "anna"}
+	rita := approvals.Principal{Platform: "slack", ID: "U2", Name: "rita"}
+	tests := []struct {
+		state approvals.State
+		edit  func(r *approvals.Request)
+		want  string
+	}{
+		{approvals.StatePending, nil, "Waiting for approval; expires at 10:00."},
+		{approvals.StatePending, func(r *approvals.Request) { r.Approvals = []approvals.Approval{{By: anna, At: at}} }, "Approved so far by @anna at 10:00."},
+		{approvals.StateDelivered, func(r *approvals.Request) { r.Approvals = []approvals.Approval{{By: anna, At: at}}; r.Reissues = 1 },
+			"Issued and delivered privately to @rita at 10:00; valid until at 10:00. Re-issued 1 time(s)"},
+		{approvals.StateDenied, func(r *approvals.Request) { r.DecidedBy, r.DecisionReason = &anna, "<!channel> no" }, "Denied by @anna at 10:00. Reason: &lt;!channel&gt; no"},
+		{approvals.StateFailed, func(r *approvals.Request) { r.FailureReason = "Graph <said> no" }, "Failed: Graph &lt;said&gt; no"},
+		{approvals.StateExpired, nil, "Expired at 10:00 without a decision."},
+	}
+	for _, tt := range tests {
+		r := &approvals.Request{ID: "TAP-AAAAAA", State: tt.state, Requester: rita, ExpiresAt: at}
+		if tt.edit != nil {
+			tt.edit(r)
+		}
+		if got := StatusLine(r, st); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q lacks %q", tt.state, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package teams
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
+)
+
+// Button actions: the "action" of an Action.Submit's data, whose
+// "requestId" names the request.
+const (
+	actionApprove = "approve"
+	actionDeny    = "deny"
+	actionCancel  = "cancel"
+	actionDone    = "done" // the requester has copied the pass: remove it now
+)
+
+// adaptiveCardType is the content type of an Adaptive Card attachment.
+const adaptiveCardType = "application/vnd.microsoft.card.adaptive"
+
+// object is a JSON object of an Adaptive Card.
+type object = map[string]any
+
+// adaptiveCard wraps body and actions in an Adaptive Card 1.4 attachment
+// as wide as Teams allows.
+func adaptiveCard(body []any, actions ...any) schema.Attachment {
+	card := object{
+		"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+		"version": "1.4", "body": body, "msteams": object{"width": "Full"},
+	}
+	if len(actions) > 0 {
+		card["actions"] = actions
+	}
+	return schema.Attachment{ContentType: adaptiveCardType, Content: card}
+}
+
+// textBlock is a wrapping TextBlock; text is Adaptive Card markdown, so
+// anything a user typed in it must go through md. extra sets more fields
+// in pairs ("weight", "Bolder").
+func textBlock(text string, extra ...any) object {
+	o := object{"type": "TextBlock", "text": text, "wrap": true}
+	for i := 0; i+1 < len(extra); i += 2 {
+		o[fmt.Sprint(extra[i])] = extra[i+1]
+	}
+	return o
+}
+
+// verbatim shows s exactly as it is, large and monospaced: a TextRun reads
+// no markdown, so no character of s is taken for markup or escaped.
+func verbatim(s string) object {
+	return object{"type": "RichTextBlock", "inlines": []any{object{
+		"type": "TextRun", "text": s, "fontType": "Monospace", "size": "ExtraLarge", "weight": "Bolder",
+	}}}
+}
+
+func factSet(facts ...[2]string) object {
+	list := make([]any, len(facts))
+	for i, f := range facts {
+		list[i] = object{"title": f[0], "value": f[1]}
+	}
+	return object{"type": "FactSet", "facts": list}
+}
+
+func submit(title, action, requestID, style string) object {
+	o := object{"type": "Action.Submit", "title": title, "data": object{"action": action, "requestId": requestID}}
+	if style != "" {
+		o["style"] = style
+	}
+	return o
+}
+
+// cardBanner opens a card when passes are fake.
+func (b *Bot) cardBanner() []any {
+	if !b.cfg.Sandbox {
+		return nil
+	}
+	return []any{textBlock("🧪 **SANDBOX: passes are fake, no real tenant is touched.**", "color", "Attention")}
+}
+
+// approvalCard draws the approval card of r. It shows everything an
+// approver needs to decide and never the pass; buttons appear only while r
+// is pending.
+func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
+	t := r.Target
+	existing := "no"
+	if t.HasTAP {
+		existing = "yes, it will be replaced"
+	}
+	start := "immediately"
+	if !r.StartAt.IsZero() {
+		start = b.when(r.StartAt)
+	}
+	reason := "_none given_"
+	if r.Reason != "" {
+		reason = md(bot.Truncate(r.Reason, bot.MaxReasonLen))
+	}
+	body := append(b.cardBanner(),
+		textBlock("🔑 Temporary Access Pass request "+r.ID, "weight", "Bolder", "size", "Medium"),
+		textBlock(fmt.Sprintf("%s asks for a pass for **%s** (%s).", nameOf(r.Requester), md(t.DisplayName), md(t.UPN))),
+		factSet(
+			[2]string{"Account", enabledWord(t.AccountEnabled)},
+			[2]string{"Existing pass", existing},
+			[2]string{"Lifetime", approvals.FormatMinutes(r.LifetimeMinutes)},
+			[2]string{"Use", usageWord(r.UsableOnce)},
+			[2]string{"Starts", start},
+			[2]string{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
+		),
+		textBlock("**Reason**: "+reason),
+		textBlock(b.statusLine(r), "isSubtle", true),
+	)
+	if r.State != approvals.StatePending {
+		return adaptiveCard(body)
+	}
+	return adaptiveCard(body, submit("Approve", actionApprove, r.ID, "positive"), submit("Deny", actionDeny, r.ID, "destructive"))
+}
+
+// cardSummary is the notification text of the card (phones show it).
+func cardSummary(r *approvals.Request) string {
+	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, r.Target.UPN, r.State)
+}
+
+// statusLine says where the request is, in the words both platforms share.
+func (b *Bot) statusLine(r *approvals.Request) string {
+	return bot.StatusLine(r, bot.Style{Person: nameOf, When: b.when, Escape: md})
+}
+
+// waitingCard is the requester's receipt of a raised request, with the
+// button that withdraws it.
+func waitingCard(text, requestID string) schema.Attachment {
+	return adaptiveCard([]any{textBlock(text)}, submit("Cancel request", actionCancel, requestID, ""))
+}
+
+// passCard shows the pass to its requester, with when and how it will be
+// removed from the message. It is the only message that ever holds a pass.
+func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Time) schema.Attachment {
+	start := p.Start
+	if start.IsZero() {
+		start = r.PassStart
+	}
+	kind := usageWord(p.UsableOnce)
+	body := append(b.cardBanner(),
+		textBlock(fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s:", md(r.Target.DisplayName), md(r.Target.UPN), r.ID)),
+		verbatim(p.Secret.Reveal()),
+		textBlock(fmt.Sprintf("%s%s, %s, valid from %s until %s.", strings.ToUpper(kind[:1]), kind[1:],
+			approvals.FormatMinutes(p.LifetimeMinutes), b.when(start), b.when(start.Add(minutes(p.LifetimeMinutes))))),
+		textBlock(bot.SignInHint(func(s string) string { return "**" + s + "**" })),
+		textBlock(fmt.Sprintf("_Teams keeps messages, so tapbot removes the pass from this one at %s (in %s), or when you press Done. Copy it now and hand it over by phone or in person._",
+			b.when(removeAt), span(b.cfg.RedactAfter)), "isSubtle", true),
+	)
+	return adaptiveCard(body, submit("Done: remove the pass", actionDone, r.ID, ""))
+}
+
+// removedCard replaces the pass card once the pass is removed.
+func (b *Bot) removedCard(p pendingRedaction, at time.Time) schema.Attachment {
+	return adaptiveCard(append(b.cardBanner(),
+		textBlock(fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s", md(p.TargetName), md(p.TargetUPN), p.RequestID)),
+		textBlock(fmt.Sprintf("The pass was removed from this message at %s. It stays valid until %s; if it did not reach its holder, an approver can delete it (tap revoke %s) and you can ask for a new one.",
+			b.when(at), b.when(p.PassEnd), md(p.TargetUPN))),
+	))
+}

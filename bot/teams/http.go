@@ -1,0 +1,81 @@
+package teams
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+)
+
+// maxBody caps what tapbot reads from Teams; real activities are a few KB.
+const maxBody = 256 << 10
+
+// replayWindow is how long the id of a handled activity is remembered to
+// refuse the same activity posted again. Bot Framework tokens live an hour.
+const replayWindow = time.Hour
+
+// Handler serves POST /api/messages, the messaging endpoint of the Azure
+// Bot registration. Every activity must carry a valid Bot Framework token:
+// anything else gets 401 and changes nothing.
+func (b *Bot) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/messages", b.serveActivity)
+	return mux
+}
+
+// serveActivity authenticates an activity with the library's adapter (and
+// tapbot's Validator), refuses replays, and hands it on. The work that
+// needs Graph or Teams runs after the answer.
+func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	act, err := b.adapter.ParseRequest(r.Context(), r)
+	if err != nil {
+		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", err.Error())
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if act.ID != "" && !b.replays.first(act.Conversation.ID+"|"+act.ID, time.Now()) {
+		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", "replayed activity", "activity", act.ID)
+		http.Error(w, "replayed activity", http.StatusUnauthorized)
+		return
+	}
+	if tenant := tenantOf(act); b.cfg.TenantID != "" && tenant != b.cfg.TenantID {
+		b.log.Warn("teams activity from another tenant ignored", "tenant", tenant)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if act.Type == schema.Invoke {
+		// tapbot's cards use Action.Submit, which Teams sends as messages.
+		http.Error(w, "invoke activities are not supported", http.StatusNotImplemented)
+		return
+	}
+	b.HandleActivity(act)
+	w.WriteHeader(http.StatusOK)
+}
+
+// replayCache remembers the activities handled within the replay window.
+// Teams never sends an activity twice under the same id, so a repeat is a
+// replay of a captured request.
+type replayCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func newReplayCache() *replayCache { return &replayCache{seen: map[string]time.Time{}} }
+
+// first records key and reports whether it was new.
+func (c *replayCache) first(key string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, t := range c.seen {
+		if now.Sub(t) > replayWindow {
+			delete(c.seen, k)
+		}
+	}
+	if _, dup := c.seen[key]; dup {
+		return false
+	}
+	c.seen[key] = now
+	return true
+}

@@ -1,0 +1,185 @@
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/tapbot/tapbot/approvals"
+)
+
+// Kinds of references kept in the store (approvals.Store.PutRef). None of
+// them holds anything secret: they say where to reach a conversation.
+const (
+	refUser         = "teams-user"         // Entra object id → the user's 1:1 chat with the bot
+	refConversation = "teams-conversation" // conversation id → the approval channel or chat
+	refService      = "teams-service"      // "last" → the service URL Teams last used
+	keyLastService  = "last"
+)
+
+// conversationTypePersonal is Teams' conversationType of a 1:1 chat.
+const conversationTypePersonal = "personal"
+
+// remember stores what an authenticated activity tells about reaching
+// people later: the service URL, the sender's 1:1 chat when the activity
+// comes from one, and the approval conversation when it comes from there.
+// Failures are logged: the activity is still handled.
+func (b *Bot) remember(act schema.Activity) {
+	if err := b.putRef(refService, keyLastService, []byte(act.ServiceURL)); err != nil {
+		b.log.Warn("teams service URL not stored", "err", err)
+	}
+	if act.Conversation.ConversationType == conversationTypePersonal && act.From.AadObjectID != "" {
+		ref := activityRef(act)
+		ref.ActivityID = ""
+		if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+			b.log.Warn("teams 1:1 chat not stored", "user", act.From.AadObjectID, "err", err)
+		}
+	}
+	if b.isApprovalConversation(act) {
+		ref := activityRef(act)
+		ref.ActivityID, ref.User = "", schema.ChannelAccount{}
+		ref.Conversation.ID = b.cfg.ApprovalConversation
+		if err := b.putJSON(refConversation, b.cfg.ApprovalConversation, ref); err != nil {
+			b.log.Warn("teams approval conversation not stored", "err", err)
+		}
+	}
+}
+
+// isApprovalConversation reports whether act happened in the configured
+// approval channel (or a thread of it) or group chat.
+func (b *Bot) isApprovalConversation(act schema.Activity) bool {
+	if base, _, _ := strings.Cut(act.Conversation.ID, ";messageid="); base == b.cfg.ApprovalConversation {
+		return true
+	}
+	ch, _ := act.ChannelData["channel"].(map[string]any)
+	id, _ := ch["id"].(string)
+	return id == b.cfg.ApprovalConversation
+}
+
+// activityRef is the reference to answer act in its own conversation,
+// threaded under it.
+func activityRef(act schema.Activity) schema.ConversationReference {
+	return schema.ConversationReference{
+		ActivityID: act.ID, User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID,
+		ServiceURL: act.ServiceURL, Conversation: act.Conversation,
+	}
+}
+
+// personalRef returns the 1:1 chat of the user with Entra object id aad,
+// and false when the bot has none.
+func (b *Bot) personalRef(aad string) (schema.ConversationReference, bool, error) {
+	var ref schema.ConversationReference
+	ok, err := b.getJSON(refUser, strings.ToLower(aad), &ref)
+	return ref, ok, err
+}
+
+// approvalRef returns where approval cards go: the reference captured when
+// the bot was installed or messaged there, or else the configured id at the
+// service URL Teams last used (one per tenant region). It returns
+// EUNAVAILABLE while Teams has never talked to the bot.
+func (b *Bot) approvalRef() (schema.ConversationReference, error) {
+	return b.conversationRef(b.cfg.ApprovalConversation)
+}
+
+// conversationRef returns the reference of conversation id, as approvalRef
+// does for the approval conversation.
+func (b *Bot) conversationRef(id string) (schema.ConversationReference, error) {
+	var ref schema.ConversationReference
+	ok, err := b.getJSON(refConversation, id, &ref)
+	if err != nil || ok {
+		return ref, err
+	}
+	service, err := b.store.GetRef(refService, keyLastService)
+	if err != nil {
+		return ref, fmt.Errorf("read teams service URL: %w", err)
+	}
+	if len(service) == 0 {
+		return ref, approvals.Errorf(approvals.EUNAVAILABLE, "tapbot has not heard from Teams yet, so it cannot reach the approval conversation. Add tapbot to the team of the approval channel (or to the group chat) and @mention it there once.")
+	}
+	return schema.ConversationReference{
+		ChannelID: "msteams", ServiceURL: string(service),
+		Bot:          schema.ChannelAccount{ID: "28:" + b.cfg.AppID},
+		Conversation: schema.ConversationAccount{ID: id, IsGroup: true, TenantID: b.cfg.TenantID},
+	}, nil
+}
+
+// ensurePersonal returns the 1:1 chat of act's sender, opening it through
+// the Bot Connector when the bot has none yet (which Teams allows once the
+// user has the app). It returns EUNAVAILABLE with how to start the chat
+// when that fails.
+func (b *Bot) ensurePersonal(ctx context.Context, act schema.Activity) (schema.ConversationReference, error) {
+	ref, ok, err := b.personalRef(act.From.AadObjectID)
+	if err != nil || ok {
+		return ref, err
+	}
+	tenant := tenantOf(act)
+	id, err := b.conn.createConversation(ctx, act.ServiceURL, schema.ConversationParameters{
+		Bot: act.Recipient, Members: []schema.ChannelAccount{{ID: act.From.ID}}, TenantID: tenant,
+		ChannelData: map[string]any{"tenant": map[string]any{"id": tenant}},
+	})
+	if err != nil {
+		b.log.Info("teams 1:1 chat could not be opened", "user", act.From.AadObjectID, "err", err)
+		return ref, approvals.Errorf(approvals.EUNAVAILABLE, "tapbot hands out passes only in a private chat, and you have no chat with it yet. In Teams, open Apps, find tapbot, choose Add (or Open) and say hi in its Chat; then ask again.")
+	}
+	ref = schema.ConversationReference{
+		User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID, ServiceURL: act.ServiceURL,
+		Conversation: schema.ConversationAccount{ID: id, ConversationType: conversationTypePersonal, TenantID: tenant},
+	}
+	if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+		return ref, err
+	}
+	return ref, nil
+}
+
+// tenantOf is the Entra tenant an activity comes from.
+func tenantOf(act schema.Activity) string {
+	if act.Conversation.TenantID != "" {
+		return act.Conversation.TenantID
+	}
+	t, _ := act.ChannelData["tenant"].(map[string]any)
+	id, _ := t["id"].(string)
+	return id
+}
+
+// putRef stores value under kind/key unless it is already there, sparing
+// the database a write for every message.
+func (b *Bot) putRef(kind, key string, value []byte) error {
+	old, err := b.store.GetRef(kind, key)
+	if err != nil {
+		return fmt.Errorf("read %s/%s: %w", kind, key, err)
+	}
+	if bytes.Equal(old, value) {
+		return nil
+	}
+	if err := b.store.PutRef(kind, key, value); err != nil {
+		return fmt.Errorf("store %s/%s: %w", kind, key, err)
+	}
+	return nil
+}
+
+func (b *Bot) putJSON(kind, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s/%s: %w", kind, key, err)
+	}
+	return b.putRef(kind, key, data)
+}
+
+// getJSON decodes kind/key into v and reports whether it was there.
+func (b *Bot) getJSON(kind, key string, v any) (bool, error) {
+	data, err := b.store.GetRef(kind, key)
+	if err != nil {
+		return false, fmt.Errorf("read %s/%s: %w", kind, key, err)
+	}
+	if len(data) == 0 {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("decode %s/%s: %w", kind, key, err)
+	}
+	return true, nil
+}

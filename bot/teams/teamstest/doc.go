@@ -1,0 +1,32 @@
+// Package teamstest is a fake of the Microsoft services a Teams bot talks
+// to, served over real HTTP on 127.0.0.1, for tests that drive tapbot's
+// Teams front-end through the real msbotbuilder-go adapter:
+//
+//   - the Bot Connector service (POST /v3/conversations/{id}/activities,
+//     PUT and DELETE /v3/conversations/{id}/activities/{activityId}, POST
+//     /v3/conversations to open a 1:1 chat), which records every activity
+//     the bot sends and lets a test wait for them in order;
+//   - the Entra token endpoint the bot gets its own token from
+//     (/{tenant}/oauth2/v2.0/token, client credentials), single- or
+//     multi-tenant;
+//   - the Bot Framework OpenID metadata and JWKS documents, with a test
+//     RSA signing key, and a minter of Bot Framework JWTs (valid, expired,
+//     wrong audience, wrong issuer, wrong serviceurl, foreign signature)
+//     that the bot's validator checks for real.
+//
+// It also acts as Teams towards the bot: Message, Mention, Click and the
+// install helpers build the activities Teams posts to a bot's
+// /api/messages, and Deliver signs and posts them. A test then reads like a
+// conversation:
+//
+//	srv := teamstest.NewServer(appID, appPassword)
+//	defer srv.Close()
+//	alice := srv.AddUser(teamstest.User{Name: "Alice", Personal: true})
+//	srv.AddChannel(approvals, "tap-approvals")
+//	status, err := srv.Deliver(ctx, botURL, srv.Message(alice, "tap alice@contoso.com 2h"))
+//	card, err := srv.WaitFor(ctx, teamstest.Sent(approvals))
+//	click, err := srv.Click(bob, card, "approve")
+//
+// Nothing the fake records leaves the process. Recorded bodies never include
+// the bearer token the bot sent.
+package teamstest
