@@ -37,8 +37,16 @@ type Client struct {
 	cfg      Config
 	ep       Endpoints
 	cred     azcore.TokenCredential
+	adapter  abs.RequestAdapter
 	users    *users.UsersRequestBuilder
 	policies *policies.PoliciesRequestBuilder
+}
+
+// userCollection returns a builder for /users of its own. Kiota writes into
+// a builder's path parameters when it sends, so a Get on the shared c.users
+// from two goroutines races; navigating (ByUserId, …) copies them and is safe.
+func (c *Client) userCollection() *users.UsersRequestBuilder {
+	return users.NewUsersRequestBuilderInternal(map[string]string{"baseurl": c.ep.GraphURL}, c.adapter)
 }
 
 var _ approvals.Tenant = (*Client)(nil)
@@ -70,6 +78,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:      cfg,
 		ep:       ep,
 		cred:     cred,
+		adapter:  adapter,
 		users:    users.NewUsersRequestBuilderInternal(base, adapter),
 		policies: policies.NewPoliciesRequestBuilderInternal(base, adapter),
 	}, nil

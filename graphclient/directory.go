@@ -64,7 +64,7 @@ func (c *Client) LookupUserByMail(ctx context.Context, email string) (approvals.
 	defer cancel()
 	lit := "'" + strings.ReplaceAll(email, "'", "''") + "'"
 	filter := "mail eq " + lit + " or userPrincipalName eq " + lit
-	resp, err := c.users.Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+	resp, err := c.userCollection().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: userFields},
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package graphclient_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tapbot/tapbot/approvals"
@@ -148,4 +149,25 @@ func TestMissingPermissionNamesItAndHowToGrantIt(t *testing.T) {
 				"App registrations → tapbot → API permissions", "Application permissions", "Grant admin consent")
 		})
 	}
+}
+
+func TestConcurrentLookupsDoNotRace(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := e.c.LookupUserByMail(context.Background(), "alice@contoso.com"); err != nil {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := e.c.LookupUser(context.Background(), "alice@contoso.com"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -14,6 +14,7 @@
 package graphtest
 
 import (
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,6 +81,14 @@ func (s *Server) AuthorityHost() string { return s.URL + "/" }
 
 // Client returns an HTTP client that trusts the server's certificate.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// CertPEM is the server's TLS certificate in PEM form, for a client that
+// trusts it through a CA file (SSL_CERT_FILE) rather than through Client.
+// The certificate is valid for 127.0.0.1, ::1, example.com and
+// *.example.com.
+func (s *Server) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
 
 // SetNow replaces the clock the fake uses to stamp and age passes, so a test
 // can make a pass expire. nil restores time.Now.
