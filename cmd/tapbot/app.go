@@ -8,11 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/tapbot/tapbot/approvals"
 	slackbot "github.com/tapbot/tapbot/bot/slack"
+	teamsbot "github.com/tapbot/tapbot/bot/teams"
 	"github.com/tapbot/tapbot/graphclient"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
@@ -22,6 +26,7 @@ type Deps struct {
 	HTTPClient *http.Client     // outbound calls; nil: proxy-aware default
 	Now        func() time.Time // nil: time.Now
 	LogOutput  io.Writer        // nil: stderr
+	Crashpoint func(string)     // crash tests only (crash.go)
 }
 
 // App is a wired tapbot: store, Graph client, Slack front-end and service.
@@ -31,7 +36,9 @@ type App struct {
 	store   *approvals.Store
 	svc     *approvals.Service
 	slack   *slackbot.Bot
+	teams   *teamsbot.Bot // nil unless Teams is configured (teams.go)
 	sandbox *graphtest.Server
+	metrics *metrics // served at /metrics; observes the service (metrics.go)
 	ready   atomic.Bool
 }
 
@@ -52,6 +59,9 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log}
+	if deps, err = a.withOutbound(deps); err != nil { // one measured, proxy-aware client (outbound.go)
+		return nil, err
+	}
 	tenant, err := a.tenant(deps)
 	if err != nil {
 		return nil, err
@@ -60,20 +70,49 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		a.closeSandbox()
 		return nil, err
 	}
-	a.slack = slackbot.New(slackbot.Config{
-		BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, ApprovalChannel: cfg.SlackApprovalChannel,
-		APIURL: cfg.SlackAPIURL, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
-	}, log.With("component", "slack"))
+	notifiers := map[string]approvals.Notifier{}
+	if cfg.slackEnabled() { // Slack is optional when only Teams is configured
+		a.slack = slackbot.New(slackbot.Config{
+			BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, ApprovalChannel: cfg.SlackApprovalChannel,
+			APIURL: cfg.SlackAPIURL, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
+		}, log.With("component", "slack"))
+		notifiers[slackbot.Platform] = a.slack
+	}
+	if err := a.newTeams(deps, loc, notifiers); err != nil {
+		a.store.Close()
+		a.closeSandbox()
+		return nil, err
+	}
 	a.svc = approvals.NewService(approvals.Config{
-		Store: a.store, Tenant: tenant, TenantID: tenant.TenantID(), Now: deps.Now, Logger: log,
-		Notifiers: map[string]approvals.Notifier{slackbot.Platform: a.slack},
-		Policy: approvals.Policy{
-			Authorizer:        approvals.NewStaticAuthorizer(principalKeys(cfg.Requesters), principalKeys(cfg.Approvers)),
-			ApprovalsRequired: cfg.ApprovalsRequired, RequestTTL: cfg.RequestTTL, AllowedDomains: cfg.AllowedDomains,
-		},
+		Store: a.store, Tenant: tenant, TenantID: tenant.TenantID(), Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
+		Notifiers: notifiers,
+		Policy:    cfg.policy(a.groupResolver(tenant, deps.Now)),
 	})
-	a.slack.Attach(a.svc)
+	if a.slack != nil {
+		a.slack.Attach(a.svc)
+	}
+	a.attachTeams()
 	return a, nil
+}
+
+// groupResolver is nil (no interface holding a nil pointer) unless a group
+// is configured somewhere.
+func (a *App) groupResolver(gc *graphclient.Client, now func() time.Time) approvals.GroupResolver {
+	if now == nil {
+		now = time.Now
+	}
+	keys := accessKeys(append(slices.Clone(a.cfg.Requesters), a.cfg.Approvers...))
+	if pf := a.cfg.PolicyFile; pf != nil {
+		keys = append(keys, accessKeys(append(append(slices.Clone(pf.Requesters), pf.Approvers...), pf.SeparateGroups...))...)
+	}
+	var sc *slack.Client
+	if a.slack != nil {
+		sc = a.slack.API()
+	}
+	if g := newGroupResolver(keys, sc, gc, now); g != nil {
+		return g
+	}
+	return nil
 }
 
 // tenant builds the Graph client: the real tenant, or the embedded fake one
@@ -110,7 +149,11 @@ func (a *App) closeSandbox() {
 // Handler is every HTTP endpoint tapbot serves.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/slack/", a.slack.Handler())
+	if a.slack != nil {
+		mux.Handle("/slack/", a.slack.Handler())
+	}
+	a.mountTeams(mux)
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !a.ready.Load() {
@@ -130,9 +173,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.svc.Resume(ctx); err != nil {
 		return err
 	}
+	if err := a.startTeams(ctx); err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sock := a.startSocketMode(ctx) // Slack over Socket Mode when SLACK_APP_TOKEN is set (socketmode.go)
+	defer sock.stop()
+	mirrorCtx, stopMirror := context.WithCancel(ctx)
+	defer a.startAuditMirror(mirrorCtx)() // runs before the store closes
+	defer stopMirror()
 	a.ready.Store(true)
 	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.DBPath, "graph", a.cfg.Graph)
 	sweep := time.NewTicker(a.cfg.SweepInterval)
@@ -145,8 +196,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			if _, err := a.svc.ExpireDue(ctx); err != nil {
 				a.log.Error("expiry sweep failed", "err", err)
 			}
+		case <-sock.stopped():
+			return a.shutdownWithSocket(srv, sock)
 		case <-ctx.Done():
-			return a.shutdown(srv)
+			return a.shutdownWithSocket(srv, sock)
 		}
 	}
 }
@@ -168,4 +221,23 @@ func (a *App) close() {
 		a.log.Error("closing database", "err", err)
 	}
 	a.closeSandbox()
+}
+
+// startAuditMirror follows the audit log into the Slack audit channel, when
+// one is configured, and returns a function that waits for it to stop.
+func (a *App) startAuditMirror(ctx context.Context) (wait func()) {
+	channel := a.cfg.SlackAuditChannel
+	if pf := a.cfg.PolicyFile; channel == "" && pf != nil {
+		channel = pf.AuditChannel
+	}
+	if channel == "" || a.slack == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.slack.MirrorAudit(ctx, a.store, channel, a.cfg.SweepInterval)
+	}()
+	a.log.Info("mirroring the audit log to Slack", "channel", channel)
+	return func() { <-done }
 }

@@ -33,8 +33,10 @@ type Config struct {
 
 	SlackBotToken        string
 	SlackSigningSecret   string
+	SlackAppToken        string // xapp-…: Socket Mode instead of HTTP (socketmode.go)
 	SlackApprovalChannel string
 	SlackAPIURL          string
+	SlackAuditChannel    string
 
 	AzureTenantID     string
 	AzureClientID     string
@@ -44,6 +46,21 @@ type Config struct {
 	Cloud             string
 	GraphURL          string
 	AuthorityHost     string
+
+	PolicyPath string      // TAPBOT_POLICY_FILE
+	PolicyFile *PolicyFile // its contents, when set (access.go)
+
+	// Teams (wired in teams.go): on when TeamsAppID is set.
+	TeamsAppID                string
+	TeamsAppPassword          string
+	TeamsAppCertPath          string
+	TeamsAppTenantID          string
+	TeamsApprovalConversation string
+	TeamsRedactAfter          time.Duration
+	TeamsOpenIDMetadataURL    string
+	TeamsAuthorityHost        string
+
+	Outbound Outbound // HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE (outbound.go)
 }
 
 // setting is one non-secret setting: its flag, environment variable,
@@ -78,8 +95,8 @@ var settings = []setting{
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
-	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes: comma-separated Slack user ids (U…); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
-	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke: comma-separated Slack user ids; empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
+	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes: comma-separated Slack user ids (U…) or Entra object ids (Teams); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
+	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke: comma-separated Slack user ids or Entra object ids (Teams); empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
 	{"approvals-required", "TAPBOT_APPROVALS_REQUIRED", "1", "distinct approvals a request needs (never the requester's own)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10 {
@@ -89,11 +106,13 @@ var settings = []setting{
 		return nil
 	}},
 	{"request-ttl", "TAPBOT_REQUEST_TTL", "30m", "how long a request waits for approval before it expires", dur(func(c *Config) *time.Duration { return &c.RequestTTL })},
+	{"policy-file", "TAPBOT_POLICY_FILE", "", "optional YAML policy file: groups, protected accounts, reason rules, rate limits (see README)", str(func(c *Config) *string { return &c.PolicyPath })},
 	{"sweep-interval", "TAPBOT_SWEEP_INTERVAL", "30s", "how often expired requests are swept and their cards updated", dur(func(c *Config) *time.Duration { return &c.SweepInterval })},
 	{"shutdown-timeout", "TAPBOT_SHUTDOWN_TIMEOUT", "25s", "how long SIGTERM waits for requests in flight", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated; empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},
 	{"graph", "TAPBOT_GRAPH", "live", "live (your tenant) or sandbox (built-in fake tenant, fake passes)", str(func(c *Config) *string { return &c.Graph })},
 	{"slack-approval-channel", "SLACK_APPROVAL_CHANNEL", "", "Slack channel id (C…) where approval cards are posted; invite the bot there", str(func(c *Config) *string { return &c.SlackApprovalChannel })},
+	{"slack-audit-channel", "SLACK_AUDIT_CHANNEL", "", "optional Slack channel id that receives a copy of every audit event (never a pass)", str(func(c *Config) *string { return &c.SlackAuditChannel })},
 	{"slack-api-url", "SLACK_API_URL", "", "Slack Web API base URL (default https://slack.com/api/)", str(func(c *Config) *string { return &c.SlackAPIURL })},
 	{"azure-tenant-id", "AZURE_TENANT_ID", "", "Entra tenant id (directory id) of the app registration", str(func(c *Config) *string { return &c.AzureTenantID })},
 	{"azure-client-id", "AZURE_CLIENT_ID", "", "application (client) id of the app registration", str(func(c *Config) *string { return &c.AzureClientID })},
@@ -101,15 +120,25 @@ var settings = []setting{
 	{"cloud", "TAPBOT_CLOUD", "global", "Microsoft cloud: global, usgov or china", str(func(c *Config) *string { return &c.Cloud })},
 	{"graph-url", "TAPBOT_GRAPH_URL", "", "explicit Microsoft Graph base URL (overrides --cloud)", str(func(c *Config) *string { return &c.GraphURL })},
 	{"authority-host", "TAPBOT_AUTHORITY_HOST", "", "explicit Entra login host (overrides --cloud)", str(func(c *Config) *string { return &c.AuthorityHost })},
+	// Teams settings (see teams.go).
+	{"teams-app-id", "TEAMS_APP_ID", "", "Microsoft app id of the Azure Bot; set it to serve Teams on POST /api/messages", str(func(c *Config) *string { return &c.TeamsAppID })},
+	{"teams-app-certificate-path", "TEAMS_APP_CERTIFICATE_PATH", "", "PEM file with a certificate of the Azure Bot's app and its RSA key, instead of TEAMS_APP_PASSWORD", str(func(c *Config) *string { return &c.TeamsAppCertPath })},
+	{"teams-app-tenant-id", "TEAMS_APP_TENANT_ID", "", "tenant of a single-tenant Azure Bot (its token comes from there); empty or botframework.com: multi-tenant", str(func(c *Config) *string { return &c.TeamsAppTenantID })},
+	{"teams-approval-conversation", "TEAMS_APPROVAL_CONVERSATION", "", "Teams channel or group chat id (19:…) where approval cards are posted; add the bot there", str(func(c *Config) *string { return &c.TeamsApprovalConversation })},
+	{"teams-redact-after", "TEAMS_REDACT_AFTER", "10m", "how long a delivered pass stays readable in the requester's Teams chat", dur(func(c *Config) *time.Duration { return &c.TeamsRedactAfter })},
+	{"teams-openid-metadata-url", "TEAMS_OPENID_METADATA_URL", "", "Bot Framework OpenID metadata URL for incoming tokens (overrides --cloud)", str(func(c *Config) *string { return &c.TeamsOpenIDMetadataURL })},
+	{"teams-authority-host", "TEAMS_AUTHORITY_HOST", "", "Entra login host for the bot's own token (overrides --cloud)", str(func(c *Config) *string { return &c.TeamsAuthorityHost })},
 }
 
 // secretHelp lists the secrets, which are never flags.
 const secretHelp = `
 Secrets (environment only; each also as <NAME>_FILE = path of a file holding it):
   SLACK_BOT_TOKEN                    Slack bot token (xoxb-…)
-  SLACK_SIGNING_SECRET               Slack signing secret (verifies requests)
+  SLACK_SIGNING_SECRET               Slack signing secret (verifies requests; HTTP mode only)
+  SLACK_APP_TOKEN                    Slack app-level token (xapp-…): Socket Mode, no public URL needed
   AZURE_CLIENT_SECRET                Entra client secret (or use a certificate)
   AZURE_CLIENT_CERTIFICATE_PASSWORD  password of a PFX certificate, if any
+  TEAMS_APP_PASSWORD                 client secret of the Azure Bot's app (Teams; or a certificate)
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -146,6 +175,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 	}
 	problems = append(problems, c.loadSecrets(getenv)...)
+	c.Outbound = outboundFromEnv(getenv)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return c, &ConfigError{Problems: problems}
@@ -162,8 +192,10 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 	}{
 		{"SLACK_BOT_TOKEN", &c.SlackBotToken},
 		{"SLACK_SIGNING_SECRET", &c.SlackSigningSecret},
+		{"SLACK_APP_TOKEN", &c.SlackAppToken},
 		{"AZURE_CLIENT_SECRET", &c.AzureClientSecret},
 		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", &c.AzureCertPassword},
+		{"TEAMS_APP_PASSWORD", &c.TeamsAppPassword},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -204,24 +236,22 @@ func (c *Config) validate() []string {
 	if c.AzureClientSecret != "" && c.AzureCertPath != "" {
 		p = append(p, "AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are both set; choose one credential")
 	}
-	if c.SlackBotToken == "" {
-		p = append(p, "SLACK_BOT_TOKEN: missing; copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page")
-	} else if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
-		p = append(p, "SLACK_BOT_TOKEN: does not start with xoxb-; use the Bot User OAuth Token, not a user or app-level token")
+	if c.PolicyPath != "" {
+		var problems []string
+		c.PolicyFile, problems = loadPolicyFile(c.PolicyPath)
+		p = append(p, problems...)
 	}
-	if c.SlackSigningSecret == "" {
-		p = append(p, "SLACK_SIGNING_SECRET: missing; copy it from your Slack app's Basic Information page")
+	if c.slackEnabled() { // Slack is optional when only Teams is configured (teams.go)
+		p = append(p, c.validateSlack()...)
 	}
-	if !regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`).MatchString(c.SlackApprovalChannel) {
-		p = append(p, fmt.Sprintf("SLACK_APPROVAL_CHANNEL: %q is not a channel id like C0123ABCD (right-click the channel → Copy link; the id is the last part)", c.SlackApprovalChannel))
-	}
+	p = append(p, c.validateTeams()...)
 	for _, l := range []struct {
 		name string
 		ids  []string
 	}{{"TAPBOT_REQUESTERS", c.Requesters}, {"TAPBOT_APPROVERS", c.Approvers}} {
 		for _, id := range l.ids {
-			if !slackUserID.MatchString(id) {
-				p = append(p, fmt.Sprintf("%s: %q is not a Slack user id like U0123ABCD (profile → ⋮ → Copy member ID)", l.name, id))
+			if !validAccessEntry(id) {
+				p = append(p, fmt.Sprintf("%s: %q is neither a Slack user id like U0123ABCD (profile → ⋮ → Copy member ID), a Slack user group id (S…), an Entra object id for Teams, nor entra-group:<object id>", l.name, id))
 			}
 		}
 	}
@@ -240,13 +270,22 @@ func (c *Config) validate() []string {
 	return p
 }
 
-// principalKeys turns configured Slack ids into approvals principal keys.
-func principalKeys(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = "slack:" + strings.TrimPrefix(id, "slack:")
+// validateSlack checks the Slack settings.
+func (c *Config) validateSlack() []string {
+	var p []string
+	if c.SlackBotToken == "" {
+		p = append(p, "SLACK_BOT_TOKEN: missing; copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page")
+	} else if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		p = append(p, "SLACK_BOT_TOKEN: does not start with xoxb-; use the Bot User OAuth Token, not a user or app-level token")
 	}
-	return out
+	if c.SlackSigningSecret == "" && c.SlackAppToken == "" { // Socket Mode needs none (socketmode.go)
+		p = append(p, "SLACK_SIGNING_SECRET: missing; copy it from your Slack app's Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode)")
+	}
+	p = append(p, c.validateSocketMode()...)
+	if !regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`).MatchString(c.SlackApprovalChannel) {
+		p = append(p, fmt.Sprintf("SLACK_APPROVAL_CHANNEL: %q is not a channel id like C0123ABCD (right-click the channel → Copy link; the id is the last part)", c.SlackApprovalChannel))
+	}
+	return p
 }
 
 func splitList(v string) []string {

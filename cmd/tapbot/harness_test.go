@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -34,6 +35,7 @@ const (
 	botToken    = "xoxb-test-token"
 	signing     = "test-signing-secret"
 	azureSecret = "azure-client-secret-value"
+	appToken    = "xapp-1-A0TEST-1-socket-mode-token" // SLACK_APP_TOKEN of the Socket Mode tests
 )
 
 // syncBuffer is a log sink tests read while the app writes.
@@ -83,13 +85,21 @@ type env struct {
 	logs   *syncBuffer
 	clock  *testClock
 	dbPath string
-	taken  map[int]bool // indexes of messages waitFor returned
+	vars   map[string]string // the environment the app's config was read from
+	taken  map[int]bool      // indexes of messages waitFor returned
 	stop   func()
 }
 
 // startEnv starts the real server wired to the fakes. vars override the
 // environment the config is read from.
 func startEnv(t *testing.T, vars map[string]string) *env {
+	t.Helper()
+	return startEnvWith(t, vars, nil)
+}
+
+// newFakes starts the fake Slack and Graph and returns the environment a
+// tapbot needs to use them (e.vars), without starting one.
+func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) (*env, Deps) {
 	t.Helper()
 	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &syncBuffer{}, clock: &testClock{}, taken: map[int]bool{}}
 	t.Cleanup(e.graph.Close)
@@ -100,23 +110,58 @@ func startEnv(t *testing.T, vars map[string]string) *env {
 	}
 	e.slack.AddChannel(approvalsCh, "tap-approvals", true)
 	e.slack.AddChannel(generalCh, "helpdesk", true)
+	deps := Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now}
+	var outboundVars map[string]string
+	if outbound != nil {
+		outboundVars, deps.HTTPClient = outbound(e), nil
+	}
 
-	e.dbPath = filepath.Join(t.TempDir(), "tapbot.db")
+	dir := t.TempDir()
+	e.dbPath = filepath.Join(dir, "tapbot.db")
+	// Secrets come as Kubernetes would mount them; scanForLeaks proves
+	// none of them is ever printed.
+	secretFile := func(name, value string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
 	env := map[string]string{
 		"TAPBOT_DB": e.dbPath, "TAPBOT_REQUESTERS": requester + "," + both, "TAPBOT_APPROVERS": approver1 + "," + approver2 + "," + both,
-		"TAPBOT_SWEEP_INTERVAL": "50ms", "SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signing,
+		"TAPBOT_SWEEP_INTERVAL": "50ms", "SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET_FILE": secretFile("signing", signing),
 		"SLACK_APPROVAL_CHANNEL": approvalsCh, "SLACK_API_URL": e.slack.APIURL(),
-		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET": azureSecret,
+		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET_FILE": secretFile("azure", azureSecret),
 		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
 	}
+	maps.Copy(env, outboundVars)
 	for k, v := range vars {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
 		env[k] = v
 	}
+	if tok := env["SLACK_APP_TOKEN"]; tok != "" {
+		e.slack.EnableSocketMode(tok) // the fake accepts the app-level token the app connects with
+	}
+	e.vars = env
+	return e, deps
+}
+
+// startEnvWith is startEnv for tests of the outbound client. Instead of
+// lending the app the fake Graph's HTTP client, it calls outbound once the
+// fakes exist and adds the variables it returns (HTTPS_PROXY,
+// SSL_CERT_FILE, …), so the app builds its client from the environment.
+func startEnvWith(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) *env {
+	t.Helper()
+	e, deps := newFakes(t, vars, outbound)
+	env := e.vars
 	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.app, err = NewApp(cfg, Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now}, newLogger(cfg, e.logs))
+	e.app, err = NewApp(cfg, deps, newLogger(cfg, e.logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +235,14 @@ func (e *env) scanForLeaks() {
 			}
 		}
 	}
-	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) {
+	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) || strings.Contains(logs, appToken) {
 		e.t.Error("a configured secret reached the logs")
+	}
+	sent := e.slack.AllText()
+	for _, secret := range []string{azureSecret, signing, botToken, appToken} {
+		if strings.Contains(sent, secret) {
+			e.t.Error("a configured secret was sent to Slack")
+		}
 	}
 }
 

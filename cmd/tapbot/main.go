@@ -2,6 +2,7 @@
 // Slack under a two-person rule.
 //
 //	tapbot serve             run the bot
+//	tapbot doctor            check every part tapbot depends on
 //	tapbot audit export      print the audit log (jsonl or csv)
 //	tapbot audit verify      check the audit log's hash chain
 //	tapbot version
@@ -29,8 +30,10 @@ const usage = `tapbot issues Microsoft Entra ID Temporary Access Passes from Sla
 
 Usage:
   tapbot serve [flags]          run the bot (tapbot serve --help lists every setting)
+  tapbot doctor [flags]         check the configuration, database, Slack and Graph; print ✓/✗ with fixes
   tapbot audit export [flags]   print the audit log as JSON lines or CSV
   tapbot audit verify [flags]   check that the audit log was not edited
+  tapbot demo [flags]           watch the whole flow locally: fake Slack, sandbox tenant, fake passes
   tapbot version                print the version
 `
 
@@ -45,6 +48,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = serve(args[1:], getenv, stderr)
 	case "audit":
 		err = audit(args[1:], getenv, stdout, stderr)
+	case "doctor":
+		err = doctor(args[1:], getenv, stdout, stderr)
+	case "demo":
+		err = demo(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tapbot", version)
 	case "help", "-h", "--help":
@@ -69,7 +76,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	app, err := NewApp(cfg, Deps{}, log)
+	app, err := NewApp(cfg, Deps{Crashpoint: crashpointFromEnv(getenv, log)}, log)
 	if err != nil {
 		return err
 	}

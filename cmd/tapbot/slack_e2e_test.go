@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
 
 func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
@@ -38,11 +40,14 @@ func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
 	if len(issued) != 1 {
 		t.Fatalf("Graph issued %d passes, want 1", len(issued))
 	}
-	if pass.Channel != dm || pass.User != requester || !strings.Contains(pass.Text, "```"+issued[0].Secret+"```") {
-		t.Fatalf("pass message in %s for %s: %q", pass.Channel, pass.User, pass.Text)
+	if pass.Channel != dm || pass.User != requester || !strings.Contains(shown(pass), "```"+issued[0].Secret+"```") {
+		t.Fatalf("pass message in %s for %s: %q", pass.Channel, pass.User, shown(pass))
+	}
+	if strings.Contains(pass.Text, issued[0].Secret) {
+		t.Error("the notification text of the pass message holds the pass")
 	}
 	for _, want := range []string{"One-time", "2h", "Sign-in options", "Temporary Access Pass"} {
-		if !strings.Contains(pass.Text, want) {
+		if !strings.Contains(shown(pass), want) {
 			t.Errorf("pass message lacks %q", want)
 		}
 	}
@@ -143,13 +148,22 @@ func TestSlackPendingRequestExpires(t *testing.T) {
 	}
 }
 
-func TestSlackDoubleClickIssuesOnePass(t *testing.T) {
-	e := startEnv(t, nil)
+func TestFiftySimultaneousApproveClicksIssueOnePass(t *testing.T) {
+	const n = 50
+	var ids []string
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("UMANY%03d", i))
+	}
+	e := startEnv(t, map[string]string{"TAPBOT_APPROVERS": strings.Join(ids, ",")})
+	for _, id := range ids {
+		e.slack.AddUser(slacktest.User{ID: id, Name: strings.ToLower(id)})
+	}
 	e.command(requester, "alice@contoso.com 1h")
 	card := e.card()
-	// Every press is built from the card as it was before any of them.
+	// Every press is built from the card as it was before any of them, and
+	// each approver presses twice, as impatient thumbs do.
 	var forms []url.Values
-	for _, who := range []string{approver1, approver2, approver1, approver2} {
+	for _, who := range append(ids, ids...) {
 		cb, err := e.slack.Click(who, card, "tap_approve")
 		if err != nil {
 			t.Fatal(err)
@@ -158,22 +172,28 @@ func TestSlackDoubleClickIssuesOnePass(t *testing.T) {
 		forms = append(forms, form)
 	}
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	for _, form := range forms {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.post("/slack/interactions", form, time.Now()) }()
+		go func() {
+			defer wg.Done()
+			<-start
+			e.post("/slack/interactions", form, time.Now())
+		}()
 	}
+	close(start)
 	wg.Wait()
 	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
-	for range 3 {
+	for range 2*n - 1 {
 		e.reply("already approved")
 	}
 	e.stopOnce() // waits for every click's work to finish
-	if n := len(e.graph.Issued()); n != 1 {
-		t.Fatalf("%d passes issued, want 1", n)
+	if got := len(e.graph.Issued()); got != 1 {
+		t.Fatalf("%d passes issued, want 1", got)
 	}
 	passes := 0
 	for _, m := range e.slack.Messages() {
-		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(m.Text, "Temporary Access Pass for") {
+		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(shown(m), "Temporary Access Pass for") {
 			passes++
 		}
 	}
@@ -260,7 +280,7 @@ func TestSlackGraphErrorsBecomeClearMessages(t *testing.T) {
 	e.graph.SetRoles("User.Read.All", "Policy.Read.All")
 	e.command(requester, "alice@contoso.com 1h")
 	e.reply("UserAuthenticationMethod")
-	e.graph.SetRoles("User.Read.All", "Policy.Read.All", "UserAuthenticationMethod.ReadWrite.All")
+	e.graph.SetRoles(graphtest.DefaultRoles()...)
 
 	// Consent withdrawn between approval and creation: the card says why.
 	e.command(requester, "alice@contoso.com 1h")
@@ -286,6 +306,7 @@ func TestSlackAckDoesNotWaitForGraph(t *testing.T) {
 	if !strings.Contains(ack, "received") {
 		t.Fatalf("ack = %q", ack)
 	}
+	e.graph.SetLatency(0)
 	e.card() // the Graph work completes afterwards
 }
 
@@ -327,4 +348,23 @@ func requestIDOf(t *testing.T, card slacktest.Message) string {
 		t.Fatalf("no request id in %q", s)
 	}
 	return s[i : i+10]
+}
+
+func TestSlackLostPassIsReissuedOnceWithoutNewApproval(t *testing.T) {
+	e := startEnv(t, nil)
+	e.command(requester, "alice@contoso.com 1h")
+	card := e.card()
+	e.click(approver1, card, "tap_approve")
+	first := e.waitFor("the pass", kind(slacktest.KindPostEphemeral, "", "Temporary Access Pass for"))
+	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
+	e.click(requester, first, "tap_reissue")
+	e.waitFor("a second pass", kind(slacktest.KindPostEphemeral, "", "Temporary Access Pass for"))
+	e.waitFor("card shows the re-issue", kind(slacktest.KindUpdate, approvalsCh, "Re-issued 1 time"))
+	issued := e.graph.Issued()
+	live := e.graph.Passes("alice@contoso.com")
+	if len(issued) != 2 || len(live) != 1 || live[0].Secret != issued[1].Secret {
+		t.Fatalf("issued %d, live %d: the re-issued pass must replace the first", len(issued), len(live))
+	}
+	e.click(approver1, first, "tap_reissue") // only the requester may
+	e.reply("Only the requester")
 }

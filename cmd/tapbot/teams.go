@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+	teamsbot "github.com/tapbot/tapbot/bot/teams"
+)
+
+// teamsEnabled reports whether the Teams front-end is configured: it is on
+// when TEAMS_APP_ID is set.
+func (c *Config) teamsEnabled() bool { return c.TeamsAppID != "" }
+
+// slackEnabled reports whether the Slack front-end runs: always, unless
+// Teams is configured and no Slack setting is.
+func (c *Config) slackEnabled() bool {
+	return !c.teamsEnabled() || c.SlackBotToken != "" || c.SlackSigningSecret != "" || c.SlackAppToken != "" || c.SlackApprovalChannel != ""
+}
+
+var (
+	guid              = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	teamsConversation = regexp.MustCompile(`^19:[^\s;/]+$`)
+)
+
+// validateTeams checks the Teams settings when Teams is on.
+func (c *Config) validateTeams() []string {
+	if !c.teamsEnabled() {
+		return nil
+	}
+	var p []string
+	if !guid.MatchString(c.TeamsAppID) {
+		p = append(p, fmt.Sprintf("TEAMS_APP_ID: %q is not an app id like 00000000-0000-0000-0000-000000000000 (Azure Bot → Configuration → Microsoft App ID)", c.TeamsAppID))
+	}
+	switch {
+	case c.TeamsAppPassword == "" && c.TeamsAppCertPath == "":
+		p = append(p, "TEAMS_APP_PASSWORD: missing; create a client secret for the bot's app registration (Azure Bot → Configuration → Manage Password), or set TEAMS_APP_CERTIFICATE_PATH")
+	case c.TeamsAppPassword != "" && c.TeamsAppCertPath != "":
+		p = append(p, "TEAMS_APP_PASSWORD and TEAMS_APP_CERTIFICATE_PATH are both set; choose one credential")
+	}
+	if t := c.TeamsAppTenantID; t != "" && t != teamsbot.MultiTenant && !guid.MatchString(t) {
+		p = append(p, fmt.Sprintf("TEAMS_APP_TENANT_ID: %q is neither a tenant id (GUID) nor botframework.com", t))
+	}
+	if !teamsConversation.MatchString(c.TeamsApprovalConversation) {
+		p = append(p, fmt.Sprintf("TEAMS_APPROVAL_CONVERSATION: %q is not a Teams conversation id like 19:…@thread.tacv2 (channel → ⋯ → Get link to channel; the id is the part after /channel/, URL-decoded)", c.TeamsApprovalConversation))
+	}
+	if _, ok := teamsbot.CloudEndpoints(c.Cloud); !ok && (c.TeamsOpenIDMetadataURL == "" || c.TeamsAuthorityHost == "") {
+		p = append(p, fmt.Sprintf("TAPBOT_CLOUD: tapbot knows no Teams endpoints for %q; set TEAMS_OPENID_METADATA_URL and TEAMS_AUTHORITY_HOST", c.Cloud))
+	}
+	return p
+}
+
+// validPrincipalID reports whether id names a technician: a Slack user id
+// (U…, W…, optionally "slack:"), or an Entra object id (a GUID, optionally
+// "teams:") for Teams.
+func validPrincipalID(id string) bool {
+	return slackUserID.MatchString(id) || guid.MatchString(strings.TrimPrefix(id, teamsbot.Platform+":"))
+}
+
+// principalKey turns a configured id into an approvals principal key: a
+// GUID is a Teams user (teams:<object id>), anything else a Slack user.
+func principalKey(id string) string {
+	if g := strings.TrimPrefix(id, teamsbot.Platform+":"); guid.MatchString(g) {
+		return teamsbot.Platform + ":" + strings.ToLower(g)
+	}
+	return "slack:" + strings.TrimPrefix(id, "slack:")
+}
+
+// newTeams builds the Teams front-end when it is configured and registers
+// it as the notifier of Teams requests.
+func (a *App) newTeams(deps Deps, loc *time.Location, notifiers map[string]approvals.Notifier) error {
+	if !a.cfg.teamsEnabled() {
+		return nil
+	}
+	endpoints, _ := teamsbot.CloudEndpoints(a.cfg.Cloud)
+	if a.cfg.TeamsOpenIDMetadataURL != "" {
+		endpoints.OpenIDMetadataURL = a.cfg.TeamsOpenIDMetadataURL
+	}
+	if a.cfg.TeamsAuthorityHost != "" {
+		endpoints.AuthorityHost = a.cfg.TeamsAuthorityHost
+	}
+	bot, err := teamsbot.New(teamsbot.Config{
+		AppID: a.cfg.TeamsAppID, AppPassword: a.cfg.TeamsAppPassword, CertificatePath: a.cfg.TeamsAppCertPath, TenantID: a.cfg.TeamsAppTenantID,
+		ApprovalConversation: a.cfg.TeamsApprovalConversation, RedactAfter: a.cfg.TeamsRedactAfter,
+		Endpoints: endpoints, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
+	}, a.log.With("component", "teams"))
+	if err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	a.teams = bot
+	notifiers[teamsbot.Platform] = bot
+	return nil
+}
+
+// attachTeams gives the Teams front-end the service.
+func (a *App) attachTeams() {
+	if a.teams != nil {
+		a.teams.Attach(a.svc)
+	}
+}
+
+// mountTeams serves POST /api/messages, Teams' messaging endpoint.
+func (a *App) mountTeams(mux *http.ServeMux) {
+	if a.teams != nil {
+		mux.Handle("POST /api/messages", a.teams.Handler())
+	}
+}
+
+// startTeams redoes the pass removals a previous run left pending; timers
+// still waiting when ctx ends (shutdown) stay stored for the next start.
+func (a *App) startTeams(ctx context.Context) error {
+	if a.teams == nil {
+		return nil
+	}
+	return a.teams.Start(ctx)
+}
