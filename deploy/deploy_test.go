@@ -127,7 +127,7 @@ type slackManifest struct {
 }
 
 func TestSlackManifestsDeclareTapCommandWithOnlyTheScopesTapbotUses(t *testing.T) {
-	wantScopes := []string{"chat:write", "commands", "im:write", "usergroups:read", "users:read", "users:read.email"}
+	wantScopes := []string{"channels:read", "chat:write", "commands", "groups:read", "im:write", "usergroups:read", "users:read", "users:read.email"}
 	tests := []struct {
 		file            string
 		socketMode      bool

@@ -289,7 +289,7 @@ func (d *doctorRun) checkApprovalChannel() {
 	invite := "open the channel in Slack and type /invite @" + d.botName
 	switch {
 	case err != nil && err.Error() == "missing_scope":
-		d.warn(name, "cannot check: conversations.info needs channels:read (groups:read for a private channel), which tapbot does not otherwise use", "add that scope to let doctor check, or make sure the bot is in the channel: "+invite)
+		d.warn(name, "cannot check: conversations.info needs channels:read (groups:read for a private channel), which the manifests in deploy/slack grant", "add that scope and reinstall the app, or make sure the bot is in the channel: "+invite)
 	case err != nil && err.Error() == "channel_not_found":
 		d.fail(name, "not found (or private, and the bot is not in it)", "set SLACK_APPROVAL_CHANNEL to the channel's id (channel name → About → Channel ID) and "+invite)
 	case err != nil:
