@@ -67,3 +67,52 @@ func StatusLine(r *approvals.Request, st Style) string {
 	}
 	return string(r.State)
 }
+
+// Fact is one labelled value of an approval card.
+type Fact struct{ Label, Value string }
+
+// CardFacts are what an approver needs to decide, in the order both
+// platforms show them. Values are ready for st's markup.
+func CardFacts(r *approvals.Request, st Style) []Fact {
+	existing := "no"
+	if r.Target.HasTAP {
+		existing = "yes, it will be replaced"
+	}
+	start := "immediately"
+	if !r.StartAt.IsZero() {
+		start = st.When(r.StartAt)
+	}
+	return []Fact{
+		{"Account", EnabledWord(r.Target.AccountEnabled)},
+		{"Existing pass", existing},
+		{"Lifetime", approvals.FormatMinutes(r.LifetimeMinutes)},
+		{"Use", UsageWord(r.UsableOnce)},
+		{"Starts", start},
+		{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
+	}
+}
+
+// CardReason is the request's reason as a card shows it: escaped, capped,
+// or a note that none was given.
+func CardReason(r *approvals.Request, st Style) string {
+	if r.Reason == "" {
+		return "_none given_"
+	}
+	return st.Escape(Truncate(r.Reason, MaxReasonLen))
+}
+
+// UsageWord names a pass's use: "one-time" or "multi-use".
+func UsageWord(once bool) string {
+	if once {
+		return "one-time"
+	}
+	return "multi-use"
+}
+
+// EnabledWord describes an account's state, warning when it is disabled.
+func EnabledWord(enabled bool) string {
+	if enabled {
+		return "enabled"
+	}
+	return "⚠️ disabled"
+}

@@ -23,38 +23,23 @@ func (b *Bot) banner() string {
 // card draws the approval card of r. It shows everything an approver needs
 // to decide and never the pass; buttons appear only while r is pending.
 func (b *Bot) card(r *approvals.Request) []slack.Block {
-	t := r.Target
-	existing := "no"
-	if t.HasTAP {
-		existing = "yes, it will be replaced"
-	}
-	start := "immediately"
-	if !r.StartAt.IsZero() {
-		start = b.when(r.StartAt)
-	}
-	reason := "_none given_"
-	if r.Reason != "" {
-		reason = bot.EscapeMrkdwn(bot.Truncate(r.Reason, bot.MaxReasonLen))
+	t, st := r.Target, b.style()
+	var fields []*slack.TextBlockObject
+	for _, f := range bot.CardFacts(r, st) {
+		fields = append(fields, mrkdwn("*"+f.Label+"*\n"+f.Value))
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%s:key: *Temporary Access Pass request %s*\n<@%s> asks for a pass for *%s* (%s).",
 			b.banner(), r.ID, r.Requester.ID, bot.EscapeMrkdwn(t.DisplayName), bot.EscapeMrkdwn(t.UPN))), nil, nil),
-		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			mrkdwn("*Account*\n" + enabledWord(t.AccountEnabled)),
-			mrkdwn("*Existing pass*\n" + existing),
-			mrkdwn("*Lifetime*\n" + approvals.FormatMinutes(r.LifetimeMinutes)),
-			mrkdwn("*Use*\n" + usage(r.UsableOnce)),
-			mrkdwn("*Starts*\n" + start),
-			mrkdwn("*Approvals*\n" + fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)),
-		}, nil),
-		slack.NewSectionBlock(mrkdwn("*Reason*\n"+reason), nil, nil),
+		slack.NewSectionBlock(nil, fields, nil),
+		slack.NewSectionBlock(mrkdwn("*Reason*\n"+bot.CardReason(r, st)), nil, nil),
 		slack.NewContextBlock("status", mrkdwn(b.statusLine(r))),
 	}
 	if r.State == approvals.StatePending {
 		approve := slack.NewButtonBlockElement(actionApprove, r.ID, plain("Approve"))
 		approve.Style = slack.StylePrimary
 		approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this pass?"),
-			mrkdwn(fmt.Sprintf("A %s pass for %s goes to <@%s>.", usage(r.UsableOnce), bot.EscapeMrkdwn(t.UPN), r.Requester.ID)),
+			mrkdwn(fmt.Sprintf("A %s pass for %s goes to <@%s>.", bot.UsageWord(r.UsableOnce), bot.EscapeMrkdwn(t.UPN), r.Requester.ID)),
 			plain("Approve"), plain("Back"))
 		deny := slack.NewButtonBlockElement(actionDeny, r.ID, plain("Deny"))
 		deny.Style = slack.StyleDanger
@@ -63,14 +48,17 @@ func (b *Bot) card(r *approvals.Request) []slack.Block {
 	return blocks
 }
 
-// statusLine says where the request is, in the words both platforms share.
-func (b *Bot) statusLine(r *approvals.Request) string {
-	return bot.StatusLine(r, bot.Style{
+// style is how Slack writes people, times and user text.
+func (b *Bot) style() bot.Style {
+	return bot.Style{
 		Person: func(p approvals.Principal) string { return "<@" + p.ID + ">" },
 		When:   b.when,
 		Escape: bot.EscapeMrkdwn,
-	})
+	}
 }
+
+// statusLine says where the request is, in the words both platforms share.
+func (b *Bot) statusLine(r *approvals.Request) string { return bot.StatusLine(r, b.style()) }
 
 // when renders t in each reader's own time zone, with a fallback text.
 func (b *Bot) when(t time.Time) string {
@@ -83,20 +71,6 @@ func stateWord(r *approvals.Request) string {
 		return fmt.Sprintf("pending (%d of %d approvals)", len(r.Approvals), r.ApprovalsRequired)
 	}
 	return string(r.State)
-}
-
-func enabledWord(enabled bool) string {
-	if enabled {
-		return "enabled"
-	}
-	return ":warning: disabled"
-}
-
-func usage(once bool) string {
-	if once {
-		return "one-time"
-	}
-	return "multi-use"
 }
 
 func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }

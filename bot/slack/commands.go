@@ -100,7 +100,7 @@ func (b *Bot) status(ctx context.Context, who approvals.Principal, upn string) *
 
 func (b *Bot) describeStatus(st approvals.UserStatus) string {
 	t := st.Target
-	head := fmt.Sprintf("*%s* (%s), account %s.", bot.EscapeMrkdwn(t.DisplayName), bot.EscapeMrkdwn(t.UPN), enabledWord(t.AccountEnabled))
+	head := fmt.Sprintf("*%s* (%s), account %s.", bot.EscapeMrkdwn(t.DisplayName), bot.EscapeMrkdwn(t.UPN), bot.EnabledWord(t.AccountEnabled))
 	if len(st.Passes) == 0 {
 		return head + "\nNo Temporary Access Pass."
 	}
@@ -112,7 +112,7 @@ func (b *Bot) describeStatus(st approvals.UserStatus) string {
 		}
 		end := p.Start.Add(minutes(p.LifetimeMinutes))
 		lines = append(lines, fmt.Sprintf("• Temporary Access Pass %s: %s, starts %s, ends %s (%s).",
-			usable, usage(p.UsableOnce), b.when(p.Start), b.when(end), approvals.FormatMinutes(p.LifetimeMinutes)))
+			usable, bot.UsageWord(p.UsableOnce), b.when(p.Start), b.when(end), approvals.FormatMinutes(p.LifetimeMinutes)))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -71,7 +71,7 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 	text := fmt.Sprintf("%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s.\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
 		b.banner(), bot.EscapeMrkdwn(r.Target.DisplayName), bot.EscapeMrkdwn(r.Target.UPN), r.ID,
 		bot.EscapeMrkdwn(p.Secret.Reveal()),
-		strings.ToUpper(usage(p.UsableOnce)[:1])+usage(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
+		strings.ToUpper(bot.UsageWord(p.UsableOnce)[:1])+bot.UsageWord(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
 		b.when(p.Start), b.when(end),
 		bot.SignInHint(func(s string) string { return "*" + s + "*" }))
 	// The fallback text, which phones show in notifications, never holds

@@ -58,10 +58,10 @@ func verbatim(s string) object {
 	}}}
 }
 
-func factSet(facts ...[2]string) object {
+func factSet(facts []bot.Fact) object {
 	list := make([]any, len(facts))
 	for i, f := range facts {
-		list[i] = object{"title": f[0], "value": f[1]}
+		list[i] = object{"title": f.Label, "value": f.Value}
 	}
 	return object{"type": "FactSet", "facts": list}
 }
@@ -86,31 +86,12 @@ func (b *Bot) cardBanner() []any {
 // approver needs to decide and never the pass; buttons appear only while r
 // is pending.
 func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
-	t := r.Target
-	existing := "no"
-	if t.HasTAP {
-		existing = "yes, it will be replaced"
-	}
-	start := "immediately"
-	if !r.StartAt.IsZero() {
-		start = b.when(r.StartAt)
-	}
-	reason := "_none given_"
-	if r.Reason != "" {
-		reason = md(bot.Truncate(r.Reason, bot.MaxReasonLen))
-	}
+	t, st := r.Target, b.style()
 	body := append(b.cardBanner(),
 		textBlock("🔑 Temporary Access Pass request "+r.ID, "weight", "Bolder", "size", "Medium"),
 		textBlock(fmt.Sprintf("%s asks for a pass for **%s** (%s).", nameOf(r.Requester), md(t.DisplayName), md(t.UPN))),
-		factSet(
-			[2]string{"Account", enabledWord(t.AccountEnabled)},
-			[2]string{"Existing pass", existing},
-			[2]string{"Lifetime", approvals.FormatMinutes(r.LifetimeMinutes)},
-			[2]string{"Use", usageWord(r.UsableOnce)},
-			[2]string{"Starts", start},
-			[2]string{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
-		),
-		textBlock("**Reason**: "+reason),
+		factSet(bot.CardFacts(r, st)),
+		textBlock("**Reason**: "+bot.CardReason(r, st)),
 		textBlock(b.statusLine(r), "isSubtle", true),
 	)
 	if r.State != approvals.StatePending {
@@ -124,10 +105,11 @@ func cardSummary(r *approvals.Request) string {
 	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, r.Target.UPN, r.State)
 }
 
+// style is how Teams writes people, times and user text.
+func (b *Bot) style() bot.Style { return bot.Style{Person: nameOf, When: b.when, Escape: md} }
+
 // statusLine says where the request is, in the words both platforms share.
-func (b *Bot) statusLine(r *approvals.Request) string {
-	return bot.StatusLine(r, bot.Style{Person: nameOf, When: b.when, Escape: md})
-}
+func (b *Bot) statusLine(r *approvals.Request) string { return bot.StatusLine(r, b.style()) }
 
 // waitingCard is the requester's receipt of a raised request, with the
 // button that withdraws it.
@@ -142,7 +124,7 @@ func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Tim
 	if start.IsZero() {
 		start = r.PassStart
 	}
-	kind := usageWord(p.UsableOnce)
+	kind := bot.UsageWord(p.UsableOnce)
 	body := append(b.cardBanner(),
 		textBlock(fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s:", md(r.Target.DisplayName), md(r.Target.UPN), r.ID)),
 		verbatim(p.Secret.Reveal()),

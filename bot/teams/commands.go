@@ -92,7 +92,7 @@ func (b *Bot) status(ctx context.Context, who approvals.Principal, upn string) s
 // describeStatus lists a user's passes, one paragraph each.
 func (b *Bot) describeStatus(st approvals.UserStatus) string {
 	t := st.Target
-	head := fmt.Sprintf("**%s** (%s), account %s.", md(t.DisplayName), md(t.UPN), enabledWord(t.AccountEnabled))
+	head := fmt.Sprintf("**%s** (%s), account %s.", md(t.DisplayName), md(t.UPN), bot.EnabledWord(t.AccountEnabled))
 	if len(st.Passes) == 0 {
 		return head + "\n\nNo Temporary Access Pass."
 	}
@@ -103,7 +103,7 @@ func (b *Bot) describeStatus(st approvals.UserStatus) string {
 			usable = "🚫 not usable (" + md(p.Reason) + ")"
 		}
 		lines = append(lines, fmt.Sprintf("- Temporary Access Pass %s: %s, starts %s, ends %s (%s).",
-			usable, usageWord(p.UsableOnce), b.when(p.Start), b.when(p.Start.Add(minutes(p.LifetimeMinutes))), approvals.FormatMinutes(p.LifetimeMinutes)))
+			usable, bot.UsageWord(p.UsableOnce), b.when(p.Start), b.when(p.Start.Add(minutes(p.LifetimeMinutes))), approvals.FormatMinutes(p.LifetimeMinutes)))
 	}
 	return strings.Join(lines, "\n\n")
 }

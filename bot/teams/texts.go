@@ -63,20 +63,6 @@ func (b *Bot) outcome(err error, ok string) string {
 	return b.banner() + md(ok)
 }
 
-func usageWord(once bool) string {
-	if once {
-		return "one-time"
-	}
-	return "multi-use"
-}
-
-func enabledWord(enabled bool) string {
-	if enabled {
-		return "enabled"
-	}
-	return "⚠️ disabled"
-}
-
 // span writes a waiting time for people: "10m", "1h30m", or "45s".
 func span(d time.Duration) string {
 	if d < time.Minute {
