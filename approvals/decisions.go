@@ -124,7 +124,7 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 // restart.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	now := s.now()
-	due, err := s.store.List(func(r *Request) bool { return r.State == StatePending && !now.Before(r.ExpiresAt) })
+	due, err := s.store.ListOpen(func(r *Request) bool { return r.State == StatePending && !now.Before(r.ExpiresAt) })
 	if err != nil {
 		return 0, err
 	}

@@ -114,6 +114,13 @@ func (p Policy) admit(r *Request, existing []*Request, now time.Time) error {
 	return nil
 }
 
+// lookback is how far back admit must see finished requests: the
+// requester window, and the target cooldown counted from delivery, which
+// comes at most a request lifetime and a re-issue window after creation.
+func (p Policy) lookback() time.Duration {
+	return max(p.RequesterWindow, p.TargetCooldown+p.RequestTTL+p.ReissueWindow) + time.Hour
+}
+
 // isOpen reports whether o still waits for a decision or an issuance.
 func isOpen(o *Request, now time.Time) bool {
 	switch o.State {

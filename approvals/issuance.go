@@ -127,7 +127,7 @@ func (s *Service) deletePass(ctx context.Context, requestID, userID, methodID st
 // one whose delivery was never confirmed is revoked, because nobody can say
 // whether its holder has it.
 func (s *Service) Resume(ctx context.Context) error {
-	open, err := s.store.List(func(r *Request) bool {
+	open, err := s.store.ListOpen(func(r *Request) bool {
 		switch r.State {
 		case StateApproved, StateIssuing, StateIssued:
 			return true

@@ -64,7 +64,7 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 		return nil, err
 	}
 	now := s.now()
-	return s.store.List(func(r *Request) bool {
+	return s.store.ListOpen(func(r *Request) bool {
 		switch r.State {
 		case StatePending:
 			return now.Before(r.ExpiresAt)

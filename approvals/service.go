@@ -148,7 +148,8 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 		return nil, err
 	}
 	admit := func(existing []*Request) error { return s.policy.admit(r, existing, r.CreatedAt) }
-	if err := s.store.Create(r, eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason), admit); err != nil {
+	ev := eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason)
+	if err := s.store.Create(r, ev, r.CreatedAt.Add(-s.policy.lookback()), admit); err != nil {
 		return nil, err
 	}
 	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,

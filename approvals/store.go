@@ -16,13 +16,15 @@ import (
 
 // SchemaVersion is the layout of the database this build writes. Open
 // migrates older files forward and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta     = []byte("meta")
 	bucketRequests = []byte("requests")
 	bucketAudit    = []byte("audit")
 	bucketRefs     = []byte("refs")
+	bucketOpen     = []byte("open")   // ids of requests not in a final state
+	bucketByTime   = []byte("bytime") // creation time (unix ns, big endian) + id
 	keySchema      = []byte("schema")
 	keyApp         = []byte("app")
 	appMarker      = []byte("tapbot")
@@ -30,7 +32,34 @@ var (
 
 // migrations[v] upgrades a database at schema v to v+1, inside one
 // transaction. Add an entry here when SchemaVersion grows.
-var migrations = map[int]func(tx *bolt.Tx) error{}
+var migrations = map[int]func(tx *bolt.Tx) error{
+	1: indexRequests, // schema 2: the open and by-time indexes
+}
+
+// indexRequests builds the open and by-time indexes from the requests, so
+// that the sweeper and each new request read what is recent or unfinished
+// instead of every request ever made.
+func indexRequests(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketOpen, bucketByTime} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	b := tx.Bucket(bucketRequests)
+	if b == nil {
+		return nil
+	}
+	all, err := decodeAll(b, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		if err := index(tx, r, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Store keeps requests, the audit log and small platform references in one
 // bbolt file. bbolt allows one writer: every method that changes something is
@@ -107,7 +136,7 @@ func prepare(tx *bolt.Tx) error {
 	if err := meta.Put(keySchema, []byte(fmt.Sprint(SchemaVersion))); err != nil {
 		return err
 	}
-	for _, b := range [][]byte{bucketRequests, bucketAudit, bucketRefs} {
+	for _, b := range [][]byte{bucketRequests, bucketAudit, bucketRefs, bucketOpen, bucketByTime} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -122,18 +151,17 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // Create stores a new request and its audit event in one transaction.
-// admit, when not nil, sees every stored request inside that transaction and
-// may refuse the new one (rate limits, one open request per user) without
-// a concurrent Create slipping past it. Returns ECONFLICT if the id is
-// taken, or admit's error.
-func (s *Store) Create(r *Request, ev Event, admit func(existing []*Request) error) error {
+// admit, when not nil, sees inside that transaction every unfinished
+// request and every request created since since, and may refuse the new one
+// (rate limits, one open request per user) without a concurrent Create
+// slipping past it. Returns ECONFLICT if the id is taken, or admit's error.
+func (s *Store) Create(r *Request, ev Event, since time.Time, admit func(existing []*Request) error) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRequests)
-		if b.Get([]byte(r.ID)) != nil {
+		if tx.Bucket(bucketRequests).Get([]byte(r.ID)) != nil {
 			return Errorf(ECONFLICT, "request %s exists already", r.ID)
 		}
 		if admit != nil {
-			existing, err := decodeAll(b, nil)
+			existing, err := openOrSince(tx, since)
 			if err != nil {
 				return err
 			}
@@ -141,7 +169,10 @@ func (s *Store) Create(r *Request, ev Event, admit func(existing []*Request) err
 				return err
 			}
 		}
-		if err := putRequest(b, r); err != nil {
+		if err := putRequest(tx, r); err != nil {
+			return err
+		}
+		if err := index(tx, r, true); err != nil {
 			return err
 		}
 		return appendAudit(tx, ev)
@@ -189,7 +220,7 @@ func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request
 		if change, err = fn(r); err != nil {
 			return err
 		}
-		if err := putRequest(b, r); err != nil {
+		if err := putRequest(tx, r); err != nil {
 			return err
 		}
 		for _, ev := range change.Events {
@@ -217,6 +248,74 @@ func (s *Store) List(keep func(*Request) bool) ([]*Request, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, err
+}
+
+// ListOpen is List over the requests not in a final state only; it reads
+// the open index, not every request.
+func (s *Store) ListOpen(keep func(*Request) bool) ([]*Request, error) {
+	var out []*Request
+	err := s.db.View(func(tx *bolt.Tx) error {
+		reqs := tx.Bucket(bucketRequests)
+		return tx.Bucket(bucketOpen).ForEach(func(id, _ []byte) error {
+			r, err := getRequest(reqs, string(id))
+			if err != nil {
+				return err
+			}
+			if keep == nil || keep(r) {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// openOrSince returns the unfinished requests and those created since
+// since, each once.
+func openOrSince(tx *bolt.Tx, since time.Time) ([]*Request, error) {
+	reqs := tx.Bucket(bucketRequests)
+	seen := map[string]bool{}
+	var out []*Request
+	add := func(id string) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		r, err := getRequest(reqs, id)
+		if err == nil {
+			out = append(out, r)
+		}
+		return err
+	}
+	if err := tx.Bucket(bucketOpen).ForEach(func(id, _ []byte) error { return add(string(id)) }); err != nil {
+		return nil, err
+	}
+	c := tx.Bucket(bucketByTime).Cursor()
+	for k, _ := c.Seek(timeKey(since, "")); k != nil; k, _ = c.Next() {
+		if err := add(string(k[8:])); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func timeKey(t time.Time, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
+}
+
+// index keeps r in the open index while it is unfinished and, when created
+// is set, adds it to the by-time index.
+func index(tx *bolt.Tx, r *Request, created bool) error {
+	if created {
+		if err := tx.Bucket(bucketByTime).Put(timeKey(r.CreatedAt, r.ID), nil); err != nil {
+			return err
+		}
+	}
+	if r.State.Final() {
+		return tx.Bucket(bucketOpen).Delete([]byte(r.ID))
+	}
+	return tx.Bucket(bucketOpen).Put([]byte(r.ID), nil)
 }
 
 func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
@@ -272,12 +371,16 @@ func getRequest(b *bolt.Bucket, id string) (*Request, error) {
 	return r, nil
 }
 
-func putRequest(b *bolt.Bucket, r *Request) error {
+// putRequest saves r and keeps the open index in step with its state.
+func putRequest(tx *bolt.Tx, r *Request) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode request %s: %w", r.ID, err)
 	}
-	return b.Put([]byte(r.ID), v)
+	if err := tx.Bucket(bucketRequests).Put([]byte(r.ID), v); err != nil {
+		return err
+	}
+	return index(tx, r, false)
 }
 
 func seqKey(seq uint64) []byte {

@@ -135,3 +135,49 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Fatal("Reveal lost the secret")
 	}
 }
+
+func TestSchemaOneFileIsMigratedWithItsIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []*Request{
+		{ID: "TAP-OPEN01", State: StatePending, CreatedAt: time.Now()},
+		{ID: "TAP-DONE01", State: StateDelivered, CreatedAt: time.Now()},
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, _ := tx.CreateBucket(bucketMeta)
+		_ = meta.Put(keyApp, appMarker)
+		_ = meta.Put(keySchema, []byte("1"))
+		reqs, _ := tx.CreateBucket(bucketRequests)
+		for _, r := range old {
+			v, _ := json.Marshal(r)
+			_ = reqs.Put([]byte(r.ID), v)
+		}
+		_, err := tx.CreateBucket(bucketAudit)
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	open, err := s.ListOpen(nil)
+	if err != nil || len(open) != 1 || open[0].ID != "TAP-OPEN01" {
+		t.Fatalf("open after migration: %v %v", open, err)
+	}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := string(tx.Bucket(bucketMeta).Get(keySchema)); v != "2" {
+			t.Errorf("schema %s after migration, want 2", v)
+		}
+		if n := tx.Bucket(bucketByTime).Stats().KeyN; n != 2 {
+			t.Errorf("by-time index has %d entries, want 2", n)
+		}
+		return nil
+	})
+}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
@@ -68,7 +70,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		{"a stopped bot's database is opened and found writable", func(t *testing.T, e *env) map[string]string {
 			e.stopOnce()
 			return nil
-		}, 0, []string{": writable tapbot database (schema 1)"}},
+		}, 0, []string{fmt.Sprintf(": writable tapbot database (schema %d)", approvals.SchemaVersion)}},
 		{"a database path under a regular file fails", func(t *testing.T, e *env) map[string]string {
 			file := filepath.Join(t.TempDir(), "not-a-directory")
 			if err := os.WriteFile(file, nil, 0o600); err != nil {
