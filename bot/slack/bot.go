@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
 )
 
 // Platform is the approvals.Principal platform name for Slack users.
@@ -35,7 +36,7 @@ type Bot struct {
 	http    *http.Client
 	svc     *approvals.Service
 	log     *slog.Logger
-	replays *replayCache
+	replays *bot.ReplayGuard
 }
 
 // New returns a Bot. Attach the approvals service before serving.
@@ -60,7 +61,7 @@ func New(cfg Config, log *slog.Logger) *Bot {
 	}
 	return &Bot{
 		cfg: cfg, api: slack.New(cfg.BotToken, opts...), http: cfg.HTTPClient,
-		log: log, replays: newReplayCache(),
+		log: log, replays: bot.NewReplayGuard(replayWindow),
 	}
 }
 

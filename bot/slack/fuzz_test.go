@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
 )
 
 const fuzzSecret = "fuzz-signing-secret"
@@ -65,7 +66,7 @@ func FuzzSignatureCheck(f *testing.F) {
 	f.Add([]byte{0xff, 0x00, '%', 'z'}, int64(299), "", false)
 	b := fuzzBot(f)
 	f.Fuzz(func(t *testing.T, body []byte, offset int64, forged string, useForged bool) {
-		b.replays = newReplayCache() // each input is a first sighting
+		b.replays = bot.NewReplayGuard(replayWindow) // each input is a first sighting
 		ts := time.Now().Unix() + offset%100000
 		sig := sign(body, ts)
 		if useForged {
@@ -102,7 +103,7 @@ func FuzzInteractionPayload(f *testing.F) {
 	f.Add(`{"actions":null,"user":5}`)
 	b := fuzzBot(f)
 	f.Fuzz(func(t *testing.T, payload string) {
-		b.replays = newReplayCache()
+		b.replays = bot.NewReplayGuard(replayWindow)
 		body := url.Values{"payload": {payload}}.Encode()
 		ts := time.Now().Unix()
 		req := httptest.NewRequest(http.MethodPost, "/slack/interactions", strings.NewReader(body))

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -15,9 +14,9 @@ import (
 // maxBody caps what tapbot reads from Slack; real payloads are a few KB.
 const maxBody = 64 << 10
 
-// replayWindow is how long Slack's timestamp is accepted, and so how long a
-// seen signature must be remembered to refuse its replay.
-const replayWindow = 5 * time.Minute
+// replayWindow is how long a seen signature is remembered: twice the five
+// minutes Slack's timestamp is accepted, so no replay outlives its memory.
+const replayWindow = 10 * time.Minute
 
 // Handler serves POST /slack/commands and POST /slack/interactions.
 func (b *Bot) Handler() http.Handler {
@@ -41,7 +40,7 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool
 		_, _ = sv.Write(body)
 		err = sv.Ensure()
 	}
-	if err == nil && !b.replays.first(r.Header.Get("X-Slack-Signature"), time.Now()) {
+	if err == nil && !b.replays.First(r.Header.Get("X-Slack-Signature"), time.Now()) {
 		err = errors.New("replayed request")
 	}
 	if err != nil {
@@ -87,29 +86,4 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// replayCache remembers signatures seen within the replay window. Slack
-// never resends a slash command or a click, so a repeat is an attacker's.
-type replayCache struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-func newReplayCache() *replayCache { return &replayCache{seen: map[string]time.Time{}} }
-
-// first records sig and reports whether it was new.
-func (c *replayCache) first(sig string, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for s, t := range c.seen {
-		if now.Sub(t) > 2*replayWindow {
-			delete(c.seen, s)
-		}
-	}
-	if _, dup := c.seen[sig]; dup {
-		return false
-	}
-	c.seen[sig] = now
-	return true
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/core"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
 )
 
 // Platform is the approvals.Principal platform name for Teams users, whose
@@ -97,7 +98,7 @@ type Bot struct {
 	svc     *approvals.Service
 	store   *approvals.Store
 	log     *slog.Logger
-	replays *replayCache
+	replays *bot.ReplayGuard
 	red     *redactor
 }
 
@@ -129,7 +130,7 @@ func New(cfg Config, log *slog.Logger) (*Bot, error) {
 		TokenValidator: NewValidator(cfg.Endpoints.OpenIDMetadataURL, cfg.HTTPClient),
 		Client:         conn,
 	}
-	return &Bot{cfg: cfg, adapter: adapter, conn: conn, log: log, replays: newReplayCache(), red: newRedactor()}, nil
+	return &Bot{cfg: cfg, adapter: adapter, conn: conn, log: log, replays: bot.NewReplayGuard(replayWindow), red: newRedactor()}, nil
 }
 
 // withDefaults fills unset fields and checks the required ones.

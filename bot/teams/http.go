@@ -2,7 +2,6 @@ package teams
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -35,7 +34,7 @@ func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if act.ID != "" && !b.replays.first(act.Conversation.ID+"|"+act.ID, time.Now()) {
+	if act.ID != "" && !b.replays.First(act.Conversation.ID+"|"+act.ID, time.Now()) {
 		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", "replayed activity", "activity", act.ID)
 		http.Error(w, "replayed activity", http.StatusUnauthorized)
 		return
@@ -52,30 +51,4 @@ func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	b.HandleActivity(act)
 	w.WriteHeader(http.StatusOK)
-}
-
-// replayCache remembers the activities handled within the replay window.
-// Teams never sends an activity twice under the same id, so a repeat is a
-// replay of a captured request.
-type replayCache struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-func newReplayCache() *replayCache { return &replayCache{seen: map[string]time.Time{}} }
-
-// first records key and reports whether it was new.
-func (c *replayCache) first(key string, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, t := range c.seen {
-		if now.Sub(t) > replayWindow {
-			delete(c.seen, k)
-		}
-	}
-	if _, dup := c.seen[key]; dup {
-		return false
-	}
-	c.seen[key] = now
-	return true
 }
