@@ -26,7 +26,7 @@ func (s *Server) postMessage(r apiRequest) (map[string]any, *apiError) {
 	}
 	m.Channel, m.TS = ch.id, s.nextTS()
 	s.keep(m)
-	s.rec.add(m)
+	s.rec.Add(m)
 	return map[string]any{"channel": m.Channel, "ts": m.TS, "message": messageObject(m)}, nil
 }
 
@@ -50,7 +50,7 @@ func (s *Server) postEphemeral(r apiRequest) (map[string]any, *apiError) {
 		return nil, aerr
 	}
 	m.Channel, m.User, m.TS = ch.id, userID, s.nextTS()
-	s.rec.add(m)
+	s.rec.Add(m)
 	return map[string]any{"message_ts": m.TS}, nil
 }
 
@@ -81,7 +81,7 @@ func (s *Server) updateMessage(r apiRequest) (map[string]any, *apiError) {
 	}
 	next.Kind, next.Form, next.Body = KindUpdate, maps.Clone(r.form), nil
 	*cur = next
-	s.rec.add(next)
+	s.rec.Add(next)
 	return map[string]any{
 		"channel": next.Channel, "ts": next.TS, "text": next.Text, "message": messageObject(next),
 	}, nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/slack-go/slack"
 )
@@ -79,83 +78,28 @@ func IsKind(kinds ...string) func(Message) bool {
 	return func(m Message) bool { return slices.Contains(kinds, m.Kind) }
 }
 
-// recorder keeps the accepted messages, a read cursor for Next and WaitFor,
-// and every text received. Its fields are guarded by Server.mu.
-type recorder struct {
-	msgs   []Message
-	cursor int
-	signal chan struct{} // closed and replaced when a message is added
-	text   strings.Builder
-}
-
-func newRecorder() recorder { return recorder{signal: make(chan struct{})} }
-
-func (r *recorder) add(m Message) {
-	r.msgs = append(r.msgs, m)
-	close(r.signal)
-	r.signal = make(chan struct{})
-}
-
 // noteRequest adds every value of a call, decoded, to the text scanned for
 // leaks.
-func (r *recorder) noteRequest(req apiRequest) {
+func (s *Server) noteRequest(req apiRequest) {
 	for _, vs := range req.form {
 		for _, v := range vs {
-			r.noteText(v)
+			s.rec.Note(v)
 		}
 	}
 	if len(req.body) > 0 {
-		r.noteText(string(req.body))
-	}
-}
-
-// noteText adds s and, when s is JSON, each string inside it unescaped, so
-// that a secret escaped by a JSON encoder (\u0026 for &) is still found.
-func (r *recorder) noteText(s string) {
-	r.text.WriteString(s)
-	r.text.WriteByte('\n')
-	var v any
-	if json.Unmarshal([]byte(s), &v) == nil {
-		walkStrings(v, func(str string) {
-			r.text.WriteString(str)
-			r.text.WriteByte('\n')
-		})
-	}
-}
-
-func walkStrings(v any, visit func(string)) {
-	switch v := v.(type) {
-	case string:
-		visit(v)
-	case []any:
-		for _, e := range v {
-			walkStrings(e, visit)
-		}
-	case map[string]any:
-		for k, e := range v {
-			visit(k)
-			walkStrings(e, visit)
-		}
+		s.rec.Note(string(req.body))
 	}
 }
 
 // Messages returns every message recorded so far, in the order Slack
 // accepted them.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.rec.msgs)
-}
+func (s *Server) Messages() []Message { return s.rec.All() }
 
 // AllText returns everything the bot ever sent to the fake: every form value
 // and JSON body of every Web API call, response URL post and Socket Mode
 // acknowledgement, accepted or not, with JSON strings also unescaped. Tests
 // scan it for secrets that must never reach Slack. Tokens are not included.
-func (s *Server) AllText() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec.text.String()
-}
+func (s *Server) AllText() string { return s.rec.Text() }
 
 // Next returns the oldest message not yet returned by Next or WaitFor,
 // waiting for one to arrive. It returns an error when ctx ends first.
@@ -169,42 +113,7 @@ func (s *Server) Next(ctx context.Context) (Message, error) {
 // locks held, so it may call the Server. It returns an error when ctx ends
 // first.
 func (s *Server) WaitFor(ctx context.Context, pred func(Message) bool) (Message, error) {
-	skipped := 0
-	for {
-		s.mu.Lock()
-		start, pending, signal := s.rec.cursor, slices.Clone(s.rec.msgs[s.rec.cursor:]), s.rec.signal
-		s.mu.Unlock()
-
-		match := slices.IndexFunc(pending, pred)
-		end := start + len(pending)
-		if match >= 0 {
-			end = start + match + 1
-		}
-		if !s.claim(start, end) {
-			continue // another waiter moved the cursor; look again
-		}
-		if match >= 0 {
-			return pending[match], nil
-		}
-		skipped += len(pending)
-		select {
-		case <-signal:
-		case <-ctx.Done():
-			return Message{}, fmt.Errorf("wait for a Slack message (%d others passed over): %w", skipped, ctx.Err())
-		}
-	}
-}
-
-// claim moves the read cursor from start to end unless another waiter moved
-// it since start was read.
-func (s *Server) claim(start, end int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rec.cursor != start {
-		return false
-	}
-	s.rec.cursor = end
-	return true
+	return s.rec.WaitFor(ctx, pred)
 }
 
 // Current returns the channel message with that ts as it looks now, after

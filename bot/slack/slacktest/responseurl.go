@@ -81,7 +81,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 // acceptResponsePost checks and records one post; s.mu held.
 func (s *Server) acceptResponsePost(name string, body []byte) (int, *apiError) {
 	s.calls[KindResponseURL]++
-	s.rec.noteText(string(body))
+	s.rec.Note(string(body))
 	target, ok := s.responses[name]
 	switch {
 	case !ok:
@@ -112,6 +112,6 @@ func (s *Server) acceptResponsePost(name string, body []byte) (int, *apiError) {
 	}
 	target.uses++
 	m.TS = s.nextTS()
-	s.rec.add(m)
+	s.rec.Add(m)
 	return http.StatusOK, nil
 }

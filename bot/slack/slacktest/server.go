@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tapbot/tapbot/internal/recorded"
 )
 
 // The workspace and app the fake pretends to be. Handlers and form helpers
@@ -55,7 +57,7 @@ type Server struct {
 	calls     map[string]int
 	responses map[string]*responseURL
 	tickets   map[string]bool
-	rec       recorder
+	rec       *recorded.Log[Message]
 
 	sock sockets
 }
@@ -119,7 +121,7 @@ func NewServer(botToken string) *Server {
 		calls:     map[string]int{},
 		responses: map[string]*responseURL{},
 		tickets:   map[string]bool{},
-		rec:       newRecorder(),
+		rec:       recorded.New[Message]("a Slack message"),
 		sock:      newSockets(),
 	}
 	mux := http.NewServeMux()
@@ -157,7 +159,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	req, err := readAPIRequest(r, method)
 	s.mu.Lock()
 	s.calls[method]++
-	s.rec.noteRequest(req)
+	s.noteRequest(req)
 	if err != nil {
 		s.mu.Unlock()
 		writeError(w, errCode("invalid_form_data"), "")

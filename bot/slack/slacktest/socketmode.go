@@ -138,7 +138,7 @@ func (s *Server) readAcks(c *socketConn) {
 			continue
 		}
 		s.mu.Lock()
-		s.rec.noteText(string(data))
+		s.rec.Note(string(data))
 		s.mu.Unlock()
 		c.deliver(ack.EnvelopeID, ack.Payload)
 	}

@@ -31,7 +31,7 @@ func (s *Server) openView(r apiRequest) (map[string]any, *apiError) {
 	if blocks, ok := view["blocks"]; ok {
 		m.Blocks, _ = json.Marshal(blocks)
 	}
-	s.rec.add(m)
+	s.rec.Add(m)
 	id := s.newID("V")
 	view["id"], view["team_id"], view["app_id"], view["bot_id"] = id, TeamID, AppID, BotID
 	view["root_view_id"], view["previous_view_id"] = id, nil

@@ -36,7 +36,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (co
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	s.mu.Lock()
 	if len(body) > 0 {
-		s.rec.noteBody(body)
+		s.rec.Note(string(body))
 	}
 	if !s.authorized(r) {
 		s.refusedCalls++
@@ -102,7 +102,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 	rec := s.recorded(KindSend, call, id, a)
 	rec.Thread = thread
 	s.activities[call.conv+"|"+id] = &rec
-	s.rec.add(rec)
+	s.rec.Add(rec)
 	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 }
 
@@ -128,7 +128,7 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	rec := s.recorded(KindUpdate, call, id, a)
 	rec.Thread, rec.ReplyToID = old.Thread, old.ReplyToID
 	s.activities[call.conv+"|"+id] = &rec
-	s.rec.add(rec)
+	s.rec.Add(rec)
 	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
@@ -145,7 +145,7 @@ func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(s.activities, call.conv+"|"+id)
-	s.rec.add(Activity{Kind: KindDelete, Conversation: call.conv, Thread: call.thread, ConvType: call.c.kind, ID: id})
+	s.rec.Add(Activity{Kind: KindDelete, Conversation: call.conv, Thread: call.thread, ConvType: call.c.kind, ID: id})
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -211,6 +211,6 @@ func (s *Server) serveCreateConversation(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	id := s.openPersonal(u.AADObjectID)
-	s.rec.add(Activity{Kind: KindCreateConversation, Conversation: id, ConvType: TypePersonal, Member: u.AADObjectID, Body: json.RawMessage(call.body)})
+	s.rec.Add(Activity{Kind: KindCreateConversation, Conversation: id, ConvType: TypePersonal, Member: u.AADObjectID, Body: json.RawMessage(call.body)})
 	writeJSON(w, http.StatusCreated, map[string]string{"id": id, "serviceUrl": s.ServiceURL()})
 }

@@ -3,9 +3,9 @@ package teamstest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"strings"
+
+	"github.com/tapbot/tapbot/internal/recorded"
 )
 
 // Kinds of recorded connector calls.
@@ -60,9 +60,9 @@ func (a Activity) Shown() string {
 	b.WriteString(a.Text)
 	b.WriteByte('\n')
 	for _, at := range a.Attachments {
-		var v any
-		if json.Unmarshal(at.Content, &v) == nil {
-			walkStrings(v, func(s string) { b.WriteString(s); b.WriteByte('\n') })
+		for _, s := range recorded.JSONStrings(at.Content) {
+			b.WriteString(s)
+			b.WriteByte('\n')
 		}
 	}
 	return b.String()
@@ -98,66 +98,14 @@ func matching(kind, conv string, texts []string) func(Activity) bool {
 	}
 }
 
-// recorder keeps the accepted calls, a read cursor for Next and WaitFor,
-// and every body received. Its fields are guarded by Server.mu.
-type recorder struct {
-	acts   []Activity
-	cursor int
-	signal chan struct{} // closed and replaced when an activity is added
-	text   strings.Builder
-}
-
-func newRecorder() recorder { return recorder{signal: make(chan struct{})} }
-
-func (r *recorder) add(a Activity) {
-	r.acts = append(r.acts, a)
-	close(r.signal)
-	r.signal = make(chan struct{})
-}
-
-// noteBody adds body and, when it is JSON, each string inside it unescaped,
-// so that a secret escaped by a JSON encoder is still found.
-func (r *recorder) noteBody(body []byte) {
-	r.text.Write(body)
-	r.text.WriteByte('\n')
-	var v any
-	if json.Unmarshal(body, &v) == nil {
-		walkStrings(v, func(s string) { r.text.WriteString(s); r.text.WriteByte('\n') })
-	}
-}
-
-func walkStrings(v any, visit func(string)) {
-	switch v := v.(type) {
-	case string:
-		visit(v)
-	case []any:
-		for _, e := range v {
-			walkStrings(e, visit)
-		}
-	case map[string]any:
-		for k, e := range v {
-			visit(k)
-			walkStrings(e, visit)
-		}
-	}
-}
-
 // Activities returns every call recorded so far, in the order the fake
 // accepted them.
-func (s *Server) Activities() []Activity {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.rec.acts)
-}
+func (s *Server) Activities() []Activity { return s.rec.All() }
 
 // AllText returns everything the bot ever sent to the connector, accepted
 // or not, with JSON strings also unescaped. Tests scan it for secrets.
 // Bearer tokens are not included.
-func (s *Server) AllText() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec.text.String()
-}
+func (s *Server) AllText() string { return s.rec.Text() }
 
 // Current returns the latest version of activity id in conversation conv
 // (without ";messageid=…"), and false when the bot never sent it or
@@ -183,40 +131,5 @@ func (s *Server) Next(ctx context.Context) (Activity, error) {
 // returned by later calls but stay in Activities. pred runs without locks
 // held. It returns an error when ctx ends first.
 func (s *Server) WaitFor(ctx context.Context, pred func(Activity) bool) (Activity, error) {
-	skipped := 0
-	for {
-		s.mu.Lock()
-		start, pending, signal := s.rec.cursor, slices.Clone(s.rec.acts[s.rec.cursor:]), s.rec.signal
-		s.mu.Unlock()
-
-		match := slices.IndexFunc(pending, pred)
-		end := start + len(pending)
-		if match >= 0 {
-			end = start + match + 1
-		}
-		if !s.claim(start, end) {
-			continue // another waiter moved the cursor; look again
-		}
-		if match >= 0 {
-			return pending[match], nil
-		}
-		skipped += len(pending)
-		select {
-		case <-signal:
-		case <-ctx.Done():
-			return Activity{}, fmt.Errorf("wait for a Teams activity (%d others passed over): %w", skipped, ctx.Err())
-		}
-	}
-}
-
-// claim moves the read cursor from start to end unless another waiter moved
-// it since start was read.
-func (s *Server) claim(start, end int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rec.cursor != start {
-		return false
-	}
-	s.rec.cursor = end
-	return true
+	return s.rec.WaitFor(ctx, pred)
 }

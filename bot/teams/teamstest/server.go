@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"time"
+
+	"github.com/tapbot/tapbot/internal/recorded"
 )
 
 // The tenant, cloud and bot the fake pretends to be.
@@ -51,7 +53,7 @@ type Server struct {
 	activities   map[string]*Activity // conversation + "|" + activity id → current version
 	seq          int
 	faults       map[string][]int // kind + "|" + conversation → statuses to answer, in order
-	rec          recorder
+	rec          *recorded.Log[Activity]
 	refusedCalls int
 }
 
@@ -64,7 +66,7 @@ func NewServer(appID, appPassword string) *Server {
 		key: signingKey(), keyID: "tapbot-test-key-1",
 		tokens: map[string]time.Time{}, users: map[string]*User{},
 		convs: map[string]*conversation{}, activities: map[string]*Activity{},
-		faults: map[string][]int{}, rec: newRecorder(),
+		faults: map[string][]int{}, rec: recorded.New[Activity]("a Teams activity"),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /botframework/v1/.well-known/openidconfiguration", s.serveMetadata)

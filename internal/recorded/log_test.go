@@ -1,0 +1,62 @@
+package recorded
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWaitForReturnsEachMatchOnceToConcurrentWaiters(t *testing.T) {
+	l := New[int]("a number")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	got := make(chan int, 10)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := l.WaitFor(ctx, func(n int) bool { return n%2 == 0 })
+			if err != nil {
+				t.Error(err)
+			}
+			got <- n
+		}()
+	}
+	for i := range 20 {
+		l.Add(i)
+	}
+	wg.Wait()
+	close(got)
+	seen := map[int]bool{}
+	for n := range got {
+		if seen[n] || n%2 != 0 {
+			t.Fatalf("%d returned twice or does not match", n)
+		}
+		seen[n] = true
+	}
+	if len(l.All()) != 20 {
+		t.Fatal("All lost items")
+	}
+}
+
+func TestWaitForGivesUpWhenTheContextEnds(t *testing.T) {
+	l := New[string]("a Slack message")
+	l.Add("skipped")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := l.WaitFor(ctx, func(s string) bool { return s == "never" })
+	if err == nil || !strings.Contains(err.Error(), "a Slack message (1 others passed over)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNoteUnescapesJSONStrings(t *testing.T) {
+	l := New[int]("x")
+	l.Note(`{"text":"A\u0026B","nested":[{"k":"secret\u003cx\u003e"}]}`)
+	if txt := l.Text(); !strings.Contains(txt, "A&B") || !strings.Contains(txt, "secret<x>") {
+		t.Fatalf("text = %q", txt)
+	}
+}
