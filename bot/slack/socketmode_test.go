@@ -1,11 +1,9 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 
 	slackbot "github.com/tapbot/tapbot/bot/slack"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 const (
@@ -20,31 +19,13 @@ const (
 	testAppToken = "xapp-1-A0SOCKET-1-socket-test-app-token"
 )
 
-// lockedBuffer is a log sink read while the bot writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newSocketBot returns a fake Slack and a bot pointed at it, logging into
 // the returned buffer. The bot has no service: these tests send no envelopes.
-func newSocketBot(t *testing.T) (*slacktest.Server, *slackbot.Bot, *lockedBuffer) {
+func newSocketBot(t *testing.T) (*slacktest.Server, *slackbot.Bot, *logbuf.Buffer) {
 	t.Helper()
 	srv := slacktest.NewServer(testBotToken)
 	t.Cleanup(srv.Close)
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b := slackbot.New(slackbot.Config{BotToken: testBotToken, ApprovalChannel: "C1", APIURL: srv.APIURL()}, log)
 	return srv, b, logs
@@ -59,7 +40,7 @@ func runSocketMode(ctx context.Context, b *slackbot.Bot, token string) <-chan er
 }
 
 // result waits for RunSocketMode's result, failing the test after a bound.
-func result(t *testing.T, ran <-chan error, logs *lockedBuffer) error {
+func result(t *testing.T, ran <-chan error, logs *logbuf.Buffer) error {
 	t.Helper()
 	select {
 	case err := <-ran:

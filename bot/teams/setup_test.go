@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,8 @@ import (
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
+	"github.com/tapbot/tapbot/internal/fakeclock"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 const (
@@ -24,43 +25,6 @@ const (
 	approvalChan = "19:approvals0001@thread.tacv2"
 	waitLimit    = 20 * time.Second
 )
-
-// syncBuffer is a log sink tests read while the bot writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// testClock is the service's settable clock; it starts at the real time so
-// that tokens and pass times agree with it.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
 
 // harness is one Teams bot with its service and store, wired to a fake
 // Bot Connector, token endpoint and Bot Framework key set.
@@ -72,8 +36,8 @@ type harness struct {
 	svc    *approvals.Service
 	bot    *Bot
 	http   *httptest.Server
-	logs   *syncBuffer
-	clock  *testClock
+	logs   *logbuf.Buffer
+	clock  *fakeclock.Clock
 	dbPath string
 	cancel context.CancelFunc
 	taken  map[int]bool // indexes of connector calls waitFor returned
@@ -90,7 +54,7 @@ type harness struct {
 // bot is installed in the approval channel's team unless the test says not.
 func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: teamstest.NewServer(appID, appPassword), tenant: newFakeTenant(), logs: &syncBuffer{}, clock: &testClock{}, taken: map[int]bool{}}
+	h := &harness{t: t, fake: teamstest.NewServer(appID, appPassword), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}, taken: map[int]bool{}}
 	h.rita = h.fake.AddUser(teamstest.User{Name: "Rita Requester", Personal: true})
 	h.ian = h.fake.AddUser(teamstest.User{Name: "Ian Installed", Personal: true})
 	h.nina = h.fake.AddUser(teamstest.User{Name: "Nina New"})

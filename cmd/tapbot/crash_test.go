@@ -19,6 +19,7 @@ import (
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 // TestMain lets the test binary be the tapbot binary: with
@@ -94,7 +95,7 @@ func startProc(e *env, extra map[string]string) *proc {
 }
 
 // waitKilled waits for the process to die of SIGKILL at its crash point.
-func (p *proc) waitKilled(logs *syncBuffer) {
+func (p *proc) waitKilled(logs *logbuf.Buffer) {
 	p.t.Helper()
 	select {
 	case err := <-p.done:

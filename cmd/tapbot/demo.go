@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 // The demo's fake workspace. Ids are shaped like Slack's so the real config
@@ -66,7 +67,7 @@ func demo(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w := &demoWorld{out: stdout, logs: &demoLog{}, viewers: map[string]demoPerson{}, eventStep: map[uint64]int{}}
+	w := &demoWorld{out: stdout, logs: &logbuf.Buffer{}, viewers: map[string]demoPerson{}, eventStep: map[uint64]int{}}
 	if *slow {
 		w.pause = 700 * time.Millisecond
 	}
@@ -90,7 +91,7 @@ func demo(args []string, stdout, stderr io.Writer) error {
 // bookkeeping.
 type demoWorld struct {
 	out       io.Writer
-	logs      *demoLog
+	logs      *logbuf.Buffer
 	pause     time.Duration
 	slack     *slacktest.Server
 	app       *App

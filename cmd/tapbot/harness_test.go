@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,8 @@ import (
 
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
+	"github.com/tapbot/tapbot/internal/fakeclock"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 // Slack identities of the end-to-end tests.
@@ -38,43 +39,6 @@ const (
 	appToken    = "xapp-1-A0TEST-1-socket-mode-token" // SLACK_APP_TOKEN of the Socket Mode tests
 )
 
-// syncBuffer is a log sink tests read while the app writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// testClock is a settable clock; it starts at the real time so Slack's
-// signature window and Graph's pass times agree with it.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
-
 // env is one running tapbot with its fake Slack and fake Graph.
 type env struct {
 	t      *testing.T
@@ -82,8 +46,8 @@ type env struct {
 	slack  *slacktest.Server
 	app    *App
 	base   string
-	logs   *syncBuffer
-	clock  *testClock
+	logs   *logbuf.Buffer
+	clock  *fakeclock.Clock
 	dbPath string
 	vars   map[string]string // the environment the app's config was read from
 	taken  map[int]bool      // indexes of messages waitFor returned
@@ -101,7 +65,7 @@ func startEnv(t *testing.T, vars map[string]string) *env {
 // tapbot needs to use them (e.vars), without starting one.
 func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) (*env, Deps) {
 	t.Helper()
-	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &syncBuffer{}, clock: &testClock{}, taken: map[int]bool{}}
+	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}, taken: map[int]bool{}}
 	t.Cleanup(e.graph.Close)
 	t.Cleanup(e.slack.Close)
 	graphtest.DemoTenant(e.graph)

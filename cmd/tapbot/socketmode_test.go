@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/internal/logbuf"
 )
 
 func TestSocketModeConfig(t *testing.T) {
@@ -109,7 +110,7 @@ func TestServeFailsWhenSlackRefusesTheAppToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	app, err := NewApp(cfg, Deps{}, newLogger(cfg, logs))
 	if err != nil {
 		t.Fatal(err)

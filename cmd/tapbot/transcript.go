@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -254,23 +253,4 @@ func (t slackText) prose(s string) string {
 		return code
 	})
 	return mrkdwnEntity.Replace(s)
-}
-
-// demoLog collects the server's log: the leak check reads it and a failed
-// demo prints it. It is safe for concurrent use.
-type demoLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *demoLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *demoLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
