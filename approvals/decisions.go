@@ -21,15 +21,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err := s.separated(ctx, cur.Requester, by); err != nil {
 		return nil, err
 	}
-	var expired bool
-	r, err := s.store.Update(id, func(r *Request) (Change, error) {
-		if c, late := s.expireIfLate(r); late {
-			expired = true
-			return c, nil
-		}
-		if r.State != StatePending {
-			return Change{}, stateError(r)
-		}
+	r, err := s.updatePending(ctx, id, func(r *Request) (Change, error) {
 		if by.Same(r.Requester) {
 			return Change{}, Errorf(EFORBIDDEN, "You can't approve your own request; another approver has to.")
 		}
@@ -45,9 +37,6 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 		}
 		return Change{Events: []Event{eventFor(EventApproved, r, by, now, detail)}}, nil
 	})
-	if expired {
-		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before it was approved.", r.ID, r.Target.UPN))
-	}
 	if err != nil {
 		return r, err
 	}
@@ -95,6 +84,24 @@ func (s *Service) Cancel(ctx context.Context, id string, by Principal) (*Request
 
 // decide moves a pending request to a final state chosen by a person.
 func (s *Service) decide(ctx context.Context, id string, by Principal, reason string, to State, typ string, tell func(*Request) string) (*Request, error) {
+	r, err := s.updatePending(ctx, id, func(r *Request) (Change, error) {
+		r.State, r.DecidedBy, r.DecisionReason, r.UpdatedAt = to, &by, reason, s.now()
+		return Change{Events: []Event{eventFor(typ, r, by, r.UpdatedAt, reason)}}, nil
+	})
+	if err != nil {
+		return r, err
+	}
+	s.log.Info("request "+string(to), "request", r.ID, "by", by.Key())
+	s.refresh(ctx, r, typ, tell(r))
+	return r, nil
+}
+
+// updatePending applies fn to request id if it is still pending, in one
+// transaction. A request past its deadline is marked expired instead (fn
+// does not run), its card redrawn and its requester told, and the caller
+// gets ECONFLICT saying so; a request no longer pending gives ECONFLICT with
+// what happened to it.
+func (s *Service) updatePending(ctx context.Context, id string, fn func(r *Request) (Change, error)) (*Request, error) {
 	var expired bool
 	r, err := s.store.Update(id, func(r *Request) (Change, error) {
 		if c, late := s.expireIfLate(r); late {
@@ -104,18 +111,12 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 		if r.State != StatePending {
 			return Change{}, stateError(r)
 		}
-		r.State, r.DecidedBy, r.DecisionReason, r.UpdatedAt = to, &by, reason, s.now()
-		return Change{Events: []Event{eventFor(typ, r, by, r.UpdatedAt, reason)}}, nil
+		return fn(r)
 	})
 	if expired {
 		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before anyone decided.", r.ID, r.Target.UPN))
 	}
-	if err != nil {
-		return r, err
-	}
-	s.log.Info("request "+string(to), "request", r.ID, "by", by.Key())
-	s.refresh(ctx, r, typ, tell(r))
-	return r, nil
+	return r, err
 }
 
 // ExpireDue expires every pending request past its deadline, redraws its card
