@@ -79,11 +79,3 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 		return false
 	})
 }
-
-// Get returns request id for someone allowed to see it.
-func (s *Service) Get(ctx context.Context, by Principal, id string) (*Request, error) {
-	if err := s.mayView(ctx, by); err != nil {
-		return nil, err
-	}
-	return s.store.Get(id)
-}

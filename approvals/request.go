@@ -104,6 +104,3 @@ func (r *Request) ApprovedBy(p Principal) bool {
 	}
 	return false
 }
-
-// Lifetime is the pass lifetime as a duration.
-func (r *Request) Lifetime() time.Duration { return time.Duration(r.LifetimeMinutes) * time.Minute }
