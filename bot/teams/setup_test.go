@@ -40,7 +40,6 @@ type harness struct {
 	clock  *fakeclock.Clock
 	dbPath string
 	cancel context.CancelFunc
-	taken  map[int]bool // indexes of connector calls waitFor returned
 
 	rita teamstest.User // requester, has the bot
 	ian  teamstest.User // requester, has the bot but never wrote to it
@@ -54,7 +53,7 @@ type harness struct {
 // bot is installed in the approval channel's team unless the test says not.
 func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: teamstest.NewServer(appID, appPassword), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}, taken: map[int]bool{}}
+	h := &harness{t: t, fake: teamstest.NewServer(appID, appPassword), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}}
 	h.rita = h.fake.AddUser(teamstest.User{Name: "Rita Requester", Personal: true})
 	h.ian = h.fake.AddUser(teamstest.User{Name: "Ian Installed", Personal: true})
 	h.nina = h.fake.AddUser(teamstest.User{Name: "Nina New"})
@@ -213,17 +212,11 @@ func (h *harness) waitFor(what string, pred func(teamstest.Activity) bool) teams
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(h.t.Context(), waitLimit)
 	defer cancel()
-	for {
-		for i, a := range h.fake.Activities() {
-			if !h.taken[i] && pred(a) {
-				h.taken[i] = true
-				return a
-			}
-		}
-		if _, err := h.fake.Next(ctx); err != nil { // blocks until something new arrives
-			h.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, h.logs.String())
-		}
+	a, err := h.fake.Take(ctx, pred)
+	if err != nil {
+		h.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, h.logs.String())
 	}
+	return a
 }
 
 // chat is u's 1:1 conversation with the bot.

@@ -50,7 +50,6 @@ type env struct {
 	clock  *fakeclock.Clock
 	dbPath string
 	vars   map[string]string // the environment the app's config was read from
-	taken  map[int]bool      // indexes of messages waitFor returned
 	stop   func()
 }
 
@@ -65,7 +64,7 @@ func startEnv(t *testing.T, vars map[string]string) *env {
 // tapbot needs to use them (e.vars), without starting one.
 func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) (*env, Deps) {
 	t.Helper()
-	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}, taken: map[int]bool{}}
+	e := &env{t: t, graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}}
 	t.Cleanup(e.graph.Close)
 	t.Cleanup(e.slack.Close)
 	graphtest.DemoTenant(e.graph)
@@ -270,17 +269,11 @@ func (e *env) waitFor(what string, pred func(slacktest.Message) bool) slacktest.
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for {
-		for i, m := range e.slack.Messages() {
-			if !e.taken[i] && pred(m) {
-				e.taken[i] = true
-				return m
-			}
-		}
-		if _, err := e.slack.Next(ctx); err != nil { // blocks until something new arrives
-			e.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, e.logs.String())
-		}
+	m, err := e.slack.Take(ctx, pred)
+	if err != nil {
+		e.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, e.logs.String())
 	}
+	return m
 }
 
 // shown is what a message displays, with JSON's escapes of <, > and & undone.

@@ -34,7 +34,6 @@ type teamsEnv struct {
 	*env
 	teams                 *teamstest.Server
 	rita, arno, bea, otto teamstest.User
-	taken                 map[int]bool // indexes of activities teamsWait returned
 }
 
 // startTeamsEnv starts tapbot with Teams configured; vars override the
@@ -43,7 +42,7 @@ func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 	t.Helper()
 	fake := teamstest.NewServer(teamsAppID, teamsPassword)
 	t.Cleanup(fake.Close) // after the app has stopped
-	te := &teamsEnv{teams: fake, taken: map[int]bool{}}
+	te := &teamsEnv{teams: fake}
 	te.rita = fake.AddUser(teamstest.User{AADObjectID: ritaID, Name: "Rita Requester", Personal: true})
 	te.arno = fake.AddUser(teamstest.User{AADObjectID: arnoID, Name: "Arno Approver"})
 	te.bea = fake.AddUser(teamstest.User{AADObjectID: beaID, Name: "Bea Both", Personal: true})
@@ -120,17 +119,11 @@ func (te *teamsEnv) teamsWait(what string, pred func(teamstest.Activity) bool) t
 	te.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for {
-		for i, a := range te.teams.Activities() {
-			if !te.taken[i] && pred(a) {
-				te.taken[i] = true
-				return a
-			}
-		}
-		if _, err := te.teams.Next(ctx); err != nil { // blocks until something new arrives
-			te.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, te.logs.String())
-		}
+	a, err := te.teams.Take(ctx, pred)
+	if err != nil {
+		te.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, te.logs.String())
 	}
+	return a
 }
 
 func (te *teamsEnv) chat(u teamstest.User) string { return te.teams.PersonalConversation(u) }

@@ -24,12 +24,13 @@ type Log[T any] struct {
 	items  []T
 	cursor int
 	signal chan struct{} // closed and replaced when an item is added
+	taken  map[int]bool  // items Take returned
 	text   strings.Builder
 }
 
 // New returns an empty log; what names one item in errors.
 func New[T any](what string) *Log[T] {
-	return &Log[T]{what: what, signal: make(chan struct{})}
+	return &Log[T]{what: what, signal: make(chan struct{}), taken: map[int]bool{}}
 }
 
 // Add appends item and wakes every waiter.
@@ -84,6 +85,48 @@ func (l *Log[T]) WaitFor(ctx context.Context, pred func(T) bool) (T, error) {
 			return zero, fmt.Errorf("wait for %s (%d others passed over): %w", l.what, skipped, ctx.Err())
 		}
 	}
+}
+
+// Take returns the first item pred accepts that Take has not returned
+// before, waiting for one to arrive. Unlike WaitFor it passes over nothing
+// for good, so tests can wait for things a bot does in the background in
+// whatever order they happen. It returns an error when ctx ends first.
+func (l *Log[T]) Take(ctx context.Context, pred func(T) bool) (T, error) {
+	for {
+		l.mu.Lock()
+		items, signal := slices.Clone(l.items), l.signal
+		taken := make([]bool, len(items))
+		for i := range items {
+			taken[i] = l.taken[i]
+		}
+		l.mu.Unlock()
+
+		for i, it := range items {
+			if taken[i] || !pred(it) {
+				continue
+			}
+			if l.mark(i) {
+				return it, nil
+			}
+		}
+		select {
+		case <-signal:
+		case <-ctx.Done():
+			var zero T
+			return zero, fmt.Errorf("wait for %s (%d seen, none matched): %w", l.what, len(items), ctx.Err())
+		}
+	}
+}
+
+// mark records that Take returned item i, unless another Take already did.
+func (l *Log[T]) mark(i int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.taken[i] {
+		return false
+	}
+	l.taken[i] = true
+	return true
 }
 
 // claim moves the cursor from start to end unless another waiter moved it

@@ -60,3 +60,27 @@ func TestNoteUnescapesJSONStrings(t *testing.T) {
 		t.Fatalf("text = %q", txt)
 	}
 }
+
+func TestTakeFindsEarlierItemsAndNeverReturnsOneTwice(t *testing.T) {
+	l := New[string]("a message")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.Add("card")
+	l.Add("notice")
+	if got, _ := l.Take(ctx, func(s string) bool { return s == "notice" }); got != "notice" {
+		t.Fatalf("got %q", got)
+	}
+	// "card" came first but was not taken: it is still there.
+	if got, _ := l.Take(ctx, func(s string) bool { return s == "card" }); got != "card" {
+		t.Fatalf("got %q", got)
+	}
+	go l.Add("card")
+	if got, err := l.Take(ctx, func(s string) bool { return s == "card" }); err != nil || got != "card" {
+		t.Fatalf("a second card: %q %v", got, err)
+	}
+	short, stop := context.WithCancel(ctx)
+	stop()
+	if _, err := l.Take(short, func(s string) bool { return s == "card" }); err == nil {
+		t.Fatal("a taken item was returned again")
+	}
+}

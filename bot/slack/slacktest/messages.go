@@ -116,6 +116,14 @@ func (s *Server) WaitFor(ctx context.Context, pred func(Message) bool) (Message,
 	return s.rec.WaitFor(ctx, pred)
 }
 
+// Take returns the first message pred accepts that Take has not returned
+// before, waiting for it if need be. Unlike Next and WaitFor it passes over
+// nothing for good: a bot's background work sends messages in whatever
+// order it finishes. It returns an error when ctx ends first.
+func (s *Server) Take(ctx context.Context, pred func(Message) bool) (Message, error) {
+	return s.rec.Take(ctx, pred)
+}
+
 // Current returns the channel message with that ts as it looks now, after
 // every chat.update, with Kind saying which call last shaped it. Ephemeral
 // messages are not kept, as in Slack.

@@ -133,3 +133,11 @@ func (s *Server) Next(ctx context.Context) (Activity, error) {
 func (s *Server) WaitFor(ctx context.Context, pred func(Activity) bool) (Activity, error) {
 	return s.rec.WaitFor(ctx, pred)
 }
+
+// Take returns the first call pred accepts that Take has not returned
+// before, waiting for it if need be. Unlike Next and WaitFor it passes over
+// nothing for good: a bot's background work makes calls in whatever order
+// it finishes. It returns an error when ctx ends first.
+func (s *Server) Take(ctx context.Context, pred func(Activity) bool) (Activity, error) {
+	return s.rec.Take(ctx, pred)
+}
