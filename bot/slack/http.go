@@ -1,11 +1,13 @@
 package slack
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -40,7 +42,7 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool
 		_, _ = sv.Write(body)
 		err = sv.Ensure()
 	}
-	if err == nil && !b.replays.First(r.Header.Get("X-Slack-Signature"), time.Now()) {
+	if err == nil && !b.replays.First(replayKey(r.Header), time.Now()) {
 		err = errors.New("replayed request")
 	}
 	if err != nil {
@@ -54,6 +56,14 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool
 		return nil, false
 	}
 	return form, true
+}
+
+// replayKey is what identifies a signed request: the signature's bytes.
+// Keying on its text would let a replay through with the hex in another
+// letter case, which decodes to the same signature.
+func replayKey(h http.Header) string {
+	sig, _ := hex.DecodeString(strings.TrimPrefix(h.Get("X-Slack-Signature"), "v0="))
+	return string(sig)
 }
 
 func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
