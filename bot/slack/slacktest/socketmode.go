@@ -59,10 +59,22 @@ type sockets struct {
 	accepted  int
 	pingEvery time.Duration
 	closed    bool
+	sent      map[string]envelope // by envelope id, as last sent, for Redeliver
+	lastSent  string              // id of the newest first delivery
+}
+
+// envelope is what Slack sends over Socket Mode.
+type envelope struct {
+	ID              string          `json:"envelope_id"`
+	Type            string          `json:"type"`
+	Payload         json.RawMessage `json:"payload"`
+	AcceptsResponse bool            `json:"accepts_response_payload"`
+	RetryAttempt    int             `json:"retry_attempt"`
+	RetryReason     string          `json:"retry_reason"`
 }
 
 func newSockets() sockets {
-	return sockets{changed: make(chan struct{}), all: map[*socketConn]bool{}, pingEvery: defaultPingInterval}
+	return sockets{changed: make(chan struct{}), all: map[*socketConn]bool{}, pingEvery: defaultPingInterval, sent: map[string]envelope{}}
 }
 
 // socketConn is one websocket. Writes are serialised by writeMu because
@@ -326,27 +338,60 @@ func (s *Server) SendInteraction(ctx context.Context, cb slack.InteractionCallba
 }
 
 func (s *Server) sendEnvelope(ctx context.Context, typ string, payload json.RawMessage, acceptsResponse bool) (json.RawMessage, error) {
+	env := envelope{ID: envelopeID(), Type: typ, Payload: payload, AcceptsResponse: acceptsResponse}
+	s.sock.mu.Lock()
+	s.sock.lastSent = env.ID
+	s.sock.mu.Unlock()
+	return s.deliverEnvelope(ctx, env)
+}
+
+// LastEnvelopeID is the id of the newest envelope SendSlashCommand or
+// SendInteraction sent, "" before the first.
+func (s *Server) LastEnvelopeID() string {
+	s.sock.mu.Lock()
+	defer s.sock.mu.Unlock()
+	return s.sock.lastSent
+}
+
+// Redeliver sends the envelope envelopeID again, as Slack does when it got
+// no acknowledgement in time: the same envelope id and payload, with
+// retry_attempt one more than the last time and retry_reason reason (Slack
+// says "timeout"). It waits for the ack and returns it as SendSlashCommand
+// does, or an error when s never sent that envelope.
+func (s *Server) Redeliver(ctx context.Context, envelopeID, reason string) (json.RawMessage, error) {
+	s.sock.mu.Lock()
+	env, ok := s.sock.sent[envelopeID]
+	s.sock.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("redeliver %s: no envelope with that id was sent", envelopeID)
+	}
+	env.RetryAttempt++
+	env.RetryReason = reason
+	return s.deliverEnvelope(ctx, env)
+}
+
+// deliverEnvelope sends env on the active connection, remembers it for
+// Redeliver, and waits for its ack.
+func (s *Server) deliverEnvelope(ctx context.Context, env envelope) (json.RawMessage, error) {
 	c, err := s.sock.waitActive(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id := envelopeID()
-	acked := c.expect(id)
-	defer c.forget(id)
-	envelope := map[string]any{
-		"envelope_id": id, "type": typ, "payload": payload,
-		"accepts_response_payload": acceptsResponse, "retry_attempt": 0, "retry_reason": "",
-	}
-	if err := c.write(envelope); err != nil {
-		return nil, fmt.Errorf("send %s envelope: %w", typ, err)
+	acked := c.expect(env.ID)
+	defer c.forget(env.ID)
+	s.sock.mu.Lock()
+	s.sock.sent[env.ID] = env
+	s.sock.mu.Unlock()
+	if err := c.write(env); err != nil {
+		return nil, fmt.Errorf("send %s envelope: %w", env.Type, err)
 	}
 	select {
 	case ack := <-acked:
 		return ack, nil
 	case <-c.done:
-		return nil, fmt.Errorf("wait for ack of %s envelope: %w", typ, errSocketClosed)
+		return nil, fmt.Errorf("wait for ack of %s envelope: %w", env.Type, errSocketClosed)
 	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for ack of %s envelope: %w", typ, ctx.Err())
+		return nil, fmt.Errorf("wait for ack of %s envelope: %w", env.Type, ctx.Err())
 	}
 }
 

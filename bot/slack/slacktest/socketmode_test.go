@@ -91,6 +91,45 @@ func TestSocketModeDeliversASlashCommandAndReturnsTheAck(t *testing.T) {
 	}
 }
 
+func TestSocketModeRedeliversAnEnvelopeWithItsIDAndTheRetryAttempt(t *testing.T) {
+	srv, _ := newWorkspace(t)
+	client := startSocketClient(t, srv)
+	ctx := testContext(t)
+	form, err := srv.SlashCommand("U1", "C1", "bob@contoso.com 2h once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := send(func() (json.RawMessage, error) { return srv.SendSlashCommand(ctx, form) })
+	first := nextEvent(ctx, t, client, socketmode.EventTypeSlashCommand)
+	if err := client.Ack(*first.Request); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-acked; res.err != nil {
+		t.Fatal(res.err)
+	}
+	if id := srv.LastEnvelopeID(); id != first.Request.EnvelopeID {
+		t.Fatalf("LastEnvelopeID = %q, want %q", id, first.Request.EnvelopeID)
+	}
+
+	for attempt := 1; attempt <= 2; attempt++ {
+		acked = send(func() (json.RawMessage, error) { return srv.Redeliver(ctx, first.Request.EnvelopeID, "timeout") })
+		again := nextEvent(ctx, t, client, socketmode.EventTypeSlashCommand)
+		if r := again.Request; r.EnvelopeID != first.Request.EnvelopeID || r.RetryAttempt != attempt || r.RetryReason != "timeout" ||
+			string(r.Payload) != string(first.Request.Payload) {
+			t.Fatalf("re-delivery %d = %+v, want envelope %s again", attempt, r, first.Request.EnvelopeID)
+		}
+		if err := client.Ack(*again.Request, map[string]string{"text": "again"}); err != nil {
+			t.Fatal(err)
+		}
+		if res := <-acked; res.err != nil || string(res.payload) != `{"text":"again"}` {
+			t.Fatalf("ack of re-delivery %d = %s, %v", attempt, res.payload, res.err)
+		}
+	}
+	if _, err := srv.Redeliver(ctx, "no-such-envelope", "timeout"); err == nil {
+		t.Fatal("Redeliver of an envelope never sent succeeded")
+	}
+}
+
 func TestSocketModeDeliversAClickAndReturnsAnEmptyAck(t *testing.T) {
 	srv, api := newWorkspace(t)
 	client := startSocketClient(t, srv)
