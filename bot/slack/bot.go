@@ -37,6 +37,8 @@ type Bot struct {
 	svc     *approvals.Service
 	log     *slog.Logger
 	replays *bot.ReplayGuard
+	// envelopes are the Socket Mode envelopes served, to spot re-deliveries.
+	envelopes *servedEnvelopes
 }
 
 // New returns a Bot. Attach the approvals service before serving.
@@ -61,7 +63,7 @@ func New(cfg Config, log *slog.Logger) *Bot {
 	}
 	return &Bot{
 		cfg: cfg, api: slack.New(cfg.BotToken, opts...), http: cfg.HTTPClient,
-		log: log, replays: bot.NewReplayGuard(replayWindow),
+		log: log, replays: bot.NewReplayGuard(replayWindow), envelopes: newServedEnvelopes(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -89,18 +90,28 @@ func (b *Bot) onSocketEvent(ctx context.Context, client *socketmode.Client, evt 
 // serveEnvelope hands an envelope to the same handler its HTTP twin uses
 // and acknowledges it, with the command's reply as the ack payload so the
 // typist sees it. Envelopes tapbot has no use for (Events API) are
-// acknowledged empty so Slack does not resend them.
+// acknowledged empty so Slack does not resend them. An envelope Slack
+// sends again because its ack was lost or late is acknowledged with the
+// first delivery's reply and not acted on again.
 func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	if evt.Request == nil {
 		return
 	}
+	answer, first := b.envelopes.take(evt.Request.EnvelopeID, time.Now())
+	if !first {
+		b.log.Info("slack socket mode re-delivery answered without acting again", "type", evt.Type,
+			"retry_attempt", evt.Request.RetryAttempt, "retry_reason", evt.Request.RetryReason)
+		b.ack(ctx, client, evt, answer.wait(ctx))
+		return
+	}
+	var reply any
+	defer func() { answer.settle(reply) }() // after the recover below: a panic settles empty
 	defer func() {
 		// net/http keeps a panicking request from taking the bot down; so must this.
 		if v := recover(); v != nil {
 			b.log.Error("panic serving a slack socket mode envelope", "type", evt.Type, "panic", fmt.Sprint(v))
 		}
 	}()
-	var reply any
 	switch data := evt.Data.(type) {
 	case slack.SlashCommand:
 		reply = b.HandleCommand(ctx, data)

@@ -149,7 +149,7 @@ func (a *App) closeSandbox() {
 // Handler is every HTTP endpoint tapbot serves.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	if a.slack != nil {
+	if a.slack != nil && a.cfg.SlackAppToken == "" { // Socket Mode takes Slack's requests over its websocket instead
 		mux.Handle("/slack/", a.slack.Handler())
 	}
 	a.mountTeams(mux)

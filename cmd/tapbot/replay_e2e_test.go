@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 )
 
@@ -84,5 +88,66 @@ func TestSlackReplayWithTheSignatureInAnotherLetterCaseIsRefused(t *testing.T) {
 	}
 	if counts[slacktest.KindPostMessage] != 1 || counts[slacktest.KindResponseURL] != 1 {
 		t.Fatalf("Slack got %v; want the one card and the one reply of the first request", counts)
+	}
+}
+
+// redeliver makes the fake Slack send envelope id again, as Slack does when
+// the ack came too late, and returns the ack's payload.
+func (e *env) redeliver(id string) json.RawMessage {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	payload, err := e.slack.Redeliver(ctx, id, "timeout")
+	if err != nil {
+		e.t.Fatalf("re-delivery of %s: %v\nlogs:\n%s", id, err, e.logs.String())
+	}
+	return payload
+}
+
+func TestSlackSocketModeRedeliveryIsAnsweredWithoutActingTwice(t *testing.T) {
+	e := startSocketEnv(t)
+	ack := e.socketCommand(requester, "alice@contoso.com 1h new phone")
+	command := e.slack.LastEnvelopeID()
+	card := e.card()
+	e.reply("is waiting for approval")
+	sameAck := func(when string, payload json.RawMessage) {
+		t.Helper()
+		var again slack.Msg
+		if err := json.Unmarshal(payload, &again); err != nil || again.Text != ack.Text {
+			t.Fatalf("re-delivery %s acked with %s, want the first ack %q", when, payload, ack.Text)
+		}
+	}
+	sameAck("while pending", e.redeliver(command))
+
+	e.socketClick(approver1, card, "tap_approve")
+	click := e.slack.LastEnvelopeID()
+	e.waitFor("the pass", kind(slacktest.KindPostEphemeral, "", "Temporary Access Pass for"))
+	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered privately"))
+	sameAck("once decided", e.redeliver(command))
+	if payload := e.redeliver(click); payload != nil {
+		t.Fatalf("re-delivered click acked with %s, want an empty ack", payload)
+	}
+
+	reqs := (&teamsEnv{env: e}).storedRequests() // stops the app: all background work is done
+	if len(reqs) != 1 || reqs[0].State != approvals.StateDelivered {
+		t.Fatalf("stored requests %+v, want one, delivered", reqs)
+	}
+	if n := len(e.graph.Issued()); n != 1 {
+		t.Fatalf("Graph issued %d passes, want 1", n)
+	}
+	cards, replies := 0, 0
+	for _, m := range e.slack.Messages() {
+		switch {
+		case m.Kind == slacktest.KindPostMessage && m.Channel == approvalsCh:
+			cards++
+		case m.Kind == slacktest.KindResponseURL:
+			replies++
+		}
+	}
+	if cards != 1 || replies != 1 {
+		t.Fatalf("%d cards and %d replies, want the one card and the one reply of the first delivery", cards, replies)
+	}
+	if !e.logLine("re-delivery answered without acting again", "retry_attempt=2", "retry_reason=timeout") {
+		t.Fatalf("the re-delivery is not logged:\n%s", e.logs.String())
 	}
 }

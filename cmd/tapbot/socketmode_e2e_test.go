@@ -132,21 +132,24 @@ func TestSlackSocketModeHTTPEndpointsAcceptNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// No signing secret is configured: a request signed with the empty
-	// secret, or any other, must not get in through the HTTP endpoints.
-	for _, secret := range []string{"", signing} {
-		req, err := slacktest.NewSignedRequest(context.Background(), e.base+"/slack/commands", form, secret, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("POST /slack/commands signed with %q: HTTP %d, want 401", secret, resp.StatusCode)
+	// No signing secret is configured, and Slack's requests come over the
+	// websocket: the HTTP endpoints are not there at all, for a request
+	// signed with the empty secret or any other.
+	for _, path := range []string{"/slack/commands", "/slack/interactions"} {
+		for _, secret := range []string{"", signing} {
+			req, err := slacktest.NewSignedRequest(context.Background(), e.base+path, form, secret, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("POST %s signed with %q: HTTP %d, want 404", path, secret, resp.StatusCode)
+			}
 		}
 	}
 	// The health endpoint still answers, and Socket Mode still serves.
