@@ -180,6 +180,9 @@ func parseRequest(text string, toks []token, now time.Time, loc *time.Location) 
 	if _, err := ParseUPN(rest[0].text); err == nil {
 		return Command{}, invalid("One request is for one user; ask for %s in a second /tap.", quote(rest[0].text))
 	}
+	if err := misspeltOption(rest); err != nil {
+		return Command{}, err
+	}
 	if c.Reason, err = parseReason(text[rest[0].start:]); err != nil {
 		return Command{}, err
 	}
