@@ -93,6 +93,10 @@ type Request struct {
 	FailureReason     string     `json:"failureReason,omitempty"`
 	Card              MessageRef `json:"card,omitzero"`
 	Reissues          int        `json:"reissues,omitempty"`
+	// The technician gave no lifetime, or neither once nor multi: the
+	// tenant's default was taken, and the cards say so.
+	LifetimeDefaulted bool `json:"lifetimeDefaulted,omitempty"`
+	OnceDefaulted     bool `json:"onceDefaulted,omitempty"`
 }
 
 // ApprovedBy reports whether p has already approved r.

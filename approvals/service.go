@@ -196,6 +196,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	return &Request{
 		ID: id, Tenant: s.tenantID, Requester: in.Requester, Target: target,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
+		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RequestTTL),
 		ApprovalsRequired: required,
 	}, nil

@@ -85,11 +85,20 @@ func CardFacts(r *approvals.Request, st Style) []Fact {
 	return []Fact{
 		{"Account", EnabledWord(r.Target.AccountEnabled)},
 		{"Existing pass", existing},
-		{"Lifetime", approvals.FormatMinutes(r.LifetimeMinutes)},
-		{"Use", UsageWord(r.UsableOnce)},
+		{"Lifetime", tenantDefault(approvals.FormatMinutes(r.LifetimeMinutes), r.LifetimeDefaulted)},
+		{"Use", tenantDefault(UsageWord(r.UsableOnce), r.OnceDefaulted)},
 		{"Starts", start},
 		{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
 	}
+}
+
+// tenantDefault marks a value the technician did not choose, so an
+// approver does not take the tenant's default for what was asked.
+func tenantDefault(value string, defaulted bool) string {
+	if defaulted {
+		return value + " (tenant default)"
+	}
+	return value
 }
 
 // CardReason is the request's reason as a card shows it: escaped, capped,

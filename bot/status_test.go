@@ -40,3 +40,22 @@ func TestStatusLineSaysWhoMovedTheRequestAndEscapesTheirWords(t *testing.T) {
 		}
 	}
 }
+
+func TestCardFactsMarkTheValuesTheTechnicianDidNotChoose(t *testing.T) {
+	st := Style{When: func(time.Time) string { return "then" }, Escape: EscapeMrkdwn}
+	facts := func(r *approvals.Request) map[string]string {
+		out := map[string]string{}
+		for _, f := range CardFacts(r, st) {
+			out[f.Label] = f.Value
+		}
+		return out
+	}
+	chosen := facts(&approvals.Request{LifetimeMinutes: 120, UsableOnce: true})
+	if chosen["Lifetime"] != "2h" || chosen["Use"] != "one-time" {
+		t.Errorf("chosen values shown as %q, %q", chosen["Lifetime"], chosen["Use"])
+	}
+	defaulted := facts(&approvals.Request{LifetimeMinutes: 60, LifetimeDefaulted: true, OnceDefaulted: true})
+	if defaulted["Lifetime"] != "1h (tenant default)" || defaulted["Use"] != "multi-use (tenant default)" {
+		t.Errorf("defaulted values shown as %q, %q", defaulted["Lifetime"], defaulted["Use"])
+	}
+}

@@ -253,6 +253,7 @@ func TestSlackBadInputIsRefusedBeforeApproval(t *testing.T) {
 		{"disabled account", "bob@contoso.com 1h", "received", "disabled"},
 		{"start in the past", "alice@contoso.com 1h at 2020-01-01T10:00Z", "in the past", ""},
 		{"lifetime too short for anyone", "alice@contoso.com 5m", "10 minutes", ""},
+		{"mistyped once", "alice@contoso.com 2h onse new phone", "did you mean `once`", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
