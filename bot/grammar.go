@@ -78,7 +78,9 @@ const quoteMaxRunes = 40
 // Words are separated by any white space and are case-insensitive; a
 // leading "/tap" or "tap" is skipped. Empty text asks for help. The options
 // of a request may come in any order; the first word that is none of them
-// starts the reason, which keeps the user's own spacing. A start given as
+// starts the reason, which keeps the user's own spacing, unless it looks
+// like a mistyped option ("onse", "2x"), which is refused with what was
+// probably meant (misspelling.go). A start given as
 // HH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM is read in loc (UTC when nil);
 // RFC 3339 times carry their own zone; +30m counts from now.
 //
