@@ -211,24 +211,29 @@ func TestParseRefusesBadInputWithAMessageNamingIt(t *testing.T) {
 		{"a long bad word is shortened", strings.Repeat("z", 100), []string{"`" + strings.Repeat("z", quoteMaxRunes-1) + "…`"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse(tt.text, testNow, cet)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", tt.text, got)
-			}
-			var e *approvals.Error
-			if !errors.As(err, &e) || e.Code != approvals.EINVALID {
-				t.Fatalf("Parse(%q) error = %#v, want an EINVALID *approvals.Error", tt.text, err)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(e.Message, w) {
-					t.Errorf("message %q does not contain %q", e.Message, w)
-				}
-			}
-			if strings.Contains(e.Message, "\n") || !strings.HasSuffix(e.Message, ".") {
-				t.Errorf("message %q is not one sentence", e.Message)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { assertRefused(t, tt.text, tt.want) })
+	}
+}
+
+// assertRefused checks that Parse refuses text with a one-line EINVALID
+// message holding every part of want.
+func assertRefused(t *testing.T, text string, want []string) {
+	t.Helper()
+	got, err := Parse(text, testNow, cet)
+	if err == nil {
+		t.Fatalf("Parse(%q) = %+v, want an error", text, got)
+	}
+	var e *approvals.Error
+	if !errors.As(err, &e) || e.Code != approvals.EINVALID {
+		t.Fatalf("Parse(%q) error = %#v, want an EINVALID *approvals.Error", text, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(e.Message, w) {
+			t.Errorf("message %q does not contain %q", e.Message, w)
+		}
+	}
+	if strings.Contains(e.Message, "\n") || !strings.HasSuffix(e.Message, ".") {
+		t.Errorf("message %q is not one sentence", e.Message)
 	}
 }
 

@@ -1,12 +1,6 @@
 package bot
 
-import (
-	"errors"
-	"strings"
-	"testing"
-
-	"github.com/tapbot/tapbot/approvals"
-)
+import "testing"
 
 func TestParseRefusesMistypedOptionsWithDidYouMean(t *testing.T) {
 	tests := []struct {
@@ -41,24 +35,7 @@ func TestParseRefusesMistypedOptionsWithDidYouMean(t *testing.T) {
 		{"time with a comma", "alice@contoso.com 10:30, new phone", []string{"did you mean `at 10:30`"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Parse(tt.text, testNow, cet)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", tt.text, got)
-			}
-			var e *approvals.Error
-			if !errors.As(err, &e) || e.Code != approvals.EINVALID {
-				t.Fatalf("Parse(%q) error = %#v, want an EINVALID *approvals.Error", tt.text, err)
-			}
-			for _, w := range append(tt.want, "begin the reason with another word") {
-				if !strings.Contains(e.Message, w) {
-					t.Errorf("message %q does not contain %q", e.Message, w)
-				}
-			}
-			if strings.Contains(e.Message, "\n") || !strings.HasSuffix(e.Message, ".") {
-				t.Errorf("message %q is not one line ending in a full stop", e.Message)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { assertRefused(t, tt.text, append(tt.want, "begin the reason with another word")) })
 	}
 }
 
