@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -166,7 +167,7 @@ func hourOfDayHint(hour, half string) string {
 	} else if half == "am" && h == 12 {
 		h = 0
 	}
-	return "`at " + strconv.Itoa(h/10) + strconv.Itoa(h%10) + ":00`"
+	return fmt.Sprintf("`at %02d:00`", h)
 }
 
 // spanHint suggests the lifetime a number and a unit-like word probably
