@@ -37,6 +37,7 @@ const (
 	signing     = "test-signing-secret"
 	azureSecret = "azure-client-secret-value"
 	appToken    = "xapp-1-A0TEST-1-socket-mode-token" // SLACK_APP_TOKEN of the Socket Mode tests
+	auditKey    = "test-audit-key-0123456789abcdefghij" // TAPBOT_AUDIT_KEY; {"TAPBOT_AUDIT_KEY_FILE": ""} runs unkeyed
 )
 
 // env is one running tapbot with its fake Slack and fake Graph.
@@ -96,6 +97,7 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 		"SLACK_APPROVAL_CHANNEL": approvalsCh, "SLACK_API_URL": e.slack.APIURL(),
 		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET_FILE": secretFile("azure", azureSecret),
 		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
+		"TAPBOT_AUDIT_KEY_FILE": secretFile("audit-key", auditKey),
 	}
 	maps.Copy(env, outboundVars)
 	for k, v := range vars {
@@ -198,11 +200,14 @@ func (e *env) scanForLeaks() {
 			}
 		}
 	}
-	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) || strings.Contains(logs, appToken) {
+	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) || strings.Contains(logs, appToken) || strings.Contains(logs, auditKey) {
 		e.t.Error("a configured secret reached the logs")
 	}
+	if bytes.Contains(db, []byte(auditKey)) {
+		e.t.Error("the audit key is in the database it protects")
+	}
 	sent := e.slack.AllText()
-	for _, secret := range []string{azureSecret, signing, botToken, appToken} {
+	for _, secret := range []string{azureSecret, signing, botToken, appToken, auditKey} {
 		if strings.Contains(sent, secret) {
 			e.t.Error("a configured secret was sent to Slack")
 		}
