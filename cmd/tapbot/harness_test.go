@@ -37,8 +37,11 @@ const (
 	signing     = "test-signing-secret"
 	azureSecret = "azure-client-secret-value"
 	appToken    = "xapp-1-A0TEST-1-socket-mode-token" // SLACK_APP_TOKEN of the Socket Mode tests
-	auditKey    = "test-audit-key-0123456789abcdefghij" // TAPBOT_AUDIT_KEY; {"TAPBOT_AUDIT_KEY_FILE": ""} runs unkeyed
 )
+
+// auditKey is the TAPBOT_AUDIT_KEY of the end-to-end tests; vars
+// {"TAPBOT_AUDIT_KEY_FILE": ""} run a tapbot without one.
+const auditKey = "test-audit-key-0123456789abcdefghij"
 
 // env is one running tapbot with its fake Slack and fake Graph.
 type env struct {
