@@ -18,9 +18,10 @@ import (
 const mirrorRef = "slack-audit-mirror"
 
 // MirrorAudit posts every audit event (never a pass: events hold none),
-// with the audit head it makes, to channel, following the log until ctx ends. It polls every interval and
-// resumes after the last event it posted, even across restarts. Slack
-// failures are logged and retried at the next poll.
+// with the audit head it makes, to channel, following the log until ctx
+// ends. It polls every interval and resumes after the last event it posted,
+// even across restarts. Slack failures are logged and retried at the next
+// poll.
 func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel string, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()

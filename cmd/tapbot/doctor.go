@@ -179,6 +179,11 @@ func (d *doctorRun) checkDatabase() {
 		return
 	}
 	defer store.Close()
+	if from, err := store.AuditKeyedFrom(); err == nil && from != 0 && d.cfg.AuditKey == "" {
+		d.fail(name, fmt.Sprintf("its audit log is chained with an audit key since event %d, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start", from),
+			"set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with")
+		return
+	}
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
 }
 

@@ -92,6 +92,13 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 			e.stopOnce()
 			return map[string]string{"TAPBOT_AUDIT_KEY_FILE": "", "TAPBOT_AUDIT_KEY": "another-audit-key-0123456789abcdefgh"}
 		}, 1, []string{"✗ database ", "TAPBOT_AUDIT_KEY is not the key this database's audit log was written with", "✓ audit key: set"}},
+		{"a keyed database without its key fails", func(t *testing.T, e *env) map[string]string {
+			e.command(requester, "alice@contoso.com 1h")
+			e.card()
+			e.stopOnce()
+			return map[string]string{"TAPBOT_AUDIT_KEY_FILE": ""}
+		}, 1, []string{"✗ database ", "its audit log is chained with an audit key since event 1, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start",
+			"fix: set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with", "✗ audit key: TAPBOT_AUDIT_KEY is not set"}},
 		{"missing Slack scopes are named", func(t *testing.T, e *env) map[string]string {
 			e.slack.SetScopes("chat:write", "users:read", "channels:read")
 			return nil
