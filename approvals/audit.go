@@ -1,11 +1,13 @@
 package approvals
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,8 +29,13 @@ const (
 )
 
 // Event is one line of the audit log. It never holds a pass. Hash covers
-// every other field and PrevHash, so the log is a chain: changing or removing
-// an event breaks every hash after it.
+// every other field but MAC, and PrevHash, so the log is a chain: changing or
+// removing an event breaks every hash after it. Anyone can recompute a hash,
+// so once the store has an audit key (WithAuditKey) each event also carries
+// MAC, an HMAC only the key's holder can compute (auditMAC).
+//
+// The JSON names are read by operators' scripts (tapbot audit export): add
+// fields, never rename them.
 type Event struct {
 	Seq             uint64    `json:"seq"`
 	Time            time.Time `json:"time"`
@@ -43,8 +50,10 @@ type Event struct {
 	UsableOnce      bool      `json:"usableOnce,omitempty"`
 	MethodID        string    `json:"methodId,omitempty"`
 	Detail          string    `json:"detail,omitempty"`
+	State           State     `json:"state,omitempty"` // the request's state after the event; events before schema 3 lack it
 	PrevHash        string    `json:"prevHash"`
 	Hash            string    `json:"hash"`
+	MAC             string    `json:"mac,omitempty"` // hex HMAC-SHA256; empty before keyed chaining began
 }
 
 // BotActor is the actor of events the bot causes on its own (expiry, issuing).
@@ -64,33 +73,152 @@ func eventFor(typ string, r *Request, actor Principal, at time.Time, detail stri
 	return ev
 }
 
-// chainHash is the hash of ev (with Hash empty) chained to ev.PrevHash.
+// chainHash is the hash of ev (with Hash and MAC empty) chained to
+// ev.PrevHash. Events written before MAC existed hash as they always did:
+// their MAC and State are empty and omitted.
 func chainHash(ev Event) string {
-	ev.Hash = ""
+	ev.Hash, ev.MAC = "", ""
 	b, _ := json.Marshal(ev) // a struct of plain fields always marshals
 	sum := sha256.Sum256(append([]byte(ev.PrevHash), b...))
 	return hex.EncodeToString(sum[:])
 }
 
-// appendAudit gives ev the next sequence number and links it to the last event.
-func appendAudit(tx *bolt.Tx, ev Event) error {
-	b := tx.Bucket(bucketAudit)
-	ev.PrevHash = ""
-	if k, v := b.Cursor().Last(); k != nil {
-		var last Event
-		if err := json.Unmarshal(v, &last); err != nil {
-			return fmt.Errorf("decode last audit event: %w", err)
-		}
-		ev.Seq = binary.BigEndian.Uint64(k)
-		ev.PrevHash = last.Hash
+// auditMAC is HMAC-SHA256(key, prevMAC || ev as JSON without its MAC), hex.
+// ev's JSON holds its sequence number, its hash and PrevHash, so the MAC
+// seals the event, its place and the whole hash chain before it; prevMAC
+// chains the MACs themselves. The first keyed event has prevMAC "".
+func auditMAC(key []byte, prevMAC string, ev Event) string {
+	ev.MAC = ""
+	b, _ := json.Marshal(ev)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(prevMAC))
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// normalized is ev as it reads back from the database. Hash and MAC are
+// computed on it, so that what JSON changes on the way (invalid UTF-8 in a
+// reason becomes U+FFFD) cannot make an untouched event fail verification.
+func normalized(ev Event) (Event, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return ev, fmt.Errorf("encode audit event: %w", err)
 	}
-	ev.Seq++
+	var out Event
+	if err := json.Unmarshal(b, &out); err != nil {
+		return ev, fmt.Errorf("decode audit event: %w", err)
+	}
+	return out, nil
+}
+
+// appendAudit gives ev the next sequence number, links it to the last event
+// and, when the store has an audit key, MACs it; the first keyed event is
+// recorded in the meta bucket. A store without the key refuses to extend a
+// log whose keyed chaining has begun: an unkeyed event there would look the
+// same as a forged one.
+func (s *Store) appendAudit(tx *bolt.Tx, ev Event) error {
+	last, err := lastEvent(tx)
+	if err != nil {
+		return err
+	}
+	ev.Seq, ev.PrevHash, ev.Hash, ev.MAC = last.Seq+1, last.Hash, "", ""
+	from := keyedFrom(tx)
+	switch {
+	case s.key == nil && from != 0:
+		return Errorf(EINTERNAL, "the audit log is chained with an audit key since event %d, and tapbot was started without it; set TAPBOT_AUDIT_KEY (or TAPBOT_AUDIT_KEY_FILE) to that key", from)
+	case s.key != nil && from == 0:
+		if err := tx.Bucket(bucketMeta).Put(keyKeyedFrom, []byte(strconv.FormatUint(ev.Seq, 10))); err != nil {
+			return err
+		}
+		from = ev.Seq
+	}
+	if ev, err = normalized(ev); err != nil {
+		return err
+	}
 	ev.Hash = chainHash(ev)
+	if s.key != nil {
+		prevMAC := last.MAC
+		if ev.Seq == from {
+			prevMAC = ""
+		}
+		ev.MAC = auditMAC(s.key, prevMAC, ev)
+	}
 	v, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encode audit event: %w", err)
 	}
-	return b.Put(seqKey(ev.Seq), v)
+	return tx.Bucket(bucketAudit).Put(seqKey(ev.Seq), v)
+}
+
+// lastEvent is the newest audit event; Seq 0 when the log is empty.
+func lastEvent(tx *bolt.Tx) (Event, error) {
+	var last Event
+	k, v := tx.Bucket(bucketAudit).Cursor().Last()
+	if k == nil {
+		return last, nil
+	}
+	if err := json.Unmarshal(v, &last); err != nil {
+		return last, fmt.Errorf("decode last audit event: %w", err)
+	}
+	last.Seq = binary.BigEndian.Uint64(k)
+	return last, nil
+}
+
+// keyedFrom is the sequence number of the first event chained with the
+// audit key, or 0 while none is.
+func keyedFrom(tx *bolt.Tx) uint64 {
+	n, _ := strconv.ParseUint(string(tx.Bucket(bucketMeta).Get(keyKeyedFrom)), 10, 64)
+	return n
+}
+
+// checkAuditKey proves the store's key against the end of the log: the last
+// event must carry the MAC the key gives it. It runs when a keyed store
+// opens, so a wrong key stops tapbot at start instead of forking the chain.
+func (s *Store) checkAuditKey(tx *bolt.Tx) error {
+	from := keyedFrom(tx)
+	if from == 0 {
+		return nil
+	}
+	c := tx.Bucket(bucketAudit).Cursor()
+	k, v := c.Last()
+	var last, prev Event
+	if k == nil || binary.BigEndian.Uint64(k) < from {
+		return Errorf(EINTERNAL, "the audit log no longer reaches event %d, where keyed chaining began: events were cut off; run tapbot audit verify", from)
+	}
+	if err := json.Unmarshal(v, &last); err != nil {
+		return fmt.Errorf("decode last audit event: %w", err)
+	}
+	if last.Seq > from {
+		if _, pv := c.Prev(); pv != nil {
+			_ = json.Unmarshal(pv, &prev) // an unreadable one just fails the MAC below
+		}
+	}
+	if !hmac.Equal([]byte(auditMAC(s.key, prev.MAC, last)), []byte(last.MAC)) {
+		return Errorf(EINTERNAL, "TAPBOT_AUDIT_KEY is not the key this database's audit log was written with, or its last event was edited; run tapbot audit verify with the right key")
+	}
+	return nil
+}
+
+// AuditKeyedFrom returns the sequence number of the first audit event
+// chained with an audit key, or 0 when none is.
+func (s *Store) AuditKeyedFrom() (uint64, error) {
+	var n uint64
+	err := s.db.View(func(tx *bolt.Tx) error { n = keyedFrom(tx); return nil })
+	return n, err
+}
+
+// AuditHead returns the head of the audit log: its last event's sequence
+// number and MAC (empty while the log is unkeyed; Seq 0 while it is empty).
+// Published outside the database, it lets VerifyAuditLog prove later that
+// nothing up to it was cut or rewritten.
+func (s *Store) AuditHead() (AuditHead, error) {
+	var h AuditHead
+	err := s.db.View(func(tx *bolt.Tx) error {
+		last, err := lastEvent(tx)
+		h = AuditHead{Seq: last.Seq, MAC: last.MAC}
+		return err
+	})
+	return h, err
 }
 
 // Audit returns the audit events at or after since, oldest first.
@@ -109,45 +237,6 @@ func (s *Store) Audit(since time.Time) ([]Event, error) {
 		})
 	})
 	return out, err
-}
-
-// ChainError says where the audit chain is broken.
-type ChainError struct {
-	Seq    uint64 // the first event that does not fit
-	Reason string
-}
-
-func (e *ChainError) Error() string {
-	return fmt.Sprintf("audit log broken at event %d: %s", e.Seq, e.Reason)
-}
-
-// VerifyAudit walks the whole audit log and returns the number of events
-// checked, and a *ChainError naming the first event that was edited, removed
-// or inserted.
-func (s *Store) VerifyAudit() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		prev, want := "", uint64(1)
-		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
-			var ev Event
-			seq := binary.BigEndian.Uint64(k)
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return &ChainError{Seq: seq, Reason: "unreadable event"}
-			}
-			switch {
-			case seq != want || ev.Seq != seq:
-				return &ChainError{Seq: seq, Reason: fmt.Sprintf("expected event %d here; events were removed or renumbered", want)}
-			case ev.PrevHash != prev:
-				return &ChainError{Seq: seq, Reason: "does not link to the event before it"}
-			case chainHash(ev) != ev.Hash:
-				return &ChainError{Seq: seq, Reason: "its content does not match its hash; it was edited"}
-			}
-			prev, want = ev.Hash, want+1
-			n++
-			return nil
-		})
-	})
-	return n, err
 }
 
 // AuditAfter returns up to limit audit events with a sequence number above

@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the layout of the database this build writes. Open
 // migrates older files forward and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bucketMeta     = []byte("meta")
@@ -27,6 +27,7 @@ var (
 	bucketByTime   = []byte("bytime") // creation time (unix ns, big endian) + id
 	keySchema      = []byte("schema")
 	keyApp         = []byte("app")
+	keyKeyedFrom   = []byte("audit-keyed-from") // seq of the first event chained with the audit key (audit.go)
 	appMarker      = []byte("tapbot")
 )
 
@@ -34,7 +35,14 @@ var (
 // transaction. Add an entry here when SchemaVersion grows.
 var migrations = map[int]func(tx *bolt.Tx) error{
 	1: indexRequests, // schema 2: the open and by-time indexes
+	2: keyedAudit,    // schema 3: audit events may carry a MAC and the request's state
 }
+
+// keyedAudit changes no data: events written so far keep their sha256
+// chain and verify as they are. The schema number is what matters: a tapbot
+// older than schema 3 would append events without a MAC to a keyed log, so
+// it must refuse this file, and does ("upgrade tapbot").
+func keyedAudit(*bolt.Tx) error { return nil }
 
 // indexRequests builds the open and by-time indexes from the requests, so
 // that the sweeper and each new request read what is recent or unfinished
@@ -69,12 +77,30 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	observer Observer // told of committed events (observer.go); nil: nobody
+	key      []byte   // the audit key (WithAuditKey); nil: events are hash-chained only
+}
+
+// OpenOption changes how Open opens a store.
+type OpenOption func(*Store)
+
+// WithAuditKey makes the store chain every audit event it appends with an
+// HMAC under key, which must not be kept in the database. Open then fails
+// unless the last keyed event verifies under key, so a wrong key stops
+// tapbot at start instead of forking the chain. An empty key changes
+// nothing.
+func WithAuditKey(key []byte) OpenOption {
+	return func(s *Store) {
+		if len(key) > 0 {
+			s.key = bytes.Clone(key)
+		}
+	}
 }
 
 // Open opens or creates the database at path with mode 0600. It fails fast
 // with a clear message when another process holds the file, when the file is
-// not a tapbot database, or when it was written by a newer tapbot.
-func Open(path string) (s *Store, err error) {
+// not a tapbot database, when it was written by a newer tapbot, or when an
+// audit key (WithAuditKey) is not the one its audit log was written with.
+func Open(path string, opts ...OpenOption) (s *Store, err error) {
 	defer func() {
 		// bbolt may panic on a file that is not a database at all.
 		if r := recover(); r != nil {
@@ -94,7 +120,17 @@ func Open(path string) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	s = &Store{db: db, path: path}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.key != nil {
+		if err := db.View(s.checkAuditKey); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+	}
+	return s, nil
 }
 
 // prepare creates the buckets of a new file, recognises a foreign one, and
@@ -175,7 +211,8 @@ func (s *Store) Create(r *Request, ev Event, since time.Time, admit func(existin
 		if err := index(tx, r, true); err != nil {
 			return err
 		}
-		return appendAudit(tx, ev)
+		withState(r, &ev)
+		return s.appendAudit(tx, ev)
 	})
 	if err == nil {
 		s.observe(r, ev)
@@ -223,8 +260,9 @@ func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request
 		if err := putRequest(tx, r); err != nil {
 			return err
 		}
-		for _, ev := range change.Events {
-			if err := appendAudit(tx, ev); err != nil {
+		for i := range change.Events {
+			withState(r, &change.Events[i])
+			if err := s.appendAudit(tx, change.Events[i]); err != nil {
 				return err
 			}
 		}
@@ -336,7 +374,15 @@ func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
 // Record appends an audit event that belongs to no request transition, such
 // as a revoke by UPN.
 func (s *Store) Record(ev Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return appendAudit(tx, ev) })
+	return s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+}
+
+// withState stamps an event of r with the state r is committed in, so that
+// tapbot audit verify can replay the events and compare.
+func withState(r *Request, ev *Event) {
+	if ev.RequestID == r.ID {
+		ev.State = r.State
+	}
 }
 
 // PutRef stores a small platform value (a Teams conversation reference, a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -172,8 +173,8 @@ func TestSchemaOneFileIsMigratedWithItsIndexes(t *testing.T) {
 		t.Fatalf("open after migration: %v %v", open, err)
 	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		if v := string(tx.Bucket(bucketMeta).Get(keySchema)); v != "2" {
-			t.Errorf("schema %s after migration, want 2", v)
+		if v, want := string(tx.Bucket(bucketMeta).Get(keySchema)), strconv.Itoa(SchemaVersion); v != want {
+			t.Errorf("schema %s after migration, want %s", v, want)
 		}
 		if n := tx.Bucket(bucketByTime).Stats().KeyN; n != 2 {
 			t.Errorf("by-time index has %d entries, want 2", n)

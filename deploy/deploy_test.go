@@ -22,6 +22,7 @@ import (
 var secretVars = []string{
 	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
 	"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "TEAMS_APP_PASSWORD",
+	"TAPBOT_AUDIT_KEY",
 }
 
 func readFile(t *testing.T, path string) []byte {

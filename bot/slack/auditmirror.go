@@ -17,10 +17,11 @@ import (
 // event it posted, so a restart neither repeats nor skips events.
 const mirrorRef = "slack-audit-mirror"
 
-// MirrorAudit posts every audit event (never a pass: events hold none) to
-// channel, following the log until ctx ends. It polls every interval and
-// resumes after the last event it posted, even across restarts. Slack
-// failures are logged and retried at the next poll.
+// MirrorAudit posts every audit event (never a pass: events hold none),
+// with the audit head it makes, to channel, following the log until ctx
+// ends. It polls every interval and resumes after the last event it posted,
+// even across restarts. Slack failures are logged and retried at the next
+// poll.
 func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel string, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -79,5 +80,15 @@ func auditLine(ev approvals.Event) string {
 	if ev.Detail != "" {
 		parts = append(parts, "— "+bot.EscapeMrkdwn(bot.Truncate(ev.Detail, 200)))
 	}
-	return strings.Join(parts, " ") + " · hash " + ev.Hash[:12]
+	return strings.Join(parts, " ") + " · hash " + ev.Hash[:12] + headOf(ev)
+}
+
+// headOf is the audit head the event makes, published with it: a copy of
+// the chain's end that whoever can write the database cannot take back
+// (tapbot audit verify --head SEQ:MAC).
+func headOf(ev approvals.Event) string {
+	if ev.MAC == "" {
+		return fmt.Sprintf(" · seq %d · no MAC (TAPBOT_AUDIT_KEY is not set)", ev.Seq)
+	}
+	return fmt.Sprintf(" · seq %d · MAC `%s`", ev.Seq, ev.MAC)
 }

@@ -40,6 +40,10 @@ type App struct {
 	sandbox *graphtest.Server
 	metrics *metrics // served at /metrics; observes the service (metrics.go)
 	ready   atomic.Bool
+
+	now       func() time.Time // the service's clock
+	headEvery time.Duration    // how often the audit head is logged (audithead.go)
+	headAt    time.Time        // when it was last logged
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
@@ -58,7 +62,10 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, now: deps.Now, headEvery: auditHeadEvery}
+	if a.now == nil {
+		a.now = time.Now
+	}
 	if deps, err = a.withOutbound(deps); err != nil { // one measured, proxy-aware client (outbound.go)
 		return nil, err
 	}
@@ -66,7 +73,12 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = approvals.Open(cfg.DBPath); err != nil {
+	if a.store, err = approvals.Open(cfg.DBPath, approvals.WithAuditKey([]byte(cfg.AuditKey))); err != nil {
+		a.closeSandbox()
+		return nil, err
+	}
+	if err := a.checkAuditKeying(); err != nil { // audithead.go
+		a.store.Close()
 		a.closeSandbox()
 		return nil, err
 	}
@@ -186,6 +198,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopMirror()
 	a.ready.Store(true)
 	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.DBPath, "graph", a.cfg.Graph)
+	a.logAuditHead()
 	sweep := time.NewTicker(a.cfg.SweepInterval)
 	defer sweep.Stop()
 	for {
@@ -196,6 +209,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			if _, err := a.svc.ExpireDue(ctx); err != nil {
 				a.log.Error("expiry sweep failed", "err", err)
 			}
+			a.logAuditHeadIfDue()
 		case <-sock.stopped():
 			return a.shutdownWithSocket(srv, sock)
 		case <-ctx.Done():
@@ -217,6 +231,7 @@ func (a *App) shutdown(srv *http.Server) error {
 }
 
 func (a *App) close() {
+	a.logAuditHead() // the last head before the file is left alone
 	if err := a.store.Close(); err != nil {
 		a.log.Error("closing database", "err", err)
 	}

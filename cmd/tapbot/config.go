@@ -61,6 +61,8 @@ type Config struct {
 	TeamsAuthorityHost        string
 
 	Outbound Outbound // HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE (outbound.go)
+
+	AuditKey string // TAPBOT_AUDIT_KEY: HMAC key of the audit chain (audithead.go); "": unkeyed
 }
 
 // setting is one non-secret setting: its flag, environment variable,
@@ -139,6 +141,8 @@ Secrets (environment only; each also as <NAME>_FILE = path of a file holding it)
   AZURE_CLIENT_SECRET                Entra client secret (or use a certificate)
   AZURE_CLIENT_CERTIFICATE_PASSWORD  password of a PFX certificate, if any
   TEAMS_APP_PASSWORD                 client secret of the Azure Bot's app (Teams; or a certificate)
+  TAPBOT_AUDIT_KEY                   key of the audit log's HMAC chain (32+ random characters); keep it
+                                     outside the database's volume and backups
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -196,6 +200,7 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 		{"AZURE_CLIENT_SECRET", &c.AzureClientSecret},
 		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", &c.AzureCertPassword},
 		{"TEAMS_APP_PASSWORD", &c.TeamsAppPassword},
+		{"TAPBOT_AUDIT_KEY", &c.AuditKey},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -266,6 +271,9 @@ func (c *Config) validate() []string {
 	}
 	if c.Cloud != "global" && c.Cloud != "usgov" && c.Cloud != "china" {
 		p = append(p, fmt.Sprintf("TAPBOT_CLOUD: %q is not global, usgov or china", c.Cloud))
+	}
+	if problem := auditKeyProblem(c.AuditKey); problem != "" {
+		p = append(p, problem)
 	}
 	return p
 }

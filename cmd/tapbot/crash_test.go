@@ -197,7 +197,7 @@ func TestKilledAnywhereEveryRequestEndsRight(t *testing.T) {
 // pass that nobody received, and none delivered twice.
 func checkCrashInvariants(t *testing.T, e *env) {
 	t.Helper()
-	store, err := approvals.Open(e.dbPath)
+	store, err := approvals.Open(e.dbPath, approvals.WithAuditKey([]byte(auditKey)))
 	if err != nil {
 		t.Fatal(err)
 	}

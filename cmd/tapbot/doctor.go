@@ -80,6 +80,7 @@ type doctorRun struct {
 func (d *doctorRun) checkAll() {
 	d.checkOutbound()
 	d.checkDatabase()
+	d.checkAuditKey()
 	if d.cfg.slackEnabled() {
 		d.checkSlackToken()
 		d.checkApprovalChannel()
@@ -93,7 +94,7 @@ func (d *doctorRun) checkAll() {
 // scrubbed of, whatever an error message might echo.
 func secretValues(c Config) []string {
 	var out []string
-	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword}
+	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.AuditKey}
 	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy} {
 		if u, err := url.Parse(proxy); err == nil && u.User != nil {
 			pw, _ := u.User.Password()
@@ -172,13 +173,34 @@ func (d *doctorRun) checkDatabase() {
 		d.pass(name, "in use by a running tapbot (bbolt lets one process open it), so doctor left it alone")
 		return
 	}
-	store, err := approvals.Open(path)
+	store, err := approvals.Open(path, approvals.WithAuditKey([]byte(d.cfg.AuditKey))) // a wrong key fails here, as in serve
 	if err != nil {
-		d.fail(name, plainError(err), "point TAPBOT_DB at a file tapbot can write, in a directory that exists (a persistent volume in Kubernetes)")
+		d.fail(name, plainError(err), "point TAPBOT_DB at a file tapbot can write, in a directory that exists (a persistent volume in Kubernetes); for an audit key problem, give the key the log was written with")
 		return
 	}
 	defer store.Close()
+	if from, err := store.AuditKeyedFrom(); err == nil && from != 0 && d.cfg.AuditKey == "" {
+		d.fail(name, fmt.Sprintf("its audit log is chained with an audit key since event %d, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start", from),
+			"set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with")
+		return
+	}
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
+}
+
+// checkAuditKey fails while TAPBOT_AUDIT_KEY is not set: without it the
+// audit log is only hash-chained, which whoever can write the database can
+// recompute after editing it. Whether a set key fits the database's log is
+// the database check's to say.
+func (d *doctorRun) checkAuditKey() {
+	switch {
+	case d.cfg.AuditKey == "":
+		d.fail("audit key", "TAPBOT_AUDIT_KEY is not set, so anyone who can write the database can rewrite the audit log undetected",
+			"create a key (openssl rand -base64 32), keep it outside the database's volume and backups, and give it as TAPBOT_AUDIT_KEY_FILE (a Kubernetes Secret, systemd LoadCredential=, a Compose secret)")
+	case auditKeyProblem(d.cfg.AuditKey) != "":
+		d.skip("audit key", "TAPBOT_AUDIT_KEY is not usable (see configuration)")
+	default:
+		d.pass("audit key", "set: new audit events are chained with an HMAC under it")
+	}
 }
 
 // plainError is err for an operator: an approvals message without its code

@@ -49,6 +49,7 @@ func allRolesBut(missing string) []string {
 func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 	allPass := []string{
 		"✓ configuration: complete",
+		"✓ audit key: set: new audit events are chained with an HMAC under it",
 		"✓ outbound network: direct (no proxy), extra CAs from SSL_CERT_FILE=",
 		"✓ slack token: valid: bot @tapbot",
 		"✓ slack scopes: commands, chat:write, im:write, users:read granted",
@@ -66,7 +67,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		wantLines []string // each must be part of one output line; every ✗ line must be wanted
 	}{
 		{"a complete setup passes and a running bot's database counts as in use", nil, 0,
-			append([]string{"✓ database ", ": in use by a running tapbot", "All 11 checks passed."}, allPass...)},
+			append([]string{"✓ database ", ": in use by a running tapbot", "All 12 checks passed."}, allPass...)},
 		{"a stopped bot's database is opened and found writable", func(t *testing.T, e *env) map[string]string {
 			e.stopOnce()
 			return nil
@@ -81,6 +82,23 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		{"a database in a missing directory fails", func(t *testing.T, e *env) map[string]string {
 			return map[string]string{"TAPBOT_DB": filepath.Join(t.TempDir(), "gone", "tapbot.db")}
 		}, 1, []string{"✗ database ", "gone/tapbot.db: does not exist and cannot be created"}},
+		{"no audit key fails with how to make one", func(t *testing.T, e *env) map[string]string {
+			return map[string]string{"TAPBOT_AUDIT_KEY_FILE": ""}
+		}, 1, []string{"✗ audit key: TAPBOT_AUDIT_KEY is not set, so anyone who can write the database can rewrite the audit log undetected",
+			"fix: create a key (openssl rand -base64 32), keep it outside the database's volume and backups, and give it as TAPBOT_AUDIT_KEY_FILE"}},
+		{"an audit key the database's log was not written with fails the database check", func(t *testing.T, e *env) map[string]string {
+			e.command(requester, "alice@contoso.com 1h") // one keyed event
+			e.card()
+			e.stopOnce()
+			return map[string]string{"TAPBOT_AUDIT_KEY_FILE": "", "TAPBOT_AUDIT_KEY": "another-audit-key-0123456789abcdefgh"}
+		}, 1, []string{"✗ database ", "TAPBOT_AUDIT_KEY is not the key this database's audit log was written with", "✓ audit key: set"}},
+		{"a keyed database without its key fails", func(t *testing.T, e *env) map[string]string {
+			e.command(requester, "alice@contoso.com 1h")
+			e.card()
+			e.stopOnce()
+			return map[string]string{"TAPBOT_AUDIT_KEY_FILE": ""}
+		}, 1, []string{"✗ database ", "its audit log is chained with an audit key since event 1, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start",
+			"fix: set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with", "✗ audit key: TAPBOT_AUDIT_KEY is not set"}},
 		{"missing Slack scopes are named", func(t *testing.T, e *env) map[string]string {
 			e.slack.SetScopes("chat:write", "users:read", "channels:read")
 			return nil
@@ -163,7 +181,7 @@ func checkDoctorOutput(t *testing.T, out string, want []string) {
 			t.Errorf("unexpected failure: %s", l)
 		}
 	}
-	for _, secret := range []string{botToken, signing, azureSecret, "xoxb-revoked-token-value"} {
+	for _, secret := range []string{botToken, signing, azureSecret, "xoxb-revoked-token-value", auditKey, "another-audit-key-0123456789abcdefgh"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("doctor printed a secret")
 		}

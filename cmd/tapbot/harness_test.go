@@ -39,6 +39,10 @@ const (
 	appToken    = "xapp-1-A0TEST-1-socket-mode-token" // SLACK_APP_TOKEN of the Socket Mode tests
 )
 
+// auditKey is the TAPBOT_AUDIT_KEY of the end-to-end tests; vars
+// {"TAPBOT_AUDIT_KEY_FILE": ""} run a tapbot without one.
+const auditKey = "test-audit-key-0123456789abcdefghij"
+
 // env is one running tapbot with its fake Slack and fake Graph.
 type env struct {
 	t      *testing.T
@@ -96,6 +100,7 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 		"SLACK_APPROVAL_CHANNEL": approvalsCh, "SLACK_API_URL": e.slack.APIURL(),
 		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET_FILE": secretFile("azure", azureSecret),
 		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
+		"TAPBOT_AUDIT_KEY_FILE": secretFile("audit-key", auditKey),
 	}
 	maps.Copy(env, outboundVars)
 	for k, v := range vars {
@@ -198,11 +203,14 @@ func (e *env) scanForLeaks() {
 			}
 		}
 	}
-	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) || strings.Contains(logs, appToken) {
+	if strings.Contains(logs, azureSecret) || strings.Contains(logs, signing) || strings.Contains(logs, botToken) || strings.Contains(logs, appToken) || strings.Contains(logs, auditKey) {
 		e.t.Error("a configured secret reached the logs")
 	}
+	if bytes.Contains(db, []byte(auditKey)) {
+		e.t.Error("the audit key is in the database it protects")
+	}
 	sent := e.slack.AllText()
-	for _, secret := range []string{azureSecret, signing, botToken, appToken} {
+	for _, secret := range []string{azureSecret, signing, botToken, appToken, auditKey} {
 		if strings.Contains(sent, secret) {
 			e.t.Error("a configured secret was sent to Slack")
 		}
