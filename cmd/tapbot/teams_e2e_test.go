@@ -14,6 +14,7 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
 
 // Teams identities of the end-to-end tests: Entra object ids.
@@ -28,8 +29,8 @@ const (
 )
 
 // teamsEnv is a running tapbot serving Teams (and Slack, unless the test
-// switches it off) against the fake Bot Connector, token endpoint and Bot
-// Framework keys of teamstest.
+// switches it off) against the fake Bot Connector and Bot Framework keys of
+// teamstest and the token endpoint of graphtest.
 type teamsEnv struct {
 	*env
 	teams                 *teamstest.Server
@@ -40,7 +41,12 @@ type teamsEnv struct {
 // environment as in startEnv.
 func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 	t.Helper()
-	fake := teamstest.NewServer(teamsAppID, teamsPassword)
+	// The Entra the Azure Bot's app is registered in. The app's HTTP client
+	// (the fake Graph's) trusts it: every httptest TLS server has the same
+	// certificate.
+	login := graphtest.NewServer()
+	t.Cleanup(login.Close)
+	fake := teamstest.NewServer(teamsAppID, teamsPassword, login)
 	t.Cleanup(fake.Close) // after the app has stopped
 	te := &teamsEnv{teams: fake}
 	te.rita = fake.AddUser(teamstest.User{AADObjectID: ritaID, Name: "Rita Requester", Personal: true})
@@ -53,7 +59,7 @@ func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 		"TAPBOT_APPROVERS":  strings.Join([]string{approver1, approver2, both, arnoID, beaID}, ","),
 		"TEAMS_APP_ID":      teamsAppID, "TEAMS_APP_PASSWORD": teamsPassword, "TEAMS_APP_TENANT_ID": teamstest.TenantID,
 		"TEAMS_APPROVAL_CONVERSATION": teamsApprovals,
-		"TEAMS_OPENID_METADATA_URL":   fake.OpenIDMetadataURL(), "TEAMS_AUTHORITY_HOST": fake.AuthorityHost(),
+		"TEAMS_OPENID_METADATA_URL":   fake.OpenIDMetadataURL(), "TEAMS_AUTHORITY_HOST": login.AuthorityHost(),
 	}
 	for k, v := range vars {
 		env[k] = v

@@ -67,7 +67,9 @@ type TokenRequest struct {
 	Scope     string // the <resource>/.default scope asked for
 	GrantType string // "client_credentials", or "managed_identity"
 	Assertion bool   // the client proved itself with a certificate, not a secret
-	Granted   bool
+	// AssertionType is the client_assertion_type sent with an assertion.
+	AssertionType string
+	Granted       bool
 }
 
 // TokenRequests returns every token request so far, in order.

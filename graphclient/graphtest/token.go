@@ -168,7 +168,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 	}
 	form := r.PostForm
 	req := TokenRequest{Tenant: tenant, ClientID: form.Get("client_id"), Scope: resourceScope(form.Get("scope")),
-		GrantType: form.Get("grant_type"), Assertion: form.Get("client_assertion") != ""}
+		GrantType: form.Get("grant_type"), Assertion: form.Get("client_assertion") != "", AssertionType: form.Get("client_assertion_type")}
 	f, ok := s.grant(tenant, form)
 	req.Granted = ok
 	s.recordToken(req)
