@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -356,4 +357,43 @@ func teamsRequestID(t *testing.T, card teamstest.Activity) string {
 		t.Fatalf("no request id in %q", s)
 	}
 	return s[i : i+10]
+}
+
+func TestTeamsAppTypeDecidesTheBotsCredential(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string // the problem reported; "" for none
+	}{
+		{"managed identity needs no password", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": ""}, ""},
+		{"managed identity with a password", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI"}, "remove TEAMS_APP_PASSWORD"},
+		{"managed identity without a tenant", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": "", "TEAMS_APP_TENANT_ID": ""}, "TEAMS_APP_TENANT_ID: missing"},
+		{"single tenant without a tenant", map[string]string{"TEAMS_APP_TYPE": "SingleTenant", "TEAMS_APP_TENANT_ID": ""}, "TEAMS_APP_TENANT_ID: missing"},
+		{"multi tenant with a tenant", map[string]string{"TEAMS_APP_TYPE": "MultiTenant"}, "leave TEAMS_APP_TENANT_ID empty"},
+		{"unknown type", map[string]string{"TEAMS_APP_TYPE": "Bot"}, `TEAMS_APP_TYPE: "Bot" is none of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := validEnv()
+			maps.Copy(env, map[string]string{
+				"TEAMS_APP_ID": teamsAppID, "TEAMS_APP_PASSWORD": teamsPassword, "TEAMS_APP_TENANT_ID": teamstest.TenantID,
+				"TEAMS_APPROVAL_CONVERSATION": teamsApprovals,
+			})
+			maps.Copy(env, tt.vars)
+			_, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTeamsManagedIdentityBotStartsWithoutAPassword(t *testing.T) {
+	te := startTeamsEnv(t, map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": ""})
+	if te.app.teams == nil {
+		t.Fatal("the Teams front-end is off")
+	}
+	if n := len(te.teams.TokenRequests()); n != 0 {
+		t.Fatalf("%d token requests at start, want none before the first message", n)
+	}
 }
