@@ -73,8 +73,14 @@ type Config struct {
 	AppID       string // Microsoft app id of the Azure Bot registration
 	AppPassword string // its client secret; or:
 	// CertificatePath names a PEM file with a certificate of the app
-	// registration and its RSA private key, used instead of AppPassword.
-	CertificatePath string
+	// registration and its RSA private key, or a PFX file, used instead of
+	// AppPassword.
+	CertificatePath     string
+	CertificatePassword string // of a PFX file
+	// ManagedIdentity says AppID is a user-assigned managed identity (Azure
+	// Bot type UserAssignedMSI): the bot's token comes from the host's
+	// managed identity endpoint, with no password or certificate.
+	ManagedIdentity bool
 	// TenantID is the Entra tenant of a single-tenant bot: its token comes
 	// from that tenant, and activities from other tenants are ignored.
 	// Empty or MultiTenant: a multi-tenant bot.
@@ -104,23 +110,18 @@ type Bot struct {
 
 // New returns a Bot. Attach the approvals service before serving. It
 // returns an error when the configuration cannot work: a required field is
-// missing, both or neither of AppPassword and CertificatePath are set, or
-// the certificate cannot be read.
+// missing, not exactly one of AppPassword, CertificatePath and
+// ManagedIdentity is set, or the certificate cannot be read.
 func New(cfg Config, log *slog.Logger) (*Bot, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	var cert *clientCertificate
-	if cfg.CertificatePath != "" {
-		if cert, err = loadCertificate(cfg.CertificatePath); err != nil {
-			return nil, fmt.Errorf("teams: %w", err)
-		}
+	tokens, err := newTokenSource(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("teams: %w", err)
 	}
-	conn := &connector{http: cfg.HTTPClient, tokens: &tokenSource{
-		url: tokenURL(cfg.Endpoints.AuthorityHost, cfg.TenantID), clientID: cfg.AppID,
-		secret: cfg.AppPassword, cert: cert, scope: cfg.Endpoints.Scope, http: cfg.HTTPClient, now: time.Now,
-	}}
+	conn := &connector{http: cfg.HTTPClient, tokens: tokens}
 	adapter := &core.BotFrameworkAdapter{
 		AdapterSetting: core.AdapterSetting{
 			AppID:              cfg.AppID,
@@ -137,7 +138,7 @@ func New(cfg Config, log *slog.Logger) (*Bot, error) {
 func (c Config) withDefaults() (Config, error) {
 	var missing []string
 	for _, f := range []struct{ name, v string }{
-		{"app id", c.AppID}, {"app password or certificate", c.AppPassword + c.CertificatePath}, {"approval conversation", c.ApprovalConversation},
+		{"app id", c.AppID}, {"app password or certificate", strings.Join(c.credentials(), "")}, {"approval conversation", c.ApprovalConversation},
 	} {
 		if f.v == "" {
 			missing = append(missing, f.name)
@@ -146,8 +147,8 @@ func (c Config) withDefaults() (Config, error) {
 	if len(missing) > 0 {
 		return c, fmt.Errorf("teams: missing %s", strings.Join(missing, ", "))
 	}
-	if c.AppPassword != "" && c.CertificatePath != "" {
-		return c, errors.New("teams: both an app password and a certificate are set; choose one")
+	if creds := c.credentials(); len(creds) > 1 {
+		return c, fmt.Errorf("teams: %s are set; choose one", strings.Join(creds, " and "))
 	}
 	def := clouds["global"]
 	c.Endpoints.OpenIDMetadataURL = or(c.Endpoints.OpenIDMetadataURL, def.OpenIDMetadataURL)

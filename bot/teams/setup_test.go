@@ -15,6 +15,7 @@ import (
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 	"github.com/tapbot/tapbot/internal/fakeclock"
 	"github.com/tapbot/tapbot/internal/logbuf"
 )
@@ -31,6 +32,7 @@ const (
 type harness struct {
 	t      *testing.T
 	fake   *teamstest.Server
+	login  *graphtest.Server // the Entra fake the bot gets its token from
 	tenant *fakeTenant
 	store  *approvals.Store
 	svc    *approvals.Service
@@ -53,7 +55,8 @@ type harness struct {
 // bot is installed in the approval channel's team unless the test says not.
 func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: teamstest.NewServer(appID, appPassword), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}}
+	h := &harness{t: t, login: graphtest.NewServer(), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}}
+	h.fake = teamstest.NewServer(appID, appPassword, h.login)
 	h.rita = h.fake.AddUser(teamstest.User{Name: "Rita Requester", Personal: true})
 	h.ian = h.fake.AddUser(teamstest.User{Name: "Ian Installed", Personal: true})
 	h.nina = h.fake.AddUser(teamstest.User{Name: "Nina New"})
@@ -73,8 +76,9 @@ func (h *harness) config() Config {
 	return Config{
 		AppID: appID, AppPassword: appPassword, TenantID: teamstest.TenantID, ApprovalConversation: approvalChan,
 		Endpoints: Endpoints{
-			OpenIDMetadataURL: h.fake.OpenIDMetadataURL(), AuthorityHost: h.fake.AuthorityHost(), Scope: teamstest.Scope,
+			OpenIDMetadataURL: h.fake.OpenIDMetadataURL(), AuthorityHost: h.login.AuthorityHost(), Scope: teamstest.Scope,
 		},
+		HTTPClient: h.login.Client(), // trusts the Entra fake's TLS certificate
 	}
 }
 
@@ -141,6 +145,7 @@ func (h *harness) close() {
 		h.t.Errorf("close store: %v", err)
 	}
 	h.fake.Close()
+	h.login.Close()
 	h.scanForLeaks()
 }
 

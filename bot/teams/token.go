@@ -3,113 +3,139 @@ package teams
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/tapbot/tapbot/internal/azcred"
 )
 
-// tokenMargin is how long before its expiry a token is renewed, so that a
-// call never starts with a token about to lapse.
-const tokenMargin = 5 * time.Minute
-
-// tokenSource gets and caches the bot's own access token for the Bot
-// Connector with the OAuth client credentials grant, proving the bot's
-// identity with its client secret or a certificate-signed assertion. Unlike the library's
-// ConnectorClient it is safe for concurrent use, asks the token endpoint of
-// the bot's own tenant (single-tenant bots) or of botframework.com
-// (multi-tenant bots), and never panics on a network error.
+// tokenSource gets the bot's own access token for the Bot Connector from an
+// azidentity credential: the client credentials grant with the app's client
+// secret or a certificate-signed assertion, at the token endpoint of the
+// bot's own tenant (single-tenant bots) or of botframework.com
+// (multi-tenant bots), or the host's managed identity (Azure Bot type
+// UserAssignedMSI). azidentity caches the token, renews it before it
+// expires, lets concurrent callers share one request and never panics on a
+// network error.
 type tokenSource struct {
-	url, clientID, secret, scope string
-	cert                         *clientCertificate // used instead of secret when set
-	http                         *http.Client
-	now                          func() time.Time
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	cred  azcore.TokenCredential
+	scope string
+	from  string // where the token comes from, for errors
 }
 
-// tokenError is the OAuth error answer of the token endpoint.
-type tokenError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
-}
-
-// get returns a valid token, asking the token endpoint when the cached one
-// is missing or about to expire. Concurrent callers share one request. The
-// error names the endpoint and Entra's own error, never the secret.
-func (t *tokenSource) get(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.token != "" && t.now().Add(tokenMargin).Before(t.expires) {
-		return t.token, nil
-	}
-	token, lifetime, err := t.fetch(ctx)
-	if err != nil {
-		return "", err
-	}
-	t.token, t.expires = token, t.now().Add(lifetime)
-	return token, nil
-}
-
-// form is the client credentials request: the client secret, or a client
-// assertion signed with the certificate.
-func (t *tokenSource) form() (url.Values, error) {
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {t.clientID}, "scope": {t.scope}}
-	if t.cert == nil {
-		form.Set("client_secret", t.secret)
-		return form, nil
-	}
-	assertion, err := t.cert.assertion(t.clientID, t.url, t.now())
-	if err != nil {
-		return nil, err
-	}
-	form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-	form.Set("client_assertion", assertion)
-	return form, nil
-}
-
-// tokenTimeout bounds one request to the token endpoint; every send waits
-// for it while a token is being fetched.
+// tokenTimeout bounds getting one token; every send waits for it while a
+// token is being fetched.
 const tokenTimeout = 30 * time.Second
 
-// fetch asks the token endpoint for a new token and its lifetime.
-func (t *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
+// newTokenSource builds the credential cfg asks for. Errors name the
+// certificate file, never a secret or password.
+func newTokenSource(cfg Config) (*tokenSource, error) {
+	ac := azcred.Config{
+		TenantID: or(cfg.TenantID, MultiTenant), ClientID: cfg.AppID, Secret: cfg.AppPassword,
+		CertificatePath: cfg.CertificatePath, CertificatePassword: cfg.CertificatePassword,
+		ManagedIdentity: cfg.ManagedIdentity, AuthorityHost: cfg.Endpoints.AuthorityHost,
+		// Instance discovery asks the public cloud whether the authority is
+		// genuine; an authority host of no known cloud (a test fake, a
+		// private cloud) is trusted by configuration instead.
+		DisableInstanceDiscovery: !knownAuthority(cfg.Endpoints.AuthorityHost),
+		Transport:                cfg.HTTPClient,
+	}
+	cred, err := azcred.New(ac)
+	if err != nil {
+		return nil, credentialError(cfg, err)
+	}
+	from := tokenURL(cfg.Endpoints.AuthorityHost, cfg.TenantID)
+	if cfg.ManagedIdentity {
+		from = "the managed identity " + cfg.AppID
+	}
+	return &tokenSource{cred: cred, scope: cfg.Endpoints.Scope, from: from}, nil
+}
+
+// credentialError explains why the bot's credential cannot be built.
+func credentialError(cfg Config, err error) error {
+	var ce *azcred.CertificateError
+	switch {
+	case errors.As(err, &ce) && ce.Unreadable:
+		return fmt.Errorf("read bot certificate %s: %w", cfg.CertificatePath, ce.Err)
+	case errors.As(err, &ce):
+		return fmt.Errorf("bot certificate %s: want a PEM certificate and its unencrypted RSA private key, or a PFX file and its password: %w", cfg.CertificatePath, ce.Err)
+	}
+	return fmt.Errorf("bot credential: %w", err)
+}
+
+// knownAuthority reports whether host is the sign-in host of a cloud
+// tapbot knows Teams endpoints for.
+func knownAuthority(host string) bool {
+	for _, e := range clouds {
+		if strings.TrimSuffix(e.AuthorityHost, "/") == strings.TrimSuffix(host, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns a valid token. The error names where the token comes from
+// and carries Entra's own answer (AADSTS…), never the secret.
+func (t *tokenSource) get(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, tokenTimeout)
 	defer cancel()
-	form, err := t.form()
+	tok, err := t.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{t.scope}})
 	if err != nil {
-		return "", 0, err
+		return "", &tokenError{from: t.from, reason: refusal(err), err: err}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", 0, fmt.Errorf("bot token request to %s: %w", t.url, err)
+	return tok.Token, nil
+}
+
+// tokenError is a failure to get the bot's token, told in one line:
+// azidentity's own report spans a dozen lines and repeats the request.
+type tokenError struct {
+	from   string
+	reason string // "HTTP 400 unauthorized_client: AADSTS700016: …", or the cause
+	err    error
+}
+
+func (e *tokenError) Error() string { return "bot token from " + e.from + ": " + e.reason }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// refusal is the HTTP status and Entra's own error (or a managed identity
+// endpoint's message) of a refused token request, else err's text.
+func refusal(err error) string {
+	var af *azidentity.AuthenticationFailedError
+	if !errors.As(err, &af) || af.RawResponse == nil {
+		return err.Error()
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := t.http.Do(req)
-	if err != nil {
-		return "", 0, fmt.Errorf("bot token from %s: %w", t.url, err)
+	body, _ := runtime.Payload(af.RawResponse)
+	var answer struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Message     string `json:"message"`
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return "", 0, fmt.Errorf("bot token from %s: read answer: %w", t.url, err)
+	_ = json.Unmarshal(body, &answer)
+	return fmt.Sprintf("HTTP %d %s: %s", af.RawResponse.StatusCode, answer.Error, or(answer.Description, answer.Message))
+}
+
+// credentials names the credentials c configures for the bot's own token;
+// exactly one must be.
+func (c Config) credentials() []string {
+	var kinds []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"an app password", c.AppPassword != ""},
+		{"a certificate", c.CertificatePath != ""},
+		{"a managed identity", c.ManagedIdentity},
+	} {
+		if k.set {
+			kinds = append(kinds, k.name)
+		}
 	}
-	if resp.StatusCode != http.StatusOK {
-		var e tokenError
-		_ = json.Unmarshal(body, &e)
-		return "", 0, fmt.Errorf("bot token from %s: HTTP %d %s: %s", t.url, resp.StatusCode, e.Error, e.Description)
-	}
-	var ok struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &ok); err != nil || ok.AccessToken == "" {
-		return "", 0, fmt.Errorf("bot token from %s: the answer holds no access_token", t.url)
-	}
-	return ok.AccessToken, time.Duration(ok.ExpiresIn) * time.Second, nil
+	return kinds
 }

@@ -54,6 +54,8 @@ type Config struct {
 	TeamsAppID                string
 	TeamsAppPassword          string
 	TeamsAppCertPath          string
+	TeamsAppCertPassword      string // of a PFX TeamsAppCertPath
+	TeamsAppType              string // Azure Bot type: SingleTenant, MultiTenant or UserAssignedMSI
 	TeamsAppTenantID          string
 	TeamsApprovalConversation string
 	TeamsRedactAfter          time.Duration
@@ -124,7 +126,8 @@ var settings = []setting{
 	{"authority-host", "TAPBOT_AUTHORITY_HOST", "", "explicit Entra login host (overrides --cloud)", str(func(c *Config) *string { return &c.AuthorityHost })},
 	// Teams settings (see teams.go).
 	{"teams-app-id", "TEAMS_APP_ID", "", "Microsoft app id of the Azure Bot; set it to serve Teams on POST /api/messages", str(func(c *Config) *string { return &c.TeamsAppID })},
-	{"teams-app-certificate-path", "TEAMS_APP_CERTIFICATE_PATH", "", "PEM file with a certificate of the Azure Bot's app and its RSA key, instead of TEAMS_APP_PASSWORD", str(func(c *Config) *string { return &c.TeamsAppCertPath })},
+	{"teams-app-certificate-path", "TEAMS_APP_CERTIFICATE_PATH", "", "PEM file with a certificate of the Azure Bot's app and its RSA key, or a PFX file, instead of TEAMS_APP_PASSWORD", str(func(c *Config) *string { return &c.TeamsAppCertPath })},
+	{"teams-app-type", "TEAMS_APP_TYPE", "", "Azure Bot type: SingleTenant, MultiTenant, or UserAssignedMSI (token from the host's managed identity, TEAMS_APP_ID is its client id); empty: from TEAMS_APP_TENANT_ID", str(func(c *Config) *string { return &c.TeamsAppType })},
 	{"teams-app-tenant-id", "TEAMS_APP_TENANT_ID", "", "tenant of a single-tenant Azure Bot (its token comes from there); empty or botframework.com: multi-tenant", str(func(c *Config) *string { return &c.TeamsAppTenantID })},
 	{"teams-approval-conversation", "TEAMS_APPROVAL_CONVERSATION", "", "Teams channel or group chat id (19:…) where approval cards are posted; add the bot there", str(func(c *Config) *string { return &c.TeamsApprovalConversation })},
 	{"teams-redact-after", "TEAMS_REDACT_AFTER", "10m", "how long a delivered pass stays readable in the requester's Teams chat", dur(func(c *Config) *time.Duration { return &c.TeamsRedactAfter })},
@@ -143,6 +146,7 @@ Secrets (environment only; each also as <NAME>_FILE = path of a file holding it)
   TEAMS_APP_PASSWORD                 client secret of the Azure Bot's app (Teams; or a certificate)
   TAPBOT_AUDIT_KEY                   key of the audit log's HMAC chain (32+ random characters); keep it
                                      outside the database's volume and backups
+  TEAMS_APP_CERTIFICATE_PASSWORD     password of a PFX TEAMS_APP_CERTIFICATE_PATH, if any
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -201,6 +205,7 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", &c.AzureCertPassword},
 		{"TEAMS_APP_PASSWORD", &c.TeamsAppPassword},
 		{"TAPBOT_AUDIT_KEY", &c.AuditKey},
+		{"TEAMS_APP_CERTIFICATE_PASSWORD", &c.TeamsAppCertPassword},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {

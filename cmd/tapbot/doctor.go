@@ -94,7 +94,7 @@ func (d *doctorRun) checkAll() {
 // scrubbed of, whatever an error message might echo.
 func secretValues(c Config) []string {
 	var out []string
-	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.AuditKey}
+	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey}
 	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy} {
 		if u, err := url.Parse(proxy); err == nil && u.User != nil {
 			pw, _ := u.User.Password()

@@ -37,6 +37,9 @@ func (c *Config) validateTeams() []string {
 		p = append(p, fmt.Sprintf("TEAMS_APP_ID: %q is not an app id like 00000000-0000-0000-0000-000000000000 (Azure Bot → Configuration → Microsoft App ID)", c.TeamsAppID))
 	}
 	switch {
+	case c.teamsManagedIdentity() && (c.TeamsAppPassword != "" || c.TeamsAppCertPath != ""):
+		p = append(p, "TEAMS_APP_TYPE is UserAssignedMSI, which signs in with the host's managed identity: remove TEAMS_APP_PASSWORD and TEAMS_APP_CERTIFICATE_PATH")
+	case c.teamsManagedIdentity():
 	case c.TeamsAppPassword == "" && c.TeamsAppCertPath == "":
 		p = append(p, "TEAMS_APP_PASSWORD: missing; create a client secret for the bot's app registration (Azure Bot → Configuration → Manage Password), or set TEAMS_APP_CERTIFICATE_PATH")
 	case c.TeamsAppPassword != "" && c.TeamsAppCertPath != "":
@@ -45,6 +48,7 @@ func (c *Config) validateTeams() []string {
 	if t := c.TeamsAppTenantID; t != "" && t != teamsbot.MultiTenant && !guid.MatchString(t) {
 		p = append(p, fmt.Sprintf("TEAMS_APP_TENANT_ID: %q is neither a tenant id (GUID) nor botframework.com", t))
 	}
+	p = append(p, c.validateTeamsAppType()...)
 	if !teamsConversation.MatchString(c.TeamsApprovalConversation) {
 		p = append(p, fmt.Sprintf("TEAMS_APPROVAL_CONVERSATION: %q is not a Teams conversation id like 19:…@thread.tacv2 (channel → ⋯ → Get link to channel; the id is the part after /channel/, URL-decoded)", c.TeamsApprovalConversation))
 	}
@@ -52,6 +56,39 @@ func (c *Config) validateTeams() []string {
 		p = append(p, fmt.Sprintf("TAPBOT_CLOUD: tapbot knows no Teams endpoints for %q; set TEAMS_OPENID_METADATA_URL and TEAMS_AUTHORITY_HOST", c.Cloud))
 	}
 	return p
+}
+
+// Azure Bot types (Azure Bot → Configuration → Type), as TEAMS_APP_TYPE
+// takes them.
+const (
+	teamsSingleTenant = "singletenant"
+	teamsMultiTenant  = "multitenant"
+	teamsMSI          = "userassignedmsi"
+)
+
+// teamsManagedIdentity reports whether the bot signs in with the host's
+// user-assigned managed identity.
+func (c *Config) teamsManagedIdentity() bool { return strings.EqualFold(c.TeamsAppType, teamsMSI) }
+
+// validateTeamsAppType checks TEAMS_APP_TYPE against the tenant setting:
+// a single-tenant or managed identity bot lives in one tenant, a
+// multi-tenant one gets its token from botframework.com.
+func (c *Config) validateTeamsAppType() []string {
+	tenant := c.TeamsAppTenantID != "" && c.TeamsAppTenantID != teamsbot.MultiTenant
+	switch strings.ToLower(c.TeamsAppType) {
+	case "":
+	case teamsSingleTenant, teamsMSI:
+		if !tenant {
+			return []string{fmt.Sprintf("TEAMS_APP_TENANT_ID: missing; a %s Azure Bot needs its tenant id (Azure Bot → Configuration → App Tenant ID)", c.TeamsAppType)}
+		}
+	case teamsMultiTenant:
+		if tenant {
+			return []string{"TEAMS_APP_TENANT_ID: a MultiTenant Azure Bot gets its token from botframework.com; leave TEAMS_APP_TENANT_ID empty or set TEAMS_APP_TYPE=SingleTenant"}
+		}
+	default:
+		return []string{fmt.Sprintf("TEAMS_APP_TYPE: %q is none of SingleTenant, MultiTenant and UserAssignedMSI (Azure Bot → Configuration → Type)", c.TeamsAppType)}
+	}
+	return nil
 }
 
 // validPrincipalID reports whether id names a technician: a Slack user id
@@ -85,6 +122,7 @@ func (a *App) newTeams(deps Deps, loc *time.Location, notifiers map[string]appro
 	}
 	bot, err := teamsbot.New(teamsbot.Config{
 		AppID: a.cfg.TeamsAppID, AppPassword: a.cfg.TeamsAppPassword, CertificatePath: a.cfg.TeamsAppCertPath, TenantID: a.cfg.TeamsAppTenantID,
+		CertificatePassword: a.cfg.TeamsAppCertPassword, ManagedIdentity: a.cfg.teamsManagedIdentity(),
 		ApprovalConversation: a.cfg.TeamsApprovalConversation, RedactAfter: a.cfg.TeamsRedactAfter,
 		Endpoints: endpoints, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
 	}, a.log.With("component", "teams"))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
 
 // Teams identities of the end-to-end tests: Entra object ids.
@@ -28,8 +30,8 @@ const (
 )
 
 // teamsEnv is a running tapbot serving Teams (and Slack, unless the test
-// switches it off) against the fake Bot Connector, token endpoint and Bot
-// Framework keys of teamstest.
+// switches it off) against the fake Bot Connector and Bot Framework keys of
+// teamstest and the token endpoint of graphtest.
 type teamsEnv struct {
 	*env
 	teams                 *teamstest.Server
@@ -40,7 +42,12 @@ type teamsEnv struct {
 // environment as in startEnv.
 func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 	t.Helper()
-	fake := teamstest.NewServer(teamsAppID, teamsPassword)
+	// The Entra the Azure Bot's app is registered in. The app's HTTP client
+	// (the fake Graph's) trusts it: every httptest TLS server has the same
+	// certificate.
+	login := graphtest.NewServer()
+	t.Cleanup(login.Close)
+	fake := teamstest.NewServer(teamsAppID, teamsPassword, login)
 	t.Cleanup(fake.Close) // after the app has stopped
 	te := &teamsEnv{teams: fake}
 	te.rita = fake.AddUser(teamstest.User{AADObjectID: ritaID, Name: "Rita Requester", Personal: true})
@@ -53,7 +60,7 @@ func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 		"TAPBOT_APPROVERS":  strings.Join([]string{approver1, approver2, both, arnoID, beaID}, ","),
 		"TEAMS_APP_ID":      teamsAppID, "TEAMS_APP_PASSWORD": teamsPassword, "TEAMS_APP_TENANT_ID": teamstest.TenantID,
 		"TEAMS_APPROVAL_CONVERSATION": teamsApprovals,
-		"TEAMS_OPENID_METADATA_URL":   fake.OpenIDMetadataURL(), "TEAMS_AUTHORITY_HOST": fake.AuthorityHost(),
+		"TEAMS_OPENID_METADATA_URL":   fake.OpenIDMetadataURL(), "TEAMS_AUTHORITY_HOST": login.AuthorityHost(),
 	}
 	for k, v := range vars {
 		env[k] = v
@@ -350,4 +357,43 @@ func teamsRequestID(t *testing.T, card teamstest.Activity) string {
 		t.Fatalf("no request id in %q", s)
 	}
 	return s[i : i+10]
+}
+
+func TestTeamsAppTypeDecidesTheBotsCredential(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string // the problem reported; "" for none
+	}{
+		{"managed identity needs no password", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": ""}, ""},
+		{"managed identity with a password", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI"}, "remove TEAMS_APP_PASSWORD"},
+		{"managed identity without a tenant", map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": "", "TEAMS_APP_TENANT_ID": ""}, "TEAMS_APP_TENANT_ID: missing"},
+		{"single tenant without a tenant", map[string]string{"TEAMS_APP_TYPE": "SingleTenant", "TEAMS_APP_TENANT_ID": ""}, "TEAMS_APP_TENANT_ID: missing"},
+		{"multi tenant with a tenant", map[string]string{"TEAMS_APP_TYPE": "MultiTenant"}, "leave TEAMS_APP_TENANT_ID empty"},
+		{"unknown type", map[string]string{"TEAMS_APP_TYPE": "Bot"}, `TEAMS_APP_TYPE: "Bot" is none of`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := validEnv()
+			maps.Copy(env, map[string]string{
+				"TEAMS_APP_ID": teamsAppID, "TEAMS_APP_PASSWORD": teamsPassword, "TEAMS_APP_TENANT_ID": teamstest.TenantID,
+				"TEAMS_APPROVAL_CONVERSATION": teamsApprovals,
+			})
+			maps.Copy(env, tt.vars)
+			_, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTeamsManagedIdentityBotStartsWithoutAPassword(t *testing.T) {
+	te := startTeamsEnv(t, map[string]string{"TEAMS_APP_TYPE": "UserAssignedMSI", "TEAMS_APP_PASSWORD": ""})
+	if te.app.teams == nil {
+		t.Fatal("the Teams front-end is off")
+	}
+	if n := len(te.teams.TokenRequests()); n != 0 {
+		t.Fatalf("%d token requests at start, want none before the first message", n)
+	}
 }

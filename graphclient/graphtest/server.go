@@ -46,6 +46,9 @@ type Server struct {
 	requests []Recorded
 	pageSize int
 	now      func() time.Time
+
+	apps      map[string]App // registered apps, by client id (apps.go)
+	tokenReqs []TokenRequest
 }
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,8 +32,9 @@ const (
 
 // tokenInfo is what the fake remembers about an access token it issued.
 type tokenInfo struct {
-	audience string
-	expires  time.Time
+	tenant, clientID string
+	audience         string
+	expires          time.Time
 }
 
 // tokenFault is a pending injected token endpoint failure.
@@ -136,6 +138,8 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		s.serveOpenID(w, seg[0])
 	case len(seg) == 4 && seg[1] == "oauth2" && seg[2] == "v2.0" && seg[3] == "token" && r.Method == http.MethodPost:
 		s.serveToken(w, r, seg[0])
+	case len(seg) == 2 && seg[0] == "msi" && seg[1] == "token" && r.Method == http.MethodGet:
+		s.serveManagedIdentity(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -162,11 +166,13 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 		s.writeTokenError(w, newTokenFault("AADSTS900144: The request body must contain the following parameter: 'grant_type'."))
 		return
 	}
-	if f, ok := s.nextTokenFault(); ok {
-		s.writeTokenError(w, f)
-		return
-	}
-	if f, ok := checkTokenRequest(r.PostForm); !ok {
+	form := r.PostForm
+	req := TokenRequest{Tenant: tenant, ClientID: form.Get("client_id"), Scope: resourceScope(form.Get("scope")),
+		GrantType: form.Get("grant_type"), Assertion: form.Get("client_assertion") != "", AssertionType: form.Get("client_assertion_type")}
+	f, ok := s.grant(tenant, form)
+	req.Granted = ok
+	s.recordToken(req)
+	if !ok {
 		s.writeTokenError(w, f)
 		return
 	}
@@ -178,6 +184,18 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 		"ext_expires_in": int(tokenLifetime.Seconds()) - 1,
 		"access_token":   token,
 	})
+}
+
+// grant decides a token request: an injected fault, Entra's rules for
+// any client credentials request, then those of a registered app.
+func (s *Server) grant(tenant string, form url.Values) (tokenFault, bool) {
+	if f, ok := s.nextTokenFault(); ok {
+		return f, false
+	}
+	if f, ok := checkTokenRequest(form); !ok {
+		return f, false
+	}
+	return s.checkApp(tenant, form)
 }
 
 func (s *Server) nextTokenFault() (tokenFault, bool) {
@@ -290,7 +308,7 @@ func (s *Server) issueToken(tenant, clientID, audience string) string {
 	}
 	token := jwtPart(map[string]any{"typ": "JWT", "alg": "RS256", "kid": "graphtest"}) + "." +
 		jwtPart(claims) + "." + randomPart()
-	s.tokens[token] = tokenInfo{audience: audience, expires: now.Add(tokenLifetime)}
+	s.tokens[token] = tokenInfo{tenant: tenant, clientID: clientID, audience: audience, expires: now.Add(tokenLifetime)}
 	return token
 }
 

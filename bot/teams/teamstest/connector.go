@@ -69,15 +69,18 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (co
 	return call, true
 }
 
-// authorized reports whether r carries a bearer token the fake issued and
-// that has not expired. s.mu must be held.
+// botAudience is the audience of tokens for the Bot Connector.
+var botAudience = strings.TrimSuffix(Scope, "/.default")
+
+// authorized reports whether r carries a live token the Entra fake issued
+// to the bot for the Bot Connector. s.mu must be held.
 func (s *Server) authorized(r *http.Request) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		return false
 	}
-	exp, known := s.tokens[token]
-	return known && time.Now().Before(exp)
+	t, known := s.login.LookupToken(token)
+	return known && t.ClientID == s.appID && t.Audience == botAudience && time.Now().Before(t.Expires)
 }
 
 // serveSend answers POST /v3/conversations/{conv}/activities (and the

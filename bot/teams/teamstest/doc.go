@@ -5,10 +5,10 @@
 //   - the Bot Connector service (POST /v3/conversations/{id}/activities,
 //     PUT and DELETE /v3/conversations/{id}/activities/{activityId}, POST
 //     /v3/conversations to open a 1:1 chat), which records every activity
-//     the bot sends and lets a test wait for them in order;
-//   - the Entra token endpoint the bot gets its own token from
-//     (/{tenant}/oauth2/v2.0/token, client credentials), single- or
-//     multi-tenant;
+//     the bot sends and lets a test wait for them in order, and accepts
+//     only the tokens the Entra fake (graphtest) issued to the bot, where
+//     NewServer registers the bot's app (single- or multi-tenant, secret,
+//     certificate or managed identity);
 //   - the Bot Framework OpenID metadata and JWKS documents, with a test
 //     RSA signing key, and a minter of Bot Framework JWTs (valid, expired,
 //     wrong audience, wrong issuer, wrong serviceurl, foreign signature)
@@ -19,7 +19,9 @@
 // /api/messages, and Deliver signs and posts them. A test then reads like a
 // conversation:
 //
-//	srv := teamstest.NewServer(appID, appPassword)
+//	login := graphtest.NewServer() // the bot's authority host: login.AuthorityHost()
+//	defer login.Close()
+//	srv := teamstest.NewServer(appID, appPassword, login)
 //	defer srv.Close()
 //	alice := srv.AddUser(teamstest.User{Name: "Alice", Personal: true})
 //	srv.AddChannel(approvals, "tap-approvals")

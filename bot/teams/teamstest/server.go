@@ -2,13 +2,12 @@ package teamstest
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"time"
 
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 	"github.com/tapbot/tapbot/internal/recorded"
 )
 
@@ -23,31 +22,29 @@ const (
 	// Scope is the scope a bot asks for to call the Bot Connector.
 	Scope = "https://api.botframework.com/.default"
 	// MultiTenantAuthority is the token tenant of multi-tenant bots.
-	MultiTenantAuthority = "botframework.com"
+	MultiTenantAuthority = graphtest.BotFrameworkTenant
 	// BotName is the bot's display name in Teams.
 	BotName = "tapbot"
 )
 
-// Server is a fake of the Bot Connector, the Entra token endpoint and the
-// Bot Framework OpenID documents, all on one httptest server on 127.0.0.1.
+// Server is a fake of the Bot Connector and the Bot Framework OpenID
+// documents, on one httptest server on 127.0.0.1. It accepts the tokens
+// the Entra fake it is given (graphtest) issued to the bot.
 // All methods are safe for concurrent use.
 type Server struct {
 	// URL is the server's base URL, http://127.0.0.1:port.
 	URL string
 
-	srv         *httptest.Server
-	appID       string
-	appPassword string
+	srv   *httptest.Server
+	appID string
+	login *graphtest.Server // the Entra fake the bot gets its token from
 
 	mu           sync.Mutex
-	multiTenant  bool
-	clientCert   *x509.Certificate // registered with the app, when set
+	app          graphtest.App // the bot's app registration at login
 	key          *rsa.PrivateKey
 	keyID        string
 	metaFetches  int
 	keyFetches   int
-	tokens       map[string]time.Time // bearer tokens issued to the bot → expiry
-	tokenReqs    []TokenRequest
 	users        map[string]*User // by Entra object id
 	convs        map[string]*conversation
 	activities   map[string]*Activity // conversation + "|" + activity id → current version
@@ -57,21 +54,23 @@ type Server struct {
 	refusedCalls int
 }
 
-// NewServer starts a fake for the bot registered as appID with the client
-// secret appPassword. The bot is a single-tenant app of TenantID until
+// NewServer starts a fake for the bot with app id appID. It registers the
+// bot's app, with the client secret appPassword, at login: the Entra fake
+// the bot gets its token from (point the bot's authority host at
+// login.AuthorityHost()). The bot is a single-tenant app of TenantID until
 // SetMultiTenant says otherwise. The caller must Close it.
-func NewServer(appID, appPassword string) *Server {
+func NewServer(appID, appPassword string, login *graphtest.Server) *Server {
 	s := &Server{
-		appID: appID, appPassword: appPassword,
+		appID: appID, login: login,
+		app: graphtest.App{ClientID: appID, Tenant: TenantID, Secret: appPassword},
 		key: signingKey(), keyID: "tapbot-test-key-1",
-		tokens: map[string]time.Time{}, users: map[string]*User{},
+		users: map[string]*User{},
 		convs: map[string]*conversation{}, activities: map[string]*Activity{},
 		faults: map[string][]int{}, rec: recorded.New[Activity]("a Teams activity"),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /botframework/v1/.well-known/openidconfiguration", s.serveMetadata)
 	mux.HandleFunc("GET /botframework/v1/.well-known/keys", s.serveKeys)
-	mux.HandleFunc("POST /login/{tenant}/oauth2/v2.0/token", s.serveToken)
 	mux.HandleFunc("POST /connector/v3/conversations", s.serveCreateConversation)
 	mux.HandleFunc("POST /connector/v3/conversations/{conv}/activities", s.serveSend)
 	mux.HandleFunc("POST /connector/v3/conversations/{conv}/activities/{id}", s.serveSend)
@@ -79,6 +78,7 @@ func NewServer(appID, appPassword string) *Server {
 	mux.HandleFunc("DELETE /connector/v3/conversations/{conv}/activities/{id}", s.serveDelete)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
+	login.RegisterApp(s.app)
 	return s
 }
 
@@ -97,16 +97,6 @@ func (s *Server) BotID() string { return "28:" + s.appID }
 // (https://smba.trafficmanager.net/emea/).
 func (s *Server) ServiceURL() string { return s.URL + "/connector/" }
 
-// AuthorityHost is the Entra login base URL; the token endpoint of a tenant
-// is AuthorityHost + tenant + "/oauth2/v2.0/token".
-func (s *Server) AuthorityHost() string { return s.URL + "/login/" }
-
-// TokenURL is the token endpoint of tenant (TenantID or
-// MultiTenantAuthority).
-func (s *Server) TokenURL(tenant string) string {
-	return s.AuthorityHost() + tenant + "/oauth2/v2.0/token"
-}
-
 // OpenIDMetadataURL is the Bot Framework OpenID configuration document,
 // which names the JWKS the bot checks incoming tokens against.
 func (s *Server) OpenIDMetadataURL() string {
@@ -117,9 +107,7 @@ func (s *Server) OpenIDMetadataURL() string {
 // come from the botframework.com tenant. A single-tenant bot asking there
 // is refused as Entra refuses it (AADSTS700016).
 func (s *Server) SetMultiTenant(multi bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.multiTenant = multi
+	s.updateApp(func(a *graphtest.App) { a.MultiTenant = multi })
 }
 
 // Fail makes the next n connector calls of kind (KindSend, KindUpdate,

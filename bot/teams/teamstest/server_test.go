@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
 
 const (
@@ -19,19 +20,22 @@ const (
 	channel  = "19:approvals@thread.tacv2"
 )
 
-func newServer(t *testing.T) *teamstest.Server {
+// newServer starts the fake and the Entra fake the bot gets its token from.
+func newServer(t *testing.T) (*teamstest.Server, *graphtest.Server) {
 	t.Helper()
-	s := teamstest.NewServer(appID, password)
+	login := graphtest.NewServer()
+	t.Cleanup(login.Close)
+	s := teamstest.NewServer(appID, password, login)
 	t.Cleanup(s.Close)
 	s.AddChannel(channel, "tap-approvals")
-	return s
+	return s, login
 }
 
-// token asks the fake token endpoint of tenant for a bot token.
-func token(t *testing.T, s *teamstest.Server, tenant, secret string) (int, string) {
+// token asks the Entra fake for a Bot Connector token as client with secret.
+func token(t *testing.T, login *graphtest.Server, client, secret string) string {
 	t.Helper()
-	resp, err := http.PostForm(s.TokenURL(tenant), url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {appID}, "client_secret": {secret}, "scope": {teamstest.Scope},
+	resp, err := login.Client().PostForm(login.AuthorityHost()+teamstest.TenantID+"/oauth2/v2.0/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {client}, "client_secret": {secret}, "scope": {teamstest.Scope},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -39,10 +43,11 @@ func token(t *testing.T, s *teamstest.Server, tenant, secret string) (int, strin
 	defer resp.Body.Close()
 	var body struct {
 		AccessToken string `json:"access_token"`
-		Error       string `json:"error_description"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body.AccessToken + body.Error
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
+		t.Fatalf("no token for %s: HTTP %d %v", client, resp.StatusCode, err)
+	}
+	return body.AccessToken
 }
 
 // call sends a connector request with bearer token and returns the status
@@ -64,36 +69,8 @@ func call(t *testing.T, method, target, bearer string, body any) (int, string) {
 	return resp.StatusCode, b.String()
 }
 
-func TestTokenEndpointAnswersAsEntraDoes(t *testing.T) {
-	tests := []struct {
-		name, tenant, secret string
-		multi                bool
-		status               int
-		answer               string
-	}{
-		{"single tenant at its tenant", teamstest.TenantID, password, false, http.StatusOK, "fake-bf-token-"},
-		{"single tenant at botframework.com", teamstest.MultiTenantAuthority, password, false, http.StatusBadRequest, "AADSTS700016"},
-		{"multi tenant at botframework.com", teamstest.MultiTenantAuthority, password, true, http.StatusOK, "fake-bf-token-"},
-		{"wrong secret", teamstest.TenantID, "guess", false, http.StatusUnauthorized, "AADSTS7000215"},
-		{"unknown tenant", "contoso.example", password, false, http.StatusBadRequest, "AADSTS90002"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t)
-			s.SetMultiTenant(tt.multi)
-			status, answer := token(t, s, tt.tenant, tt.secret)
-			if status != tt.status || !strings.Contains(answer, tt.answer) {
-				t.Fatalf("HTTP %d %q, want %d %q", status, answer, tt.status, tt.answer)
-			}
-			if reqs := s.TokenRequests(); len(reqs) != 1 || reqs[0].Tenant != tt.tenant || reqs[0].Granted != (tt.status == http.StatusOK) {
-				t.Fatalf("recorded %+v", reqs)
-			}
-		})
-	}
-}
-
 func TestConnectorNeedsAnIssuedToken(t *testing.T) {
-	s := newServer(t)
+	s, login := newServer(t)
 	target := s.ServiceURL() + "v3/conversations/" + channel + "/activities"
 	msg := map[string]any{"type": "message", "text": "hello"}
 	if status, _ := call(t, http.MethodPost, target, "", msg); status != http.StatusUnauthorized {
@@ -102,13 +79,17 @@ func TestConnectorNeedsAnIssuedToken(t *testing.T) {
 	if status, _ := call(t, http.MethodPost, target, "made-up", msg); status != http.StatusUnauthorized {
 		t.Fatalf("made-up token: HTTP %d", status)
 	}
-	_, tok := token(t, s, teamstest.TenantID, password)
+	other := token(t, login, "f00f00f0-0f00-4f00-8f00-f00f00f00f00", "another app's secret")
+	if status, _ := call(t, http.MethodPost, target, other, msg); status != http.StatusUnauthorized {
+		t.Fatalf("another app's token: HTTP %d", status)
+	}
+	tok := token(t, login, appID, password)
 	status, body := call(t, http.MethodPost, target, tok, msg)
 	if status != http.StatusCreated || !strings.Contains(body, `"id"`) {
 		t.Fatalf("with token: HTTP %d %s", status, body)
 	}
-	if n := s.RefusedCalls(); n != 2 {
-		t.Fatalf("%d refused calls recorded, want 2", n)
+	if n := s.RefusedCalls(); n != 3 {
+		t.Fatalf("%d refused calls recorded, want 3", n)
 	}
 	if acts := s.Activities(); len(acts) != 1 || acts[0].Text != "hello" || acts[0].ConvType != teamstest.TypeChannel {
 		t.Fatalf("recorded %+v", acts)
@@ -116,8 +97,8 @@ func TestConnectorNeedsAnIssuedToken(t *testing.T) {
 }
 
 func TestUpdateReplacesAndDeleteRemovesAMessage(t *testing.T) {
-	s := newServer(t)
-	_, tok := token(t, s, teamstest.TenantID, password)
+	s, login := newServer(t)
+	tok := token(t, login, appID, password)
 	_, body := call(t, http.MethodPost, s.ServiceURL()+"v3/conversations/"+channel+"/activities", tok, map[string]any{"type": "message", "text": "v1"})
 	var sent struct{ ID string }
 	_ = json.Unmarshal([]byte(body), &sent)
@@ -140,10 +121,10 @@ func TestUpdateReplacesAndDeleteRemovesAMessage(t *testing.T) {
 }
 
 func TestOneToOneChatOpensOnlyForUsersWithTheApp(t *testing.T) {
-	s := newServer(t)
+	s, login := newServer(t)
 	with := s.AddUser(teamstest.User{Name: "With App", Personal: true})
 	without := s.AddUser(teamstest.User{Name: "Without App"})
-	_, tok := token(t, s, teamstest.TenantID, password)
+	tok := token(t, login, appID, password)
 	open := func(u teamstest.User) (int, string) {
 		return call(t, http.MethodPost, s.ServiceURL()+"v3/conversations", tok, map[string]any{
 			"bot": map[string]any{"id": s.BotID()}, "members": []any{map[string]any{"id": u.TeamsID}}, "tenantId": teamstest.TenantID,
@@ -158,10 +139,10 @@ func TestOneToOneChatOpensOnlyForUsersWithTheApp(t *testing.T) {
 }
 
 func TestClickNeedsTheButtonAndTheChatsOwner(t *testing.T) {
-	s := newServer(t)
+	s, login := newServer(t)
 	owner := s.AddUser(teamstest.User{Name: "Owner", Personal: true})
 	other := s.AddUser(teamstest.User{Name: "Other", Personal: true})
-	_, tok := token(t, s, teamstest.TenantID, password)
+	tok := token(t, login, appID, password)
 	card := map[string]any{"type": "AdaptiveCard", "actions": []any{map[string]any{"type": "Action.Submit", "title": "Done", "data": map[string]any{"action": "done", "requestId": "TAP-AAAAAA"}}}}
 	call(t, http.MethodPost, s.ServiceURL()+"v3/conversations/"+s.PersonalConversation(owner)+"/activities", tok,
 		map[string]any{"type": "message", "attachments": []any{map[string]any{"contentType": teamstest.AdaptiveCardType, "content": card}}})
