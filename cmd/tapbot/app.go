@@ -170,6 +170,7 @@ func (a *App) Handler() http.Handler {
 // flight finish within the shutdown timeout, and closes the store.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.close()
+	a.reportStranded()
 	if err := a.svc.Resume(ctx); err != nil {
 		return err
 	}

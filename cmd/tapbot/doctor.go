@@ -179,6 +179,7 @@ func (d *doctorRun) checkDatabase() {
 	}
 	defer store.Close()
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
+	d.checkStranded(store)
 }
 
 // plainError is err for an operator: an approvals message without its code
