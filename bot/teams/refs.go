@@ -101,7 +101,7 @@ func (b *Bot) conversationRef(id string) (schema.ConversationReference, error) {
 		return ref, approvals.Errorf(approvals.EUNAVAILABLE, "tapbot has not heard from Teams yet, so it cannot reach the approval conversation. Add tapbot to the team of the approval channel (or to the group chat) and @mention it there once.")
 	}
 	return schema.ConversationReference{
-		ChannelID: "msteams", ServiceURL: string(service),
+		ChannelID: teamsChannel, ServiceURL: string(service),
 		Bot:          schema.ChannelAccount{ID: "28:" + b.cfg.AppID},
 		Conversation: schema.ConversationAccount{ID: id, IsGroup: true, TenantID: b.cfg.TenantID},
 	}, nil
@@ -135,14 +135,11 @@ func (b *Bot) ensurePersonal(ctx context.Context, act schema.Activity) (schema.C
 	return ref, nil
 }
 
-// tenantOf is the Entra tenant an activity comes from.
+// tenantOf is the Entra tenant an activity comes from: conversation.tenantId
+// only, which the channel sets. channelData carries what a Direct Line or
+// Web Chat client chose to send, so it is not trusted for it.
 func tenantOf(act schema.Activity) string {
-	if act.Conversation.TenantID != "" {
-		return act.Conversation.TenantID
-	}
-	t, _ := act.ChannelData["tenant"].(map[string]any)
-	id, _ := t["id"].(string)
-	return id
+	return act.Conversation.TenantID
 }
 
 // putRef stores value under kind/key unless it is already there, sparing
