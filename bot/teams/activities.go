@@ -29,10 +29,20 @@ func (b *Bot) HandleActivity(act schema.Activity) {
 	}
 }
 
-// handleInstall welcomes a user who added the bot for themselves: the 1:1
-// chat it opens is where their passes will arrive.
+// handleInstall welcomes a user who added the bot for themselves, once per
+// 1:1 chat: the chat it opens is where their passes will arrive. remember
+// has stored that chat already; a user Teams names no Entra id for cannot
+// be remembered, so is not welcomed.
 func (b *Bot) handleInstall(act schema.Activity) {
-	if act.Conversation.ConversationType != conversationTypePersonal || !botAdded(act) {
+	if act.Conversation.ConversationType != conversationTypePersonal || !botAdded(act) || act.From.AadObjectID == "" {
+		return
+	}
+	first, err := b.firstWelcome(act.From.AadObjectID, act.Conversation.ID)
+	if err != nil {
+		b.log.Warn("teams welcome not sent: cannot tell whether it was", "user", act.From.AadObjectID, "err", err)
+		return
+	}
+	if !first {
 		return
 	}
 	ref := activityRef(act)

@@ -35,7 +35,7 @@ func (b *Bot) remember(act schema.Activity) {
 	if act.Conversation.ConversationType == conversationTypePersonal && act.From.AadObjectID != "" {
 		ref := activityRef(act)
 		ref.ActivityID = ""
-		if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+		if err := b.putPersonal(act.From.AadObjectID, ref); err != nil {
 			b.log.Warn("teams 1:1 chat not stored", "user", act.From.AadObjectID, "err", err)
 		}
 	}
@@ -67,6 +67,47 @@ func activityRef(act schema.Activity) schema.ConversationReference {
 		ActivityID: act.ID, User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID,
 		ServiceURL: act.ServiceURL, Conversation: act.Conversation,
 	}
+}
+
+// personalChat is what is stored under refUser: the reference of a user's
+// 1:1 chat with the bot, and the chat they were welcomed in. Teams announces
+// a personal install twice (installationUpdate and conversationUpdate), and
+// may again after a restart; the mark makes one welcome of them. It decodes
+// as a plain ConversationReference too.
+type personalChat struct {
+	schema.ConversationReference
+	Welcomed string `json:"tapbotWelcomed,omitempty"` // conversation id
+}
+
+// putPersonal stores ref as the 1:1 chat of the user with Entra object id
+// aad, keeping the welcome mark.
+func (b *Bot) putPersonal(aad string, ref schema.ConversationReference) error {
+	b.chats.Lock()
+	defer b.chats.Unlock()
+	key := strings.ToLower(aad)
+	var chat personalChat
+	if _, err := b.getJSON(refUser, key, &chat); err != nil {
+		return err
+	}
+	chat.ConversationReference = ref
+	return b.putJSON(refUser, key, chat)
+}
+
+// firstWelcome marks the user with Entra object id aad as welcomed in
+// conversation and reports whether they were not already. The mark is set
+// before the welcome is sent, so that two install activities handled at
+// once send one.
+func (b *Bot) firstWelcome(aad, conversation string) (bool, error) {
+	b.chats.Lock()
+	defer b.chats.Unlock()
+	key := strings.ToLower(aad)
+	var chat personalChat
+	ok, err := b.getJSON(refUser, key, &chat)
+	if err != nil || !ok || chat.Welcomed == conversation {
+		return false, err
+	}
+	chat.Welcomed = conversation
+	return true, b.putJSON(refUser, key, chat)
 }
 
 // personalRef returns the 1:1 chat of the user with Entra object id aad,
@@ -129,7 +170,7 @@ func (b *Bot) ensurePersonal(ctx context.Context, act schema.Activity) (schema.C
 		User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID, ServiceURL: act.ServiceURL,
 		Conversation: schema.ConversationAccount{ID: id, ConversationType: conversationTypePersonal, TenantID: tenant},
 	}
-	if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+	if err := b.putPersonal(act.From.AadObjectID, ref); err != nil {
 		return ref, err
 	}
 	return ref, nil

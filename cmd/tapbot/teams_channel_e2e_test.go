@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/tapbot/tapbot/bot/teams/teamstest"
 )
 
 // TestTeamsServesOnlyFreshTeamsActivities posts, with valid Bot Framework
@@ -46,5 +48,31 @@ func TestTeamsServesOnlyFreshTeamsActivities(t *testing.T) {
 				t.Fatalf("tapbot asked for %d tokens to answer a refused activity", n)
 			}
 		})
+	}
+}
+
+// TestTeamsPersonalInstallIsWelcomedOnce sends both activities of one
+// personal install, then the installationUpdate again after a restart:
+// Rita reads one welcome.
+func TestTeamsPersonalInstallIsWelcomedOnce(t *testing.T) {
+	te := startTeamsEnv(t, nil)
+	for _, a := range []schema.Activity{te.teams.InstallationUpdate(te.rita), te.teams.InstallPersonal(te.rita)} {
+		if status := te.deliver(a); status != http.StatusOK {
+			t.Fatalf("HTTP %d", status)
+		}
+	}
+	te.restartOnSameDB(nil)
+	if status := te.deliver(te.teams.InstallationUpdate(te.rita)); status != http.StatusOK {
+		t.Fatalf("HTTP %d", status)
+	}
+	te.stopOnce() // waits for the welcomes in flight
+	n := 0
+	for _, a := range te.teams.Activities() {
+		if a.Kind == teamstest.KindSend && a.Conversation == te.chat(te.rita) && a.Shows("I'm tapbot") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("Rita was welcomed %d times, want once", n)
 	}
 }

@@ -96,6 +96,21 @@ func (s *Server) InstallPersonal(u User) schema.Activity {
 	return a
 }
 
+// InstallationUpdate returns the installationUpdate (action add) Teams
+// posts beside the conversationUpdate of InstallPersonal when u adds the
+// bot for themselves, in the same 1:1 chat.
+func (s *Server) InstallationUpdate(u User) schema.Activity {
+	s.mu.Lock()
+	if stored, ok := s.users[u.AADObjectID]; ok {
+		stored.Personal = true
+	}
+	conv := s.openPersonal(u.AADObjectID)
+	s.mu.Unlock()
+	a := s.incoming(schema.InstallationUpdate, u, schema.ConversationAccount{ID: conv, ConversationType: TypePersonal, TenantID: TenantID})
+	a.Action = "add"
+	return a
+}
+
 // InstallTeam returns the conversationUpdate Teams posts in channel when
 // by adds the bot to the channel's team.
 func (s *Server) InstallTeam(by User, channel string) schema.Activity {
