@@ -40,6 +40,8 @@ type App struct {
 	sandbox *graphtest.Server
 	metrics *metrics // served at /metrics; observes the service (metrics.go)
 	ready   atomic.Bool
+	// metricsAddr is where /metrics is served, once it is (metrics.go).
+	metricsAddr atomic.Pointer[string]
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
@@ -146,14 +148,14 @@ func (a *App) closeSandbox() {
 	}
 }
 
-// Handler is every HTTP endpoint tapbot serves.
+// Handler is every HTTP endpoint tapbot serves on its main listener;
+// /metrics has a listener of its own (metrics.go).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if a.slack != nil {
 		mux.Handle("/slack/", a.slack.Handler())
 	}
 	a.mountTeams(mux)
-	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !a.ready.Load() {
@@ -180,6 +182,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	defer a.serveMetrics()()
 	sock := a.startSocketMode(ctx) // Slack over Socket Mode when SLACK_APP_TOKEN is set (socketmode.go)
 	defer sock.stop()
 	mirrorCtx, stopMirror := context.WithCancel(ctx)

@@ -96,6 +96,7 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 		"SLACK_APPROVAL_CHANNEL": approvalsCh, "SLACK_API_URL": e.slack.APIURL(),
 		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET_FILE": secretFile("azure", azureSecret),
 		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
+		"TAPBOT_METRICS_LISTEN": "127.0.0.1:0", // a free port: tests run side by side
 	}
 	maps.Copy(env, outboundVars)
 	for k, v := range vars {
