@@ -80,6 +80,7 @@ type doctorRun struct {
 func (d *doctorRun) checkAll() {
 	d.checkOutbound()
 	d.checkDatabase()
+	d.checkMetricsListen()
 	if d.cfg.slackEnabled() {
 		d.checkSlackToken()
 		d.checkApprovalChannel()
