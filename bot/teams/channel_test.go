@@ -10,23 +10,29 @@ import (
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
 )
 
-// nothingChanged stops the bot and proves a refused activity left no trace:
-// no message sent, no conversation reference or service URL stored, no
-// request raised.
-func (h *harness) nothingChanged() {
-	h.t.Helper()
+// refused delivers Rita's request changed by change and proves it is
+// answered with status and leaves no trace: no message sent, no
+// conversation reference or service URL stored, no request raised.
+func refused(t *testing.T, change func(a *schema.Activity), status int) {
+	t.Helper()
+	h := newHarness(t)
+	a := h.fake.Message(h.rita, "tap alice@contoso.com 1h")
+	change(&a)
+	if got := h.deliver(a); got != status {
+		t.Fatalf("HTTP %d, want %d", got, status)
+	}
 	h.stop()
 	if acts := h.fake.Activities(); len(acts) != 0 {
-		h.t.Fatalf("the bot acted on a refused activity: %+v", acts[0])
+		t.Fatalf("the bot acted on a refused activity: %+v", acts[0])
 	}
 	if _, ok, _ := h.bot.personalRef(h.rita.AADObjectID); ok {
-		h.t.Fatal("a refused activity stored a 1:1 chat")
+		t.Fatal("a refused activity stored a 1:1 chat")
 	}
 	if service, _ := h.store.GetRef(refService, keyLastService); len(service) != 0 {
-		h.t.Fatalf("a refused activity stored service URL %q", service)
+		t.Fatalf("a refused activity stored service URL %q", service)
 	}
 	if reqs, _ := h.store.List(nil); len(reqs) != 0 {
-		h.t.Fatalf("a refused activity raised %d request(s)", len(reqs))
+		t.Fatalf("a refused activity raised %d request(s)", len(reqs))
 	}
 }
 
@@ -37,26 +43,18 @@ func (h *harness) nothingChanged() {
 func TestActivitiesFromOtherBotFrameworkChannelsAreRefusedAndChangeNothing(t *testing.T) {
 	for _, channel := range []string{"webchat", "directline"} {
 		t.Run(channel, func(t *testing.T) {
-			h := newHarness(t)
-			a := h.fake.Message(h.rita, "tap alice@contoso.com 1h")
-			a.ChannelID = channel
-			a.Conversation = schema.ConversationAccount{ID: "dl-conversation-1", ConversationType: "personal"}
-			if status := h.deliver(a); status != http.StatusForbidden {
-				t.Fatalf("HTTP %d, want 403", status)
-			}
-			h.nothingChanged()
+			refused(t, func(a *schema.Activity) {
+				a.ChannelID = channel
+				a.Conversation = schema.ConversationAccount{ID: "dl-conversation-1", ConversationType: "personal"}
+			}, http.StatusForbidden)
 		})
 	}
 }
 
 func TestTenantIsTakenOnlyFromTheConversation(t *testing.T) {
-	h := newHarness(t)
-	a := h.fake.Message(h.rita, "tap alice@contoso.com 1h")
-	a.Conversation.TenantID = "" // channelData still names the bot's tenant
-	if status := h.deliver(a); status != http.StatusForbidden {
-		t.Fatalf("HTTP %d, want 403 for an activity naming its tenant only in channelData", status)
-	}
-	h.nothingChanged()
+	refused(t, func(a *schema.Activity) {
+		a.Conversation.TenantID = "" // channelData still names the bot's tenant
+	}, http.StatusForbidden)
 }
 
 func TestActivityWithAStaleOrMissingTimestampIsRefused(t *testing.T) {
@@ -70,13 +68,7 @@ func TestActivityWithAStaleOrMissingTimestampIsRefused(t *testing.T) {
 		{"missing", time.Time{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			a := h.fake.Message(h.rita, "tap alice@contoso.com 1h")
-			a.Timestamp = tt.ts
-			if status := h.deliver(a); status != http.StatusUnauthorized {
-				t.Fatalf("HTTP %d, want 401", status)
-			}
-			h.nothingChanged()
+			refused(t, func(a *schema.Activity) { a.Timestamp = tt.ts }, http.StatusUnauthorized)
 		})
 	}
 }

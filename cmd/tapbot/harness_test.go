@@ -120,6 +120,18 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 func startEnvWith(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) *env {
 	t.Helper()
 	e, deps := newFakes(t, vars, outbound)
+	e.startApp(deps)
+	t.Cleanup(e.scanForLeaks) // runs after stop: the database is closed
+	t.Cleanup(func() { e.stopOnce() })
+	e.waitReady()
+	return e
+}
+
+// startApp builds tapbot from e.vars and deps and serves it on a free port
+// of 127.0.0.1 in the background; e.stop ends it.
+func (e *env) startApp(deps Deps) {
+	t := e.t
+	t.Helper()
 	env := e.vars
 	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -143,10 +155,6 @@ func startEnvWith(t *testing.T, vars map[string]string, outbound func(e *env) ma
 			t.Errorf("serve: %v", err)
 		}
 	}
-	t.Cleanup(e.scanForLeaks) // runs after stop: the database is closed
-	t.Cleanup(func() { e.stopOnce() })
-	e.waitReady()
-	return e
 }
 
 func (e *env) stopOnce() {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"maps"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -25,27 +23,7 @@ func (e *env) restartOnSameDB(vars map[string]string) {
 		env[k] = v
 	}
 	e.vars = env
-	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if e.app, err = NewApp(cfg, Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now}, newLogger(cfg, e.logs)); err != nil {
-		e.t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.base = "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.app.Serve(ctx, ln) }()
-	e.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("serve: %v", err)
-		}
-	}
+	e.startApp(Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now})
 	e.waitReady()
 }
 

@@ -38,16 +38,23 @@ func TestTeamsServesOnlyFreshTeamsActivities(t *testing.T) {
 			if status := te.deliver(a); status != tt.want {
 				t.Fatalf("HTTP %d, want %d", status, tt.want)
 			}
-			if reqs := te.storedRequests(); len(reqs) != 0 {
-				t.Fatalf("%d requests stored", len(reqs))
-			}
-			if acts := te.teams.Activities(); len(acts) != 0 {
-				t.Fatalf("tapbot answered a refused activity: %+v", acts[0])
-			}
-			if n := len(te.teams.TokenRequests()); n != 0 {
-				t.Fatalf("tapbot asked for %d tokens to answer a refused activity", n)
-			}
+			te.nothingChanged()
 		})
+	}
+}
+
+// nothingChanged stops tapbot and proves a refused activity raised no
+// request, made no call to Teams and fetched no token to make one.
+func (te *teamsEnv) nothingChanged() {
+	te.t.Helper()
+	if reqs := te.storedRequests(); len(reqs) != 0 {
+		te.t.Fatalf("%d requests stored", len(reqs))
+	}
+	if acts := te.teams.Activities(); len(acts) != 0 {
+		te.t.Fatalf("tapbot answered a refused activity: %+v", acts[0])
+	}
+	if n := len(te.teams.TokenRequests()); n != 0 {
+		te.t.Fatalf("tapbot asked for %d tokens to answer a refused activity", n)
 	}
 }
 
