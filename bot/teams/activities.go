@@ -11,10 +11,11 @@ import (
 )
 
 // HandleActivity acts on an activity already authenticated (Handler does
-// that, and refuses replays and other tenants): it remembers how to reach
-// its sender and conversation, then runs the command typed, the
-// button pressed or the welcome of an installation in the background
-// (through the service's Go), so that Teams gets its answer at once.
+// that, and refuses other channels, replays and other tenants): it
+// remembers how to reach its sender and conversation, then runs the
+// command typed, the button pressed or the welcome of an installation in
+// the background (through the service's Go), so that Teams gets its answer
+// at once.
 func (b *Bot) HandleActivity(act schema.Activity) {
 	b.remember(act)
 	switch act.Type {
