@@ -27,6 +27,13 @@ func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
 // is safe to run again after a crash: creating a pass replaces any earlier
 // one, and the issued state is written before delivery is tried.
 func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, error) {
+	n, err := s.notifier(r)
+	if err != nil {
+		// A pass nobody can be handed must not exist: the request stays
+		// issuing, listed as stranded, until its platform is configured again.
+		s.log.Error("request stranded: no pass created", "request", r.ID, "platform", r.Requester.Platform, "err", err)
+		return r, err
+	}
 	pass, err := s.tenant.CreatePass(ctx, r.Target.ID, PassParams{
 		LifetimeMinutes: r.LifetimeMinutes, UsableOnce: r.UsableOnce, Start: r.StartAt,
 	})
@@ -54,7 +61,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	r = issued
 	s.log.Info("pass issued", "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)
 	s.crashpoint(CrashIssued)
-	if err := s.notifier(r).DeliverPass(ctx, r, pass); err != nil {
+	if err := n.DeliverPass(ctx, r, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
 		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
 	}
@@ -140,6 +147,12 @@ func (s *Service) Resume(ctx context.Context) error {
 		return fmt.Errorf("list unfinished requests: %w", err)
 	}
 	for _, r := range open {
+		if _, err := s.notifier(r); err != nil && r.State != StateIssued {
+			// Left as it is for when its platform is configured again; an
+			// issued one is still revoked below, which needs no chat.
+			s.log.Error("request stranded: not resumed", "request", r.ID, "state", r.State, "platform", r.Requester.Platform, "err", err)
+			continue
+		}
 		s.log.Info("resuming request", "request", r.ID, "state", r.State)
 		switch r.State {
 		case StatePending:

@@ -225,7 +225,11 @@ func resolveShape(in RaiseInput, tp TAPPolicy) (int, bool, error) {
 // postCard shows the request to the approvers. A card that cannot be posted
 // fails the request: nobody could approve it, and the requester must know.
 func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
-	ref, err := s.notifier(r).PostCard(ctx, r)
+	n, err := s.notifier(r)
+	var ref MessageRef
+	if err == nil {
+		ref, err = n.PostCard(ctx, r)
+	}
 	if err != nil {
 		s.log.Error("approval card not posted", "request", r.ID, "err", err)
 		reason := "the approval card could not be posted to the approval channel (" + ErrorMessage(err) + ")"
@@ -322,17 +326,25 @@ func approverNames(r *Request) string {
 	return strings.Join(names, ", ")
 }
 
-func (s *Service) notifier(r *Request) Notifier {
+// notifier returns the chat front-end of r's requester, or EUNAVAILABLE
+// when this tapbot does not serve that platform (it was configured when the
+// request was raised and is not now): such a request is stranded, and the
+// callers report it and go on rather than take the process down.
+func (s *Service) notifier(r *Request) (Notifier, error) {
 	if n, ok := s.notifiers[r.Requester.Platform]; ok {
-		return n
+		return n, nil
 	}
-	panic(fmt.Sprintf("approvals: no notifier for platform %q", r.Requester.Platform))
+	return nil, Errorf(EUNAVAILABLE, "Request %s was raised on %q, a chat platform this tapbot is not configured for, so nobody can be told about it.", r.ID, r.Requester.Platform)
 }
 
 // refresh redraws the card and tells the requester, logging what fails: the
 // state is already committed, so a chat hiccup must not undo it.
 func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
-	n := s.notifier(r)
+	n, err := s.notifier(r)
+	if err != nil {
+		s.log.Error("request stranded: card not updated and requester not told", "request", r.ID, "state", r.State, "platform", r.Requester.Platform, "err", err)
+		return
+	}
 	if r.Card.ID != "" {
 		if err := n.UpdateCard(ctx, r); err != nil {
 			s.log.Warn("approval card not updated", "request", r.ID, "state", r.State, "err", err)

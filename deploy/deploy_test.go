@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -1084,5 +1086,60 @@ func checkIcon(t *testing.T, path string, size int, transparent bool) {
 	}
 	if _, _, _, a := img.At(0, 0).RGBA(); (a == 0) != transparent {
 		t.Errorf("%s: corner transparent = %v, want %v", path, a == 0, transparent)
+	}
+}
+
+// --- metrics ---------------------------------------------------------------
+
+// metricsPort is the port of a TAPBOT_METRICS_LISTEN value that listens on
+// every interface of a container (":9090"): its default, 127.0.0.1:9090,
+// would be the container's own loopback, which Prometheus cannot reach.
+func metricsPort(t *testing.T, listen string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || host != "" || port == "" {
+		t.Fatalf("TAPBOT_METRICS_LISTEN = %q, want :<port>, reachable from outside the container", listen)
+	}
+	return port
+}
+
+func TestKubernetesMetricsHaveAScrapedPortOfTheirOwn(t *testing.T) {
+	var s statefulSet
+	onlyDocument(t, kubernetesDocuments(t), "StatefulSet", &s)
+	c := s.Spec.Template.Spec.Containers[0]
+	listen := ""
+	for _, e := range c.Env {
+		if e.Name == "TAPBOT_METRICS_LISTEN" {
+			listen = e.Value
+		}
+	}
+	port := metricsPort(t, listen)
+	declared := false
+	for _, p := range c.Ports {
+		declared = declared || (p.Name == "metrics" && strconv.Itoa(p.ContainerPort) == port)
+	}
+	if !declared {
+		t.Errorf("the container declares no port named metrics on %s", port)
+	}
+	ann := s.Spec.Template.Metadata.Annotations
+	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != port || ann["prometheus.io/path"] != "/metrics" {
+		t.Errorf("pod annotations %v, want prometheus.io/scrape true, port %s, path /metrics", ann, port)
+	}
+	// The Service carries 8080 alone (TestServiceReachesTheStatefulSetPodsOnPort8080),
+	// so the ingress in front of it cannot reach /metrics.
+}
+
+func TestComposePublishesMetricsOnlyOnTheHostLoopback(t *testing.T) {
+	var c composeFile
+	decodeStrict(t, "docker-compose.yaml", readFile(t, "docker-compose.yaml"), &c)
+	svc := c.Services["tapbot"]
+	port := metricsPort(t, svc.Environment["TAPBOT_METRICS_LISTEN"])
+	if want := "127.0.0.1:" + port + ":" + port; !slices.Contains(svc.Ports, want) {
+		t.Errorf("ports %v, want %s", svc.Ports, want)
+	}
+	for _, p := range svc.Ports {
+		if !strings.HasPrefix(p, "127.0.0.1:") {
+			t.Errorf("port %s is published beyond the host's loopback", p)
+		}
 	}
 }

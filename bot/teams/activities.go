@@ -11,10 +11,11 @@ import (
 )
 
 // HandleActivity acts on an activity already authenticated (Handler does
-// that, and refuses replays and other tenants): it remembers how to reach
-// its sender and conversation, then runs the command typed, the
-// button pressed or the welcome of an installation in the background
-// (through the service's Go), so that Teams gets its answer at once.
+// that, and refuses other channels, replays and other tenants): it
+// remembers how to reach its sender and conversation, then runs the
+// command typed, the button pressed or the welcome of an installation in
+// the background (through the service's Go), so that Teams gets its answer
+// at once.
 func (b *Bot) HandleActivity(act schema.Activity) {
 	b.remember(act)
 	switch act.Type {
@@ -29,10 +30,20 @@ func (b *Bot) HandleActivity(act schema.Activity) {
 	}
 }
 
-// handleInstall welcomes a user who added the bot for themselves: the 1:1
-// chat it opens is where their passes will arrive.
+// handleInstall welcomes a user who added the bot for themselves, once per
+// 1:1 chat: the chat it opens is where their passes will arrive. remember
+// has stored that chat already; a user Teams names no Entra id for cannot
+// be remembered, so is not welcomed.
 func (b *Bot) handleInstall(act schema.Activity) {
-	if act.Conversation.ConversationType != conversationTypePersonal || !botAdded(act) {
+	if act.Conversation.ConversationType != conversationTypePersonal || !botAdded(act) || act.From.AadObjectID == "" {
+		return
+	}
+	first, err := b.firstWelcome(act.From.AadObjectID, act.Conversation.ID)
+	if err != nil {
+		b.log.Warn("teams welcome not sent: cannot tell whether it was", "user", act.From.AadObjectID, "err", err)
+		return
+	}
+	if !first {
 		return
 	}
 	ref := activityRef(act)

@@ -45,8 +45,9 @@ var errUnauthorized = errors.New("unauthorized")
 // Validator checks the Bot Framework JWT of incoming activities: the RS256
 // signature against the keys named by the OpenID metadata, the issuer, the
 // audience (the bot's app id), the validity window, that the signing key is
-// endorsed for the activity's channel, and that the serviceurl claim equals
-// the activity's serviceUrl. It implements the msbotbuilder-go
+// endorsed for the activity's channel, that the serviceurl claim equals
+// the activity's serviceUrl, and that the activity's timestamp is within
+// clockSkew of now. It implements the msbotbuilder-go
 // auth.TokenValidator interface and replaces the library's validator in the
 // adapter's exported TokenValidator field: that one reads its metadata from
 // a fixed URL and never checks expiry. It is safe for concurrent use.
@@ -106,7 +107,26 @@ func (v *Validator) AuthenticateRequest(ctx context.Context, activity schema.Act
 	if su, _ := claims["serviceurl"].(string); su == "" || su != activity.ServiceURL {
 		return nil, fmt.Errorf("%w: the token's serviceurl claim does not match the activity's serviceUrl %q", errUnauthorized, activity.ServiceURL)
 	}
+	if err := v.fresh(activity.Timestamp); err != nil {
+		return nil, err
+	}
 	return auth.NewClaimIdentity(claims, true), nil
+}
+
+// fresh refuses an activity whose timestamp is missing or more than
+// clockSkew from now. Teams stamps an activity as it is sent and delivers
+// it within seconds. A token is good for an hour and does not cover the
+// body, so an old activity is one replayed under a captured token, which
+// the replay guard may have forgotten (it lives in memory, and a restart
+// empties it); one from the future is forged.
+func (v *Validator) fresh(ts time.Time) error {
+	if ts.IsZero() {
+		return fmt.Errorf("%w: the activity has no timestamp", errUnauthorized)
+	}
+	if d := v.clock()().Sub(ts); d > clockSkew || d < -clockSkew {
+		return fmt.Errorf("%w: the activity's timestamp %s is more than %s from now", errUnauthorized, ts.UTC().Format(time.RFC3339), clockSkew)
+	}
+	return nil
 }
 
 // keyFor returns the jwt key function: it finds the token's key by id,

@@ -60,7 +60,7 @@ func TestActivitiesWithoutAValidTokenAreRefusedAndChangeNothing(t *testing.T) {
 func TestKeyNotEndorsedForTheChannelIsRefused(t *testing.T) {
 	h := newHarness(t)
 	a := h.fake.Message(h.rita, "help")
-	a.ChannelID = "webchat"
+	a.ChannelID = "slack" // not in teamstest.Endorsements
 	if status := h.deliver(a); status != http.StatusUnauthorized {
 		t.Fatalf("HTTP %d, want 401", status)
 	}

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
@@ -106,6 +107,7 @@ type Bot struct {
 	log     *slog.Logger
 	replays *bot.ReplayGuard
 	red     *redactor
+	chats   sync.Mutex // serialises changes to the stored 1:1 chats (refs.go)
 }
 
 // New returns a Bot. Attach the approvals service before serving. It

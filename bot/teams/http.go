@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -24,14 +25,19 @@ func (b *Bot) Handler() http.Handler {
 }
 
 // serveActivity authenticates an activity with the library's adapter (and
-// tapbot's Validator), refuses replays, and hands it on. The work that
-// needs Graph or Teams runs after the answer.
+// tapbot's Validator), refuses what does not come from Teams and replays,
+// and hands it on. The work that needs Graph or Teams runs after the answer.
 func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	act, err := b.adapter.ParseRequest(r.Context(), r)
 	if err != nil {
 		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", err.Error())
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if reason := notFromTeams(act); reason != "" {
+		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", reason, "channel", act.ChannelID)
+		http.Error(w, "tapbot serves Microsoft Teams only", http.StatusForbidden)
 		return
 	}
 	if act.ID != "" && !b.replays.First(act.Conversation.ID+"|"+act.ID, time.Now()) {
@@ -51,4 +57,23 @@ func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	b.HandleActivity(act)
 	w.WriteHeader(http.StatusOK)
+}
+
+// teamsChannel is the Bot Framework channel id of Microsoft Teams.
+const teamsChannel = "msteams"
+
+// notFromTeams says why an authenticated activity is not one tapbot serves,
+// or "" when it is. The Bot Framework signs for every channel of the Azure
+// Bot with the same keys, and Web Chat and Direct Line are on by default;
+// their users are not Entra users, and Web Chat lets anyone choose their
+// name and ids. Only a Teams activity names its Entra tenant where Teams
+// puts it, in conversation.tenantId.
+func notFromTeams(act schema.Activity) string {
+	switch {
+	case act.ChannelID != teamsChannel:
+		return fmt.Sprintf("channel %q is not Microsoft Teams", act.ChannelID)
+	case act.Conversation.TenantID == "":
+		return "the activity names no tenant in conversation.tenantId"
+	}
+	return ""
 }

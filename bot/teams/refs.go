@@ -35,7 +35,7 @@ func (b *Bot) remember(act schema.Activity) {
 	if act.Conversation.ConversationType == conversationTypePersonal && act.From.AadObjectID != "" {
 		ref := activityRef(act)
 		ref.ActivityID = ""
-		if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+		if err := b.putPersonal(act.From.AadObjectID, ref); err != nil {
 			b.log.Warn("teams 1:1 chat not stored", "user", act.From.AadObjectID, "err", err)
 		}
 	}
@@ -67,6 +67,47 @@ func activityRef(act schema.Activity) schema.ConversationReference {
 		ActivityID: act.ID, User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID,
 		ServiceURL: act.ServiceURL, Conversation: act.Conversation,
 	}
+}
+
+// personalChat is what is stored under refUser: the reference of a user's
+// 1:1 chat with the bot, and the chat they were welcomed in. Teams announces
+// a personal install twice (installationUpdate and conversationUpdate), and
+// may again after a restart; the mark makes one welcome of them. It decodes
+// as a plain ConversationReference too.
+type personalChat struct {
+	schema.ConversationReference
+	Welcomed string `json:"tapbotWelcomed,omitempty"` // conversation id
+}
+
+// putPersonal stores ref as the 1:1 chat of the user with Entra object id
+// aad, keeping the welcome mark.
+func (b *Bot) putPersonal(aad string, ref schema.ConversationReference) error {
+	b.chats.Lock()
+	defer b.chats.Unlock()
+	key := strings.ToLower(aad)
+	var chat personalChat
+	if _, err := b.getJSON(refUser, key, &chat); err != nil {
+		return err
+	}
+	chat.ConversationReference = ref
+	return b.putJSON(refUser, key, chat)
+}
+
+// firstWelcome marks the user with Entra object id aad as welcomed in
+// conversation and reports whether they were not already. The mark is set
+// before the welcome is sent, so that two install activities handled at
+// once send one.
+func (b *Bot) firstWelcome(aad, conversation string) (bool, error) {
+	b.chats.Lock()
+	defer b.chats.Unlock()
+	key := strings.ToLower(aad)
+	var chat personalChat
+	ok, err := b.getJSON(refUser, key, &chat)
+	if err != nil || !ok || chat.Welcomed == conversation {
+		return false, err
+	}
+	chat.Welcomed = conversation
+	return true, b.putJSON(refUser, key, chat)
 }
 
 // personalRef returns the 1:1 chat of the user with Entra object id aad,
@@ -101,7 +142,7 @@ func (b *Bot) conversationRef(id string) (schema.ConversationReference, error) {
 		return ref, approvals.Errorf(approvals.EUNAVAILABLE, "tapbot has not heard from Teams yet, so it cannot reach the approval conversation. Add tapbot to the team of the approval channel (or to the group chat) and @mention it there once.")
 	}
 	return schema.ConversationReference{
-		ChannelID: "msteams", ServiceURL: string(service),
+		ChannelID: teamsChannel, ServiceURL: string(service),
 		Bot:          schema.ChannelAccount{ID: "28:" + b.cfg.AppID},
 		Conversation: schema.ConversationAccount{ID: id, IsGroup: true, TenantID: b.cfg.TenantID},
 	}, nil
@@ -129,20 +170,17 @@ func (b *Bot) ensurePersonal(ctx context.Context, act schema.Activity) (schema.C
 		User: act.From, Bot: act.Recipient, ChannelID: act.ChannelID, ServiceURL: act.ServiceURL,
 		Conversation: schema.ConversationAccount{ID: id, ConversationType: conversationTypePersonal, TenantID: tenant},
 	}
-	if err := b.putJSON(refUser, strings.ToLower(act.From.AadObjectID), ref); err != nil {
+	if err := b.putPersonal(act.From.AadObjectID, ref); err != nil {
 		return ref, err
 	}
 	return ref, nil
 }
 
-// tenantOf is the Entra tenant an activity comes from.
+// tenantOf is the Entra tenant an activity comes from: conversation.tenantId
+// only, which the channel sets. channelData carries what a Direct Line or
+// Web Chat client chose to send, so it is not trusted for it.
 func tenantOf(act schema.Activity) string {
-	if act.Conversation.TenantID != "" {
-		return act.Conversation.TenantID
-	}
-	t, _ := act.ChannelData["tenant"].(map[string]any)
-	id, _ := t["id"].(string)
-	return id
+	return act.Conversation.TenantID
 }
 
 // putRef stores value under kind/key unless it is already there, sparing

@@ -44,6 +44,8 @@ type App struct {
 	now       func() time.Time // the service's clock
 	headEvery time.Duration    // how often the audit head is logged (audithead.go)
 	headAt    time.Time        // when it was last logged
+	// metricsAddr is where /metrics is served, once it is (metrics.go).
+	metricsAddr atomic.Pointer[string]
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
@@ -158,14 +160,14 @@ func (a *App) closeSandbox() {
 	}
 }
 
-// Handler is every HTTP endpoint tapbot serves.
+// Handler is every HTTP endpoint tapbot serves on its main listener;
+// /metrics has a listener of its own (metrics.go).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if a.slack != nil && a.cfg.SlackAppToken == "" { // Socket Mode takes Slack's requests over its websocket instead
 		mux.Handle("/slack/", a.slack.Handler())
 	}
 	a.mountTeams(mux)
-	mux.Handle("GET /metrics", a.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !a.ready.Load() {
@@ -182,6 +184,7 @@ func (a *App) Handler() http.Handler {
 // flight finish within the shutdown timeout, and closes the store.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.close()
+	a.reportStranded()
 	if err := a.svc.Resume(ctx); err != nil {
 		return err
 	}
@@ -191,6 +194,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	defer a.serveMetrics()()
 	sock := a.startSocketMode(ctx) // Slack over Socket Mode when SLACK_APP_TOKEN is set (socketmode.go)
 	defer sock.stop()
 	mirrorCtx, stopMirror := context.WithCancel(ctx)

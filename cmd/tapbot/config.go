@@ -18,6 +18,7 @@ import (
 // process listing, in --help or in a config dump.
 type Config struct {
 	Listen            string
+	MetricsListen     string // TAPBOT_METRICS_LISTEN; "" when off (metrics.go)
 	DBPath            string
 	LogFormat         string
 	LogLevel          string
@@ -94,7 +95,8 @@ func dur(p func(c *Config) *time.Duration) func(*Config, string) error {
 }
 
 var settings = []setting{
-	{"listen", "TAPBOT_LISTEN", ":8080", "HTTP listen address (Slack endpoints, /healthz, /readyz, /metrics)", str(func(c *Config) *string { return &c.Listen })},
+	{"listen", "TAPBOT_LISTEN", ":8080", "HTTP listen address (Slack and Teams endpoints, /healthz, /readyz)", str(func(c *Config) *string { return &c.Listen })},
+	{"metrics-listen", "TAPBOT_METRICS_LISTEN", "127.0.0.1:9090", "listen address of GET /metrics (Prometheus), kept off the public listener; off: no metrics", metricsListen},
 	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600)", str(func(c *Config) *string { return &c.DBPath })},
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},

@@ -1,25 +1,19 @@
 package main
 
-import (
-	"log/slog"
-	"os"
-	"syscall"
-)
+import "log/slog"
 
-// crashpointFromEnv returns, when TAPBOT_TEST_CRASH_AT names a crash point
-// (approvals.CrashRaised, …), a hook that kills the process with SIGKILL the
-// first time a request reaches that point: no deferred function, no flush,
-// no bbolt close, exactly like a power cut. Only the crash tests set it.
+// testCrashHook is nil in tapbot itself. Only the test binary, which the
+// crash tests run as tapbot, sets it (crashhook_test.go): the _test.go
+// suffix is a build constraint go build never satisfies, so no release
+// binary can carry a switch that kills it at a chosen point.
+var testCrashHook func(getenv func(string) string, log *slog.Logger) func(string)
+
+// crashpointFromEnv returns the crash tests' hook (approvals.Config.Crashpoint)
+// when the binary is the test binary and its environment asks for one, and
+// nil otherwise.
 func crashpointFromEnv(getenv func(string) string, log *slog.Logger) func(string) {
-	at := getenv("TAPBOT_TEST_CRASH_AT")
-	if at == "" {
+	if testCrashHook == nil {
 		return nil
 	}
-	log.Warn("TEST ONLY: tapbot will kill itself at a crash point", "point", at)
-	return func(point string) {
-		if point == at {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // the signal is on its way; never go on past the point
-		}
-	}
+	return testCrashHook(getenv, log)
 }

@@ -132,6 +132,7 @@ func (w *demoWorld) start(keep string) error {
 		"TAPBOT_REQUESTERS": demoRita.id, "TAPBOT_APPROVERS": demoRita.id + "," + demoSam.id,
 		"SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signing,
 		"SLACK_APPROVAL_CHANNEL": demoApprovals, "SLACK_API_URL": w.slack.APIURL(),
+		"TAPBOT_METRICS_LISTEN": "off", // the demo may run beside a real tapbot
 	}
 	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {

@@ -81,6 +81,7 @@ func (d *doctorRun) checkAll() {
 	d.checkOutbound()
 	d.checkDatabase()
 	d.checkAuditKey()
+	d.checkMetricsListen()
 	if d.cfg.slackEnabled() {
 		d.checkSlackToken()
 		d.checkApprovalChannel()
@@ -185,6 +186,7 @@ func (d *doctorRun) checkDatabase() {
 		return
 	}
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
+	d.checkStranded(store)
 }
 
 // checkAuditKey fails while TAPBOT_AUDIT_KEY is not set: without it the

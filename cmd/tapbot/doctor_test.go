@@ -67,7 +67,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		wantLines []string // each must be part of one output line; every ✗ line must be wanted
 	}{
 		{"a complete setup passes and a running bot's database counts as in use", nil, 0,
-			append([]string{"✓ database ", ": in use by a running tapbot", "All 12 checks passed."}, allPass...)},
+			append([]string{"✓ database ", ": in use by a running tapbot", "All 13 checks passed.", "✓ metrics listener: GET /metrics on 127.0.0.1:0, reachable from this host only"}, allPass...)},
 		{"a stopped bot's database is opened and found writable", func(t *testing.T, e *env) map[string]string {
 			e.stopOnce()
 			return nil
@@ -150,6 +150,12 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		{"an unreadable SSL_CERT_FILE fails, and so does everything behind TLS", func(t *testing.T, e *env) map[string]string {
 			return map[string]string{"SSL_CERT_FILE": filepath.Join(t.TempDir(), "missing.pem")}
 		}, 1, []string{"✗ outbound network: SSL_CERT_FILE: cannot read ", "✗ graph sign-in: "}},
+		{"metrics on every interface are a warning, not a failure", func(t *testing.T, e *env) map[string]string {
+			return map[string]string{"TAPBOT_METRICS_LISTEN": ":9090"}
+		}, 0, []string{"! metrics listener: GET /metrics on :9090 answers anyone who can reach that port, without authentication", "fix: fine inside a pod or container"}},
+		{"metrics switched off pass", func(t *testing.T, e *env) map[string]string {
+			return map[string]string{"TAPBOT_METRICS_LISTEN": "off"}
+		}, 0, []string{"✓ metrics listener: off (TAPBOT_METRICS_LISTEN=off)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startEnv(t, nil)

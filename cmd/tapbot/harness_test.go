@@ -101,6 +101,7 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 		"AZURE_TENANT_ID": "contoso-tenant", "AZURE_CLIENT_ID": "tapbot-client", "AZURE_CLIENT_SECRET_FILE": secretFile("azure", azureSecret),
 		"TAPBOT_GRAPH_URL": e.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": e.graph.AuthorityHost(), "TAPBOT_LOG_LEVEL": "debug",
 		"TAPBOT_AUDIT_KEY_FILE": secretFile("audit-key", auditKey),
+		"TAPBOT_METRICS_LISTEN": "127.0.0.1:0", // a free port: tests run side by side
 	}
 	maps.Copy(env, outboundVars)
 	for k, v := range vars {
@@ -124,6 +125,18 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 func startEnvWith(t *testing.T, vars map[string]string, outbound func(e *env) map[string]string) *env {
 	t.Helper()
 	e, deps := newFakes(t, vars, outbound)
+	e.startApp(deps)
+	t.Cleanup(e.scanForLeaks) // runs after stop: the database is closed
+	t.Cleanup(func() { e.stopOnce() })
+	e.waitReady()
+	return e
+}
+
+// startApp builds tapbot from e.vars and deps and serves it on a free port
+// of 127.0.0.1 in the background; e.stop ends it.
+func (e *env) startApp(deps Deps) {
+	t := e.t
+	t.Helper()
 	env := e.vars
 	cfg, err := LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
@@ -147,10 +160,6 @@ func startEnvWith(t *testing.T, vars map[string]string, outbound func(e *env) ma
 			t.Errorf("serve: %v", err)
 		}
 	}
-	t.Cleanup(e.scanForLeaks) // runs after stop: the database is closed
-	t.Cleanup(func() { e.stopOnce() })
-	e.waitReady()
-	return e
 }
 
 func (e *env) stopOnce() {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -73,6 +75,52 @@ func newMetrics() *metrics {
 // Handler serves the registry in the Prometheus text format.
 func (m *metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// metricsListen sets TAPBOT_METRICS_LISTEN: host:port, or off.
+func metricsListen(c *Config, v string) error {
+	if v == "off" {
+		c.MetricsListen = ""
+		return nil
+	}
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not host:port like 127.0.0.1:9090 (:9090 listens on every interface), nor off", v)
+	}
+	c.MetricsListen = v
+	return nil
+}
+
+// serveMetrics serves GET /metrics, and nothing else, on
+// TAPBOT_METRICS_LISTEN, apart from the listener the internet reaches, and
+// returns the function that stops it. An address that cannot be bound is
+// logged and metrics stay off: they are not worth refusing passes over,
+// and Prometheus shows the target down.
+func (a *App) serveMetrics() (stop func()) {
+	if a.cfg.MetricsListen == "" {
+		return func() {}
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsListen)
+	if err != nil {
+		a.log.Error("metrics not served: set TAPBOT_METRICS_LISTEN to a free address, or to off", "addr", a.cfg.MetricsListen, "err", err)
+		return func() {}
+	}
+	addr := ln.Addr().String()
+	a.metricsAddr.Store(&addr)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed when stopped
+	a.log.Info("metrics serving", "addr", addr)
+	return func() { _ = srv.Close() }
+}
+
+// MetricsAddr is the address /metrics is served on, or "" while it is not.
+func (a *App) MetricsAddr() string {
+	if p := a.metricsAddr.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // finalEvents maps the audit events that end a request to the state they
@@ -183,4 +231,22 @@ func (r serviceRouter) service(u *url.URL) string {
 
 func sameHost(u, base *url.URL) bool {
 	return base != nil && strings.EqualFold(u.Host, base.Host)
+}
+
+// checkMetricsListen reports where doctor's configuration serves /metrics,
+// which answers without authentication: on a loopback address only this
+// host can read it; on every interface a "!" line says who else can.
+func (d *doctorRun) checkMetricsListen() {
+	addr := d.cfg.MetricsListen
+	if addr == "" {
+		d.pass("metrics listener", "off (TAPBOT_METRICS_LISTEN=off): tapbot serves no metrics")
+		return
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		d.pass("metrics listener", "GET /metrics on "+addr+", reachable from this host only")
+		return
+	}
+	d.warn("metrics listener", "GET /metrics on "+addr+" answers anyone who can reach that port, without authentication",
+		"fine inside a pod or container whose port only Prometheus reaches; elsewhere firewall the port to your Prometheus, or set TAPBOT_METRICS_LISTEN=127.0.0.1:9090")
 }

@@ -11,10 +11,14 @@ import (
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 )
 
-// scrape reads /metrics as Prometheus would.
+// scrape reads /metrics from the metrics listener as Prometheus would.
 func (e *env) scrape() string {
 	e.t.Helper()
-	resp, err := http.Get(e.base + "/metrics")
+	addr := e.app.MetricsAddr()
+	if addr == "" {
+		e.t.Fatal("tapbot serves no metrics listener")
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -82,6 +86,57 @@ func TestMetricsCountRequestsAndOutboundCallsWithoutPersonalData(t *testing.T) {
 	for _, personal := range []string{issued[0].Secret, "alice", "nobody", "contoso", issued[0].UserID, requester, approver1, id, "/v1.0", "/users"} {
 		if strings.Contains(scrape, personal) {
 			t.Errorf("the scrape contains %q", personal)
+		}
+	}
+}
+
+// get returns the HTTP status of GET url.
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestMetricsAreServedOnlyOnTheirOwnListener(t *testing.T) {
+	e := startEnv(t, nil)
+	if status := get(t, e.base+"/metrics"); status != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public listener: HTTP %d, want 404", status)
+	}
+	if status := get(t, e.base+"/healthz"); status != http.StatusOK {
+		t.Fatalf("GET /healthz on the public listener: HTTP %d, want 200", status)
+	}
+	if !strings.Contains(e.scrape(), "go_goroutines") {
+		t.Fatal("the metrics listener serves no metrics of tapbot's registry")
+	}
+	metrics := "http://" + e.app.MetricsAddr()
+	for _, path := range []string{"/healthz", "/readyz", "/slack/commands"} {
+		if status := get(t, metrics+path); status != http.StatusNotFound {
+			t.Errorf("GET %s on the metrics listener: HTTP %d, want 404: it serves /metrics alone", path, status)
+		}
+	}
+	if !e.logLine("metrics serving", "addr="+e.app.MetricsAddr()) {
+		t.Errorf("no log line says where metrics are served:\n%s", e.logs.String())
+	}
+}
+
+func TestMetricsListenDefaultsToLoopbackAndCanBeSwitchedOff(t *testing.T) {
+	env := validEnv()
+	read := func() (Config, error) { return LoadConfig(nil, func(k string) string { return env[k] }, io.Discard) }
+	if c, err := read(); err != nil || c.MetricsListen != "127.0.0.1:9090" {
+		t.Fatalf("default metrics listener %q (%v), want 127.0.0.1:9090", c.MetricsListen, err)
+	}
+	env["TAPBOT_METRICS_LISTEN"] = "off"
+	if c, err := read(); err != nil || c.MetricsListen != "" {
+		t.Fatalf("off gave metrics listener %q (%v), want none", c.MetricsListen, err)
+	}
+	for _, bad := range []string{"9090", "localhost:http-alt", "127.0.0.1:99999"} {
+		env["TAPBOT_METRICS_LISTEN"] = bad
+		if _, err := read(); err == nil || !strings.Contains(err.Error(), "TAPBOT_METRICS_LISTEN: \""+bad+"\" is not host:port") {
+			t.Errorf("TAPBOT_METRICS_LISTEN=%s: err %v, want a clear problem", bad, err)
 		}
 	}
 }

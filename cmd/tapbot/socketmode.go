@@ -20,8 +20,9 @@ func (c *Config) validateSocketMode() []string {
 }
 
 // socketMode is Slack Socket Mode running beside the HTTP server, which
-// then serves only health, readiness and metrics. A nil *socketMode is Socket
-// Mode switched off: it never stops and stopping it does nothing.
+// then serves only health and readiness (and Teams, when configured). A
+// nil *socketMode is Socket Mode switched off: it never stops and stopping
+// it does nothing.
 type socketMode struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when RunSocketMode has returned

@@ -247,15 +247,7 @@ func TestTeamsUnauthenticatedActivitiesGet401AndChangeNothing(t *testing.T) {
 			if status != http.StatusUnauthorized {
 				t.Fatalf("HTTP %d, want 401", status)
 			}
-			if reqs := te.storedRequests(); len(reqs) != 0 {
-				t.Fatalf("%d requests stored", len(reqs))
-			}
-			if acts := te.teams.Activities(); len(acts) != 0 {
-				t.Fatalf("tapbot answered a refused activity: %+v", acts[0])
-			}
-			if n := len(te.teams.TokenRequests()); n != 0 {
-				t.Fatalf("tapbot asked for %d tokens to answer a refused activity", n)
-			}
+			te.nothingChanged()
 		})
 	}
 }

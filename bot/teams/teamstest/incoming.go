@@ -85,15 +85,30 @@ func (s *Server) owns(u User, conv string) bool {
 // InstallPersonal returns the conversationUpdate Teams posts when u adds
 // the bot for themselves, and opens their 1:1 chat.
 func (s *Server) InstallPersonal(u User) schema.Activity {
+	a := s.installActivity(schema.ConversationUpdate, u)
+	a.MembersAdded = []schema.ChannelAccount{{ID: s.BotID()}}
+	return a
+}
+
+// InstallationUpdate returns the installationUpdate (action add) Teams
+// posts beside the conversationUpdate of InstallPersonal when u adds the
+// bot for themselves, in the same 1:1 chat.
+func (s *Server) InstallationUpdate(u User) schema.Activity {
+	a := s.installActivity(schema.InstallationUpdate, u)
+	a.Action = "add"
+	return a
+}
+
+// installActivity installs the bot for u, opening their 1:1 chat, and
+// returns an activity of typ from u in that chat.
+func (s *Server) installActivity(typ schema.ActivityTypes, u User) schema.Activity {
 	s.mu.Lock()
 	if stored, ok := s.users[u.AADObjectID]; ok {
 		stored.Personal = true
 	}
 	conv := s.openPersonal(u.AADObjectID)
 	s.mu.Unlock()
-	a := s.incoming(schema.ConversationUpdate, u, schema.ConversationAccount{ID: conv, ConversationType: TypePersonal, TenantID: TenantID})
-	a.MembersAdded = []schema.ChannelAccount{{ID: s.BotID()}}
-	return a
+	return s.incoming(typ, u, schema.ConversationAccount{ID: conv, ConversationType: TypePersonal, TenantID: TenantID})
 }
 
 // InstallTeam returns the conversationUpdate Teams posts in channel when

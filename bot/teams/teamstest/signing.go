@@ -35,10 +35,11 @@ func testKey(i int) *rsa.PrivateKey {
 
 func signingKey() *rsa.PrivateKey { return testKey(0) }
 
-// Endorsement is the channel the fake's signing key is endorsed for, as the
-// Bot Framework JWKS lists it: a token signed with the key is only good for
-// activities of that channel.
-const Endorsement = ChannelID
+// Endorsements are the channels the fake's signing key is endorsed for. As
+// in the real Bot Framework key set, one key signs for Teams and for the
+// other channels of an Azure Bot, Web Chat and Direct Line among them (both
+// on by default): the endorsement alone does not make an activity Teams'.
+var Endorsements = []string{ChannelID, "webchat", "directline", "emulator"}
 
 // serveMetadata answers the Bot Framework OpenID configuration document.
 func (s *Server) serveMetadata(w http.ResponseWriter, _ *http.Request) {
@@ -64,7 +65,7 @@ func (s *Server) serveKeys(w http.ResponseWriter, _ *http.Request) {
 		"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid,
 		"n":            base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
 		"e":            base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
-		"endorsements": []string{Endorsement},
+		"endorsements": Endorsements,
 	}}})
 }
 
