@@ -46,6 +46,10 @@ type Server struct {
 	requests []Recorded
 	pageSize int
 	now      func() time.Time
+
+	groups []*Group // role-holding groups, see AddGroup
+	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400.
+	unlicensed bool
 }
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
@@ -153,6 +157,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.servePolicy(w, r)
 	case strings.EqualFold(seg[0], "users"):
 		s.routeUsers(w, r, seg[1:])
+	case strings.EqualFold(seg[0], "roleManagement"):
+		s.routeRoleManagement(w, r, seg)
+	case isPIMForGroupsPath(seg):
+		s.servePIMForGroups(w, r)
 	default:
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[0]+"'.")
 	}

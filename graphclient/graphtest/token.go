@@ -21,6 +21,7 @@ func DefaultRoles() []string {
 		"Policy.Read.All",
 		"GroupMember.Read.All",
 		"RoleManagement.Read.Directory",
+		"PrivilegedEligibilitySchedule.Read.AzureADGroup",
 	}
 }
 
