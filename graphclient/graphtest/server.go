@@ -139,6 +139,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		// can mistake an empty reply for a result.
 		panic(http.ErrAbortHandler)
 	}
+	// Graph's answers are dated by Graph's clock, which SetNow sets.
+	w.Header().Set("Date", s.clock().Format(http.TimeFormat))
 	if !s.authorized(r) {
 		writeUnauthorized(w)
 		return
