@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tapbot/tapbot/approvals"
 )
@@ -37,6 +38,20 @@ func TestStatusLineSaysWhoMovedTheRequestAndEscapesTheirWords(t *testing.T) {
 		}
 		if got := StatusLine(r, st); !strings.Contains(got, tt.want) {
 			t.Errorf("%s: %q lacks %q", tt.state, got, tt.want)
+		}
+	}
+}
+
+func TestStatusLineOfAHugeFailureReasonFitsOneSlackBlock(t *testing.T) {
+	st := Style{Person: func(p approvals.Principal) string { return p.Name }, When: func(time.Time) string { return "now" }, Escape: EscapeMrkdwn}
+	for _, state := range []approvals.State{approvals.StateFailed, approvals.StateRevoked} {
+		r := &approvals.Request{ID: "TAP-AAAAAA", State: state, FailureReason: "Graph said: " + strings.Repeat("<&>", 3334)}
+		line := StatusLine(r, st)
+		if n := utf8.RuneCountInString(line); n > MaxBlockText {
+			t.Errorf("%s: status line of %d characters, Slack takes %d", state, n, MaxBlockText)
+		}
+		if !strings.Contains(line, "Graph said: &lt;&amp;&gt;") || !strings.HasSuffix(line, "…") {
+			t.Errorf("%s: %q…", state, line[:60])
 		}
 	}
 }
