@@ -3,6 +3,7 @@ package graphtest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -89,33 +90,17 @@ func isPIMForGroupsPath(seg []string) bool {
 		strings.EqualFold(seg[3], "eligibilityScheduleInstances")
 }
 
-// serveRoleAssignments lists the active role assignments of one principal,
-// `$filter=principalId eq '…'`: a user's tenant-wide roles (Roles) and its
-// scoped or custom ones (Assignments), or a group's Roles.
+// serveRoleAssignments lists the active role assignments of one principal:
+// a user's tenant-wide roles (Roles) and its scoped or custom ones
+// (Assignments), or a group's Roles.
 func (s *Server) serveRoleAssignments(w http.ResponseWriter, r *http.Request) {
 	if !s.granted(permReadAssignments) {
 		writeForbidden(w)
 		return
 	}
-	principal, ok := principalFilter(w, r, "principalId")
-	if !ok {
-		return
-	}
-	expand := expands(r, "roleDefinition")
-	var items []map[string]any
-	s.mu.Lock()
-	if u := s.userByID(principal); u != nil {
-		for _, ro := range append(append([]Role(nil), u.Roles...), u.Assignments...) {
-			items = append(items, assignmentJSON(principal, ro, expand))
-		}
-	}
-	if g := s.groupByID(principal); g != nil {
-		for _, ro := range g.Roles {
-			items = append(items, assignmentJSON(principal, ro, expand))
-		}
-	}
-	s.mu.Unlock()
-	s.writePage(w, r, "roleManagement/directory/roleAssignments", items)
+	s.servePrincipalRoles(w, r, "roleManagement/directory/roleAssignments", assignmentJSON,
+		func(u *User) []Role { return slices.Concat(u.Roles, u.Assignments) },
+		func(g *Group) []Role { return g.Roles })
 }
 
 // serveRoleEligibility lists the PIM role eligibilities of one principal.
@@ -123,6 +108,16 @@ func (s *Server) serveRoleEligibility(w http.ResponseWriter, r *http.Request) {
 	if !s.pimAvailable(w, permReadEligibility) {
 		return
 	}
+	s.servePrincipalRoles(w, r, "roleManagement/directory/roleEligibilityScheduleInstances", eligibilityJSON,
+		func(u *User) []Role { return u.EligibleRoles },
+		func(g *Group) []Role { return g.EligibleRoles })
+}
+
+// servePrincipalRoles answers a role collection filtered by principal
+// (`$filter=principalId eq '…'`, as tapbot asks): the roles of the user or
+// group with that object id, each rendered by render.
+func (s *Server) servePrincipalRoles(w http.ResponseWriter, r *http.Request, context string,
+	render func(principal string, ro Role, expand bool) map[string]any, ofUser func(*User) []Role, ofGroup func(*Group) []Role) {
 	principal, ok := principalFilter(w, r, "principalId")
 	if !ok {
 		return
@@ -132,16 +127,16 @@ func (s *Server) serveRoleEligibility(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var roles []Role
 	if u := s.userByID(principal); u != nil {
-		roles = u.EligibleRoles
+		roles = slices.Clone(ofUser(u))
 	}
 	if g := s.groupByID(principal); g != nil {
-		roles = append(roles, g.EligibleRoles...)
+		roles = append(roles, ofGroup(g)...)
 	}
 	for _, ro := range roles {
-		items = append(items, eligibilityJSON(principal, ro, expand))
+		items = append(items, render(principal, ro, expand))
 	}
 	s.mu.Unlock()
-	s.writePage(w, r, "roleManagement/directory/roleEligibilityScheduleInstances", items)
+	s.writePage(w, r, context, items)
 }
 
 // servePIMForGroups lists PIM for Groups eligibilities, which Graph insists
