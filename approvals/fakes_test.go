@@ -14,12 +14,13 @@ type fakeTenant struct {
 	mu         sync.Mutex
 	policy     TAPPolicy
 	users      map[string]Target
-	passes     map[string]PassInfo // by user id
-	groups     map[string][]string // by user id
-	roles      map[string][]string // by user id
+	passes     map[string]PassInfo        // by user id
+	groups     map[string][]string        // by user id
+	roles      map[string][]DirectoryRole // by user id
 	created    []Pass
 	deleted    []string
 	createErr  error
+	rolesErr   error
 	deleteErr  error
 	createHook func() // called inside CreatePass, outside the lock
 	n          int
@@ -35,7 +36,7 @@ func newFakeTenant() *fakeTenant {
 		},
 		passes: map[string]PassInfo{},
 		groups: map[string][]string{"id-alice": {"grp-finance"}},
-		roles:  map[string][]string{"id-dan": {"Global Administrator", "62e90394-69f5-4237-9190-012177145e10"}},
+		roles:  map[string][]DirectoryRole{"id-dan": {{TemplateID: "62e90394-69f5-4237-9190-012177145e10", Name: "Global Administrator"}}},
 	}
 	f.users["dan@contoso.com"] = Target{ID: "id-dan", UPN: "dan@contoso.com", DisplayName: "Dan", AccountEnabled: true, UserType: "Member"}
 	f.users["breakglass1@contoso.com"] = Target{ID: "id-bg1", UPN: "breakglass1@contoso.com", DisplayName: "Break glass", AccountEnabled: true, UserType: "Member"}
@@ -63,10 +64,10 @@ func (f *fakeTenant) UserGroups(_ context.Context, userID string) ([]string, err
 	return f.groups[userID], nil
 }
 
-func (f *fakeTenant) UserDirectoryRoles(_ context.Context, userID string) ([]string, error) {
+func (f *fakeTenant) UserDirectoryRoles(_ context.Context, userID string) ([]DirectoryRole, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.roles[userID], nil
+	return f.roles[userID], f.rolesErr
 }
 
 func (f *fakeTenant) TAPPolicy(context.Context) (TAPPolicy, error) {

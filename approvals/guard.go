@@ -1,6 +1,7 @@
 package approvals
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
@@ -32,7 +33,8 @@ func (p Policy) checkReason(reason string) error {
 // closed) with Graph's message.
 func (s *Service) protection(ctx context.Context, t Target) (int, error) {
 	need := s.policy.ApprovalsRequired
-	var roles, groups []string
+	var roles []DirectoryRole
+	var groups []string
 	var rolesRead, groupsRead bool
 	for _, rule := range s.policy.Protect {
 		why, err := s.matchRule(ctx, rule, t, &roles, &rolesRead, &groups, &groupsRead)
@@ -52,7 +54,7 @@ func (s *Service) protection(ctx context.Context, t Target) (int, error) {
 
 // matchRule returns why t matches rule ("holds the directory role …"), or ""
 // when it does not. roles and groups are fetched once, on first need.
-func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, roles *[]string, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
+func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, roles *[]DirectoryRole, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
 	upn := strings.ToLower(t.UPN)
 	for _, pat := range rule.UPNPatterns {
 		if ok, _ := path.Match(strings.ToLower(pat), upn); ok {
@@ -67,10 +69,8 @@ func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, rol
 			}
 			*roles, *rolesRead = r, true
 		}
-		for _, held := range *roles {
-			if rule.AnyDirectoryRole || slices.ContainsFunc(rule.DirectoryRoles, func(x string) bool { return strings.EqualFold(x, held) }) {
-				return "holds the directory role " + roleName(*roles, held), nil
-			}
+		if held, ok := rule.protectedRole(*roles); ok {
+			return held.why(), nil
 		}
 	}
 	if len(rule.Groups) > 0 {
@@ -88,6 +88,44 @@ func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, rol
 		}
 	}
 	return "", nil
+}
+
+// protectedRole returns a role of roles the rule protects, an active one
+// before an eligible one: the refusal names what the user holds now.
+func (rule ProtectRule) protectedRole(roles []DirectoryRole) (DirectoryRole, bool) {
+	for _, eligible := range []bool{false, true} {
+		for _, ro := range roles {
+			if ro.Eligible == eligible && (rule.AnyDirectoryRole || rule.names(ro)) {
+				return ro, true
+			}
+		}
+	}
+	return DirectoryRole{}, false
+}
+
+// names reports whether the rule lists the role, by template id or name.
+func (rule ProtectRule) names(ro DirectoryRole) bool {
+	return slices.ContainsFunc(rule.DirectoryRoles, func(x string) bool {
+		return strings.EqualFold(x, ro.TemplateID) || (ro.Name != "" && strings.EqualFold(x, ro.Name))
+	})
+}
+
+// why says how a target comes by the role, for a refusal: "holds the
+// directory role Global Administrator", "is eligible (through Privileged
+// Identity Management) for the directory role Global Administrator". A
+// technician recognises the display name sooner than the template id.
+func (ro DirectoryRole) why() string {
+	role := "the directory role " + cmp.Or(ro.Name, ro.TemplateID)
+	if ro.Scope != "" && ro.Scope != "/" {
+		role += " (scoped to " + ro.Scope + ")"
+	}
+	switch {
+	case ro.Eligible:
+		return "is eligible (through " + cmp.Or(ro.Via, "Privileged Identity Management") + ") for " + role
+	case ro.Via != "":
+		return "holds " + role + " (through " + ro.Via + ")"
+	}
+	return "holds " + role
 }
 
 // admit decides, inside the transaction that stores r, whether the existing
@@ -152,22 +190,4 @@ func (s *Service) separated(ctx context.Context, requester, approver Principal) 
 		}
 	}
 	return nil
-}
-
-// roleName prefers a role's display name to its template id: Graph lists
-// both for each role, and a technician recognises "Global Administrator".
-func roleName(roles []string, matched string) string {
-	if !isGUID(matched) {
-		return matched
-	}
-	for _, r := range roles {
-		if !isGUID(r) {
-			return r
-		}
-	}
-	return matched
-}
-
-func isGUID(s string) bool {
-	return len(s) == 36 && strings.Count(s, "-") == 4
 }

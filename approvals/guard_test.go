@@ -148,3 +148,70 @@ func TestApproverFromRequestersTeamIsRefused(t *testing.T) {
 		t.Fatalf("approver from the other team: %v %v", err, got)
 	}
 }
+
+const globalAdmin = "62e90394-69f5-4237-9190-012177145e10"
+
+func TestEligibleDirectoryRoleIsRefusedNamingRoleAndEligible(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		role DirectoryRole
+		want []string
+	}{
+		{"eligible through PIM", DirectoryRole{TemplateID: globalAdmin, Name: "Global Administrator", Eligible: true},
+			[]string{"is eligible", "Privileged Identity Management", "Global Administrator"}},
+		{"eligible through PIM for Groups", DirectoryRole{TemplateID: globalAdmin, Name: "Global Administrator", Eligible: true, Via: "PIM for Groups membership of Tier 0"},
+			[]string{"is eligible", "PIM for Groups membership of Tier 0", "Global Administrator"}},
+		{"scoped custom role", DirectoryRole{TemplateID: "custom-1", Name: "Helpdesk Operator", Scope: "/administrativeUnits/au-1"},
+			[]string{"holds the directory role Helpdesk Operator (scoped to /administrativeUnits/au-1)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.tenant.roles["id-alice"] = []DirectoryRole{tc.role}
+			_, err := h.svc.Raise(context.Background(), RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+			wantCode(t, err, EFORBIDDEN)
+			for _, w := range tc.want {
+				if !strings.Contains(ErrorMessage(err), w) {
+					t.Errorf("message %q lacks %q", ErrorMessage(err), w)
+				}
+			}
+		})
+	}
+}
+
+func TestNamedRoleRuleMatchesAnEligibleRoleByTemplateID(t *testing.T) {
+	h := newHarness(t, func(p *Policy) {
+		p.Protect = []ProtectRule{{Name: "admins", DirectoryRoles: []string{globalAdmin}, ApprovalsRequired: 2}}
+	})
+	h.tenant.roles["id-alice"] = []DirectoryRole{
+		{TemplateID: "other", Name: "Reports Reader"},
+		{TemplateID: globalAdmin, Name: "Global Administrator", Eligible: true},
+	}
+	if r := h.raise(t, RaiseInput{}); r.ApprovalsRequired != 2 {
+		t.Fatalf("approvals required = %d, want 2 for an eligible Global Administrator", r.ApprovalsRequired)
+	}
+}
+
+func TestActiveRoleIsNamedBeforeAnEligibleOne(t *testing.T) {
+	h := newHarness(t, nil)
+	h.tenant.roles["id-alice"] = []DirectoryRole{
+		{TemplateID: globalAdmin, Name: "Global Administrator", Eligible: true},
+		{TemplateID: "x", Name: "User Administrator"},
+	}
+	_, err := h.svc.Raise(context.Background(), RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	if !strings.Contains(ErrorMessage(err), "holds the directory role User Administrator") {
+		t.Fatalf("message %q", ErrorMessage(err))
+	}
+}
+
+func TestUnreadableRolesRefuseTheRequestAndStoreNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	h.tenant.rolesErr = Errorf(EPERMISSION, "tapbot may not read PIM for Groups eligibilities: its app registration lacks PrivilegedEligibilitySchedule.Read.AzureADGroup.")
+	_, err := h.svc.Raise(context.Background(), RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	wantCode(t, err, EPERMISSION)
+	if !strings.Contains(ErrorMessage(err), "PrivilegedEligibilitySchedule.Read.AzureADGroup") {
+		t.Fatalf("message %q", ErrorMessage(err))
+	}
+	if all, _ := h.store.List(nil); len(all) != 0 {
+		t.Fatalf("%d requests stored", len(all))
+	}
+}

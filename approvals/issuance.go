@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -85,6 +86,9 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, error) {
 	reason := ErrorMessage(cause)
 	s.log.Error("pass not created", "request", id, "err", cause)
+	if errors.Is(cause, ErrPassMayBeLive) {
+		s.log.Error("PASS MAY BE LIVE THAT NOBODY HOLDS: delete it in the Entra admin center", "request", id, "err", cause)
+	}
 	r, err := s.transition(id, nil, EventFailed, reason, func(r *Request) error {
 		if r.State != StateIssuing {
 			return stateError(r)

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -44,6 +45,20 @@ type Pass struct {
 	UsableOnce      bool
 }
 
+// DirectoryRole is an Entra directory role a user holds, or can activate.
+type DirectoryRole struct {
+	TemplateID string // role template id (a built-in role's definition id, the same in every tenant), or a custom role's definition id
+	Name       string // display name, e.g. "Global Administrator"; may be empty
+	// Eligible: Privileged Identity Management lets the user activate the
+	// role, which is not active now. A pass satisfies MFA, so it would let
+	// its holder activate it.
+	Eligible bool
+	// Via says how the user comes by the role when it is not assigned to
+	// them: e.g. "PIM for Groups membership of Tier 0 admins". "" when direct.
+	Via   string
+	Scope string // directory scope of the assignment: "" or "/" for the whole tenant, else e.g. "/administrativeUnits/…"
+}
+
 // Directory answers questions about the tenant. graphclient implements it.
 //
 // LookupUser returns ENOTFOUND when no user has that UPN or id. Every method
@@ -51,25 +66,37 @@ type Pass struct {
 // when Graph cannot be reached; the message says what to do.
 //
 // UserGroups returns the ids of the groups the user is a transitive member
-// of; UserDirectoryRoles the directory roles they hold, each as its display
-// name and its role template id. Both return EPERMISSION naming the missing
-// permission (GroupMember.Read.All, RoleManagement.Read.Directory).
+// of; UserDirectoryRoles the directory roles they hold, active (directly,
+// through a group, scoped or custom) or eligible through Privileged
+// Identity Management (directly or through PIM for Groups). Both return
+// EPERMISSION naming the missing permission (GroupMember.Read.All,
+// RoleManagement.Read.Directory, PrivilegedEligibilitySchedule.Read.AzureADGroup)
+// rather than a partial answer.
 type Directory interface {
 	LookupUser(ctx context.Context, upnOrID string) (Target, error)
 	TAPPolicy(ctx context.Context) (TAPPolicy, error)
 	ListPasses(ctx context.Context, userID string) ([]PassInfo, error)
 	UserGroups(ctx context.Context, userID string) ([]string, error)
-	UserDirectoryRoles(ctx context.Context, userID string) ([]string, error)
+	UserDirectoryRoles(ctx context.Context, userID string) ([]DirectoryRole, error)
 }
 
 // Issuer creates and deletes passes. graphclient implements it.
 //
-// CreatePass replaces any pass the user already has. DeletePass returns nil
-// when the pass is already gone.
+// CreatePass replaces any pass the user already has. When it fails in a way
+// that leaves open whether Graph created the pass anyway (no answer, a
+// dropped connection, a server error), it deletes any pass it may have
+// created before it returns, and says so in the error's message; when it
+// cannot make sure, the error wraps ErrPassMayBeLive. DeletePass returns
+// nil when the pass is already gone.
 type Issuer interface {
 	CreatePass(ctx context.Context, userID string, p PassParams) (Pass, error)
 	DeletePass(ctx context.Context, userID, methodID string) error
 }
+
+// ErrPassMayBeLive marks a CreatePass error after which a pass nobody
+// holds may be live in Entra: Graph may have created it, and the issuer
+// could not delete it. The error's message says where to delete it.
+var ErrPassMayBeLive = errors.New("a pass may have been created and could not be deleted")
 
 // Tenant is everything the domain needs from Entra for one tenant.
 type Tenant interface {

@@ -52,3 +52,37 @@ func Truncate(s string, n int) string {
 	}
 	return s[:cut] + "…"
 }
+
+// Bounds on text tapbot shows but did not write: Graph's and the chat
+// platforms' error messages, and the failure reasons built on them.
+const (
+	// MaxOutsideText is where such a text is cut when it enters tapbot.
+	MaxOutsideText = 300
+	// MaxShownReason is the most characters a failure reason takes on a
+	// card once escaped, leaving room in one block text for the words
+	// around it.
+	MaxShownReason = 2000
+	// MaxBlockText is the most characters Slack takes in one text of a
+	// block (answering invalid_blocks otherwise); Teams cards keep it too.
+	MaxBlockText = 3000
+)
+
+// Clip returns escape(s) — s as a card shows it — in at most n characters,
+// cutting s on a character boundary and marking the cut with "…". The cut
+// is made before escaping, so no entity or escape sequence is split; it
+// keeps as much of s as fits.
+func Clip(s string, n int, escape func(string) string) string {
+	fits := func(k int) bool { return utf8.RuneCountInString(escape(Truncate(s, k))) <= n }
+	// What fits only grows with k, so the longest prefix that does is found
+	// by bisection; k = 0 (nothing) always fits.
+	lo, hi := 0, min(max(n, 0), utf8.RuneCountInString(s))
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return escape(Truncate(s, lo))
+}

@@ -113,3 +113,30 @@ func TestSignInHintBoldsTheButtonsTheUserMustFind(t *testing.T) {
 		t.Errorf("SignInHint(nil) = %q, want plain button names", plain)
 	}
 }
+
+func TestClipKeepsTheEscapedTextWithinTheLimit(t *testing.T) {
+	tests := []struct {
+		in     string
+		n      int
+		escape func(string) string
+		want   string
+	}{
+		{"short & sweet", 100, EscapeMrkdwn, "short &amp; sweet"},
+		{"a&b&c&d", 10, EscapeMrkdwn, "a&amp;b…"},
+		{"**bold**", 6, EscapeMarkdown, "\\*\\*b…"},
+		{"hello", 0, EscapeMrkdwn, ""},
+		{"hello", -3, EscapeMrkdwn, ""},
+	}
+	for _, tt := range tests {
+		if got := Clip(tt.in, tt.n, tt.escape); got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+	long := strings.Repeat("<&>", 3334)
+	for _, escape := range []func(string) string{EscapeMrkdwn, EscapeMarkdown} {
+		got := Clip(long, MaxShownReason, escape)
+		if n := utf8.RuneCountInString(got); n > MaxShownReason || n < MaxShownReason-10 || !strings.HasSuffix(got, "…") {
+			t.Errorf("clipped to %d characters (%q), want just under %d, marked", n, Truncate(got, 20), MaxShownReason)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func StatusLine(r *approvals.Request, st Style) string {
 	case approvals.StateDenied:
 		line := fmt.Sprintf("❌ Denied by %s %s.", decider, st.When(r.UpdatedAt))
 		if r.DecisionReason != "" {
-			line += " Reason: " + st.Escape(r.DecisionReason)
+			line += " Reason: " + Clip(r.DecisionReason, MaxShownReason, st.Escape)
 		}
 		return line
 	case approvals.StateCancelled:
@@ -61,9 +61,9 @@ func StatusLine(r *approvals.Request, st Style) string {
 	case approvals.StateExpired:
 		return fmt.Sprintf("⏰ Expired %s without a decision.", st.When(r.ExpiresAt))
 	case approvals.StateFailed:
-		return "⚠️ Failed: " + st.Escape(r.FailureReason)
+		return "⚠️ Failed: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
 	case approvals.StateRevoked:
-		return "🗑️ Pass revoked: " + st.Escape(r.FailureReason)
+		return "🗑️ Pass revoked: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
 	}
 	return string(r.State)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tapbot/tapbot/approvals"
 )
@@ -57,5 +58,19 @@ func TestCardFactsMarkTheValuesTheTechnicianDidNotChoose(t *testing.T) {
 	defaulted := facts(&approvals.Request{LifetimeMinutes: 60, LifetimeDefaulted: true, OnceDefaulted: true})
 	if defaulted["Lifetime"] != "1h (tenant default)" || defaulted["Use"] != "multi-use (tenant default)" {
 		t.Errorf("defaulted values shown as %q, %q", defaulted["Lifetime"], defaulted["Use"])
+	}
+}
+
+func TestStatusLineOfAHugeFailureReasonFitsOneSlackBlock(t *testing.T) {
+	st := Style{Person: func(p approvals.Principal) string { return p.Name }, When: func(time.Time) string { return "now" }, Escape: EscapeMrkdwn}
+	for _, state := range []approvals.State{approvals.StateFailed, approvals.StateRevoked} {
+		r := &approvals.Request{ID: "TAP-AAAAAA", State: state, FailureReason: "Graph said: " + strings.Repeat("<&>", 3334)}
+		line := StatusLine(r, st)
+		if n := utf8.RuneCountInString(line); n > MaxBlockText {
+			t.Errorf("%s: status line of %d characters, Slack takes %d", state, n, MaxBlockText)
+		}
+		if !strings.Contains(line, "Graph said: &lt;&amp;&gt;") || !strings.HasSuffix(line, "…") {
+			t.Errorf("%s: %q…", state, line[:60])
+		}
 	}
 }

@@ -939,7 +939,7 @@ func (r scriptRun) called(prefix string) bool {
 }
 
 func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testing.T) {
-	base := []string{"role-Policy.Read.All=Role", "role-RoleManagement.Read.Directory=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
+	base := []string{"role-Policy.Read.All=Role", "role-PrivilegedEligibilitySchedule.Read.AzureADGroup=Role", "role-RoleManagement.Read.Directory=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
 	all := sortedCopy(append(slices.Clone(base), "role-GroupMember.Read.All=Role"))
 	noRoles := []string{"role-Policy.Read.All=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
 	consent := "https://login.microsoftonline.com/tenant-1/adminconsent?client_id="
@@ -958,7 +958,7 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
 		wantCalls:  []string{"ad app create --display-name tapbot", "ad sp create --id new-app", "ad app credential reset --id new-app --append --display-name tapbot --end-date"},
 	}, {
-		name:       "without role checks the directory role permission is not asked for",
+		name:       "without role checks the directory role permissions are not asked for",
 		args:       []string{"--no-role-checks"},
 		wantOK:     true,
 		wantGrants: noRoles,

@@ -3,7 +3,6 @@ package graphclient
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
@@ -115,32 +114,38 @@ func (c *Client) UserGroups(ctx context.Context, userID string) ([]string, error
 	return ids, nil
 }
 
-// UserDirectoryRoles returns, for each directory role the user holds
-// (directly or through a group), its role template id and its display
-// name, e.g. "62e90394-69f5-4237-9190-012177145e10" and "Global
-// Administrator", so a policy may name protected roles either way. It
-// returns ENOTFOUND for an unknown user, EPERMISSION without
-// RoleManagement.Read.Directory, and EUNAVAILABLE when Graph does not
-// answer.
-func (c *Client) UserDirectoryRoles(ctx context.Context, userID string) ([]string, error) {
+// UserDirectoryRoles returns every directory role the user holds or can
+// activate: active ones (directly, through a group, scoped to an
+// administrative unit, custom), and those Privileged Identity Management
+// makes them eligible for, directly or through a group PIM for Groups lets
+// them join. A pass satisfies MFA, so an eligible role is as good as held.
+// Each role has its template id and display name, so a policy may name
+// protected roles either way. It returns EPERMISSION naming the missing
+// permission (RoleManagement.Read.Directory, or
+// PrivilegedEligibilitySchedule.Read.AzureADGroup), ENOTFOUND for an
+// unknown user, and EUNAVAILABLE when Graph does not answer; never a
+// partial list.
+func (c *Client) UserDirectoryRoles(ctx context.Context, userID string) ([]approvals.DirectoryRole, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
+	return c.privilegedRoles(ctx, userID)
+}
+
+// activeRoles lists the activated directory roles the user is a member
+// of, directly or through a role-assignable group.
+func (c *Client) activeRoles(ctx context.Context, userID string) ([]approvals.DirectoryRole, error) {
 	rb := c.users.ByUserId(userID).TransitiveMemberOf().GraphDirectoryRole()
 	first, err := rb.Get(ctx, &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.ItemTransitiveMemberOfGraphDirectoryRoleRequestBuilderGetQueryParameters{
 			Select: []string{"id", "displayName", "roleTemplateId"}},
 	})
-	var out []string
+	var out []approvals.DirectoryRole
 	err = eachItem(first, err,
 		func(next string) (models.DirectoryRoleCollectionResponseable, error) {
 			return rb.WithUrl(next).Get(ctx, nil)
 		},
 		func(r models.DirectoryRoleable) {
-			for _, v := range []string{deref(r.GetRoleTemplateId()), deref(r.GetDisplayName())} {
-				if v != "" && !slices.Contains(out, v) {
-					out = append(out, v)
-				}
-			}
+			out = append(out, approvals.DirectoryRole{TemplateID: deref(r.GetRoleTemplateId()), Name: deref(r.GetDisplayName())})
 		})
 	if err != nil {
 		return nil, c.fail(ctx, op{action: "list directory roles of " + userID, purpose: "read admin roles",

@@ -100,10 +100,10 @@ func TestUserDirectoryRolesNamesTemplateAndDisplayName(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range []struct {
 		user string
-		want []string
+		want []approvals.DirectoryRole
 	}{
-		{danID, []string{graphtest.GlobalAdministratorTemplateID, "Global Administrator"}},
-		{"alice@contoso.com", nil},
+		{danID, []approvals.DirectoryRole{{TemplateID: graphtest.GlobalAdministratorTemplateID, Name: "Global Administrator"}}},
+		{aliceID, nil},
 	} {
 		got, err := e.c.UserDirectoryRoles(context.Background(), tc.user)
 		if err != nil {
@@ -135,6 +135,7 @@ func TestMissingPermissionNamesItAndHowToGrantIt(t *testing.T) {
 		{"delete", "UserAuthenticationMethod.ReadWrite.All", func(e *env) error { return e.c.DeletePass(ctx, carolID, "any-method-id") }},
 		{"groups", "GroupMember.Read.All", func(e *env) error { _, err := e.c.UserGroups(ctx, danID); return err }},
 		{"roles", "RoleManagement.Read.Directory", func(e *env) error { _, err := e.c.UserDirectoryRoles(ctx, danID); return err }},
+		{"PIM for Groups", "PrivilegedEligibilitySchedule.Read.AzureADGroup", func(e *env) error { _, err := e.c.UserDirectoryRoles(ctx, danID); return err }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)

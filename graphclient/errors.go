@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -47,7 +48,7 @@ func asGraphFailure(err error) (graphFailure, bool) {
 	if errors.As(err, &oe) {
 		f := graphFailure{status: oe.GetStatusCode()}
 		if main := oe.GetErrorEscaped(); main != nil {
-			f.code, f.message = deref(main.GetCode()), deref(main.GetMessage())
+			f.code, f.message = clip(deref(main.GetCode())), clip(deref(main.GetMessage()))
 		}
 		return f, true
 	}
@@ -237,16 +238,29 @@ func isNetworkError(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &ue)
 }
 
-// rootCause is the innermost error's text: "connection refused",
+// rootCause is the innermost error's text, clipped: "connection refused",
 // "tls: failed to verify certificate: …".
 func rootCause(err error) string {
 	for {
 		next := errors.Unwrap(err)
 		if next == nil {
-			return err.Error()
+			return clip(err.Error())
 		}
 		err = next
 	}
+}
+
+// maxOutsideText bounds what tapbot repeats of a text it did not write
+// (Graph's error code and message, a network error): such text ends up in
+// chat messages and on approval cards, which have size limits.
+const maxOutsideText = 300
+
+// clip cuts s to maxOutsideText characters, marking the cut with "…".
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxOutsideText {
+		return s
+	}
+	return string([]rune(s)[:maxOutsideText-1]) + "…"
 }
 
 func (c *Client) graphHost() string {

@@ -2,11 +2,17 @@ package graphclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
+	khttp "github.com/microsoft/kiota-http-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/tapbot/tapbot/approvals"
 )
@@ -53,9 +59,10 @@ func (c *Client) ListPasses(ctx context.Context, userID string) ([]approvals.Pas
 }
 
 // listPasses lists userID's passes; who names the user in messages.
-func (c *Client) listPasses(ctx context.Context, userID, who string) ([]approvals.PassInfo, error) {
+// options go with the first page's request.
+func (c *Client) listPasses(ctx context.Context, userID, who string, options ...abs.RequestOption) ([]approvals.PassInfo, error) {
 	rb := c.users.ByUserId(userID).Authentication().TemporaryAccessPassMethods()
-	first, err := rb.Get(ctx, nil)
+	first, err := rb.Get(ctx, &users.ItemAuthenticationTemporaryAccessPassMethodsRequestBuilderGetRequestConfiguration{Options: options})
 	var out []approvals.PassInfo
 	err = eachItem(first, err,
 		func(next string) (models.TemporaryAccessPassAuthenticationMethodCollectionResponseable, error) {
@@ -89,16 +96,25 @@ func passInfo(m models.TemporaryAccessPassAuthenticationMethodable) approvals.Pa
 // off, user not targeted, lifetime outside its bounds, one-time passes
 // forced), saying which and what to do; ENOTFOUND for an unknown user;
 // EPERMISSION without UserAuthenticationMethod.ReadWrite.All; EUNAVAILABLE
-// when Graph does not answer in time.
+// when Graph does not answer in time. When the create may have happened all
+// the same (its answer was lost, or Graph failed late), it deletes any pass
+// created since it asked and says so; if it cannot, the error wraps
+// approvals.ErrPassMayBeLive.
 func (c *Client) CreatePass(ctx context.Context, userID string, p approvals.PassParams) (approvals.Pass, error) {
 	if strings.TrimSpace(userID) == "" || p.LifetimeMinutes < 0 {
 		return approvals.Pass{}, approvals.Errorf(approvals.EINVALID, "A pass needs a user and a lifetime that is not negative.")
 	}
+	parent := ctx
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
+	started := time.Now()
 	created, err := c.users.ByUserId(userID).Authentication().TemporaryAccessPassMethods().Post(ctx, passBody(p), nil)
 	if err != nil {
-		return approvals.Pass{}, c.createFailure(ctx, userID, p, err)
+		failure := c.createFailure(ctx, userID, p, err)
+		if mayHaveCreated(err) {
+			return approvals.Pass{}, c.undoCreate(parent, userID, started, failure)
+		}
+		return approvals.Pass{}, failure
 	}
 	secret := deref(created.GetTemporaryAccessPass())
 	if secret == "" {
@@ -143,6 +159,79 @@ func (c *Client) discardSecretless(ctx context.Context, userID, methodID string)
 	}
 	return e
 }
+
+// mayHaveCreated reports whether a failed create may have created a pass
+// all the same: Graph may have acted on a request whose answer was lost (a
+// timeout, a dropped connection, an answer tapbot cannot read) or failed
+// late (5xx; 429 after a retried 5xx, as the retry layer repeats the POST).
+// No token, no connection, or a plain 4xx refusal means it did not.
+func mayHaveCreated(err error) bool {
+	var tokErr *tokenError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &tokErr), errors.As(err, &opErr) && opErr.Op == "dial":
+		return false
+	}
+	if f, ok := asGraphFailure(err); ok {
+		return f.status == http.StatusTooManyRequests || f.status >= 500
+	}
+	return true
+}
+
+// undoCreate makes sure a create of unknown outcome left no pass nobody
+// holds: it deletes every pass of the user's created since the attempt
+// started, and adds to failure's message what it found. It runs on a
+// context of its own, as the create's may have run out. If it cannot make
+// sure, the error wraps approvals.ErrPassMayBeLive.
+func (c *Client) undoCreate(parent context.Context, userID string, started time.Time, failure error) error {
+	e := &approvals.Error{Code: approvals.ErrorCode(failure), Message: approvals.ErrorMessage(failure), Err: failure}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), c.cfg.Timeout)
+	defer cancel()
+	deleted, err := c.deleteCreatedSince(ctx, userID, started)
+	switch {
+	case err != nil:
+		e.Message += fmt.Sprintf(" A pass may have been created anyway, and tapbot could not make sure it is gone (%s): "+
+			"delete it in the Entra admin center → Users → %s → Authentication methods.", strings.TrimSuffix(approvals.ErrorMessage(err), "."), userID)
+		e.Err = fmt.Errorf("%w: %w; clean-up: %w", approvals.ErrPassMayBeLive, failure, err)
+	case deleted > 0:
+		e.Message += " A pass had been created all the same (replacing any the user had); tapbot deleted it again, so no pass is left that nobody holds."
+	default:
+		e.Message += " tapbot checked: no new pass was created."
+	}
+	return e
+}
+
+// deleteCreatedSince deletes the user's passes created since started and
+// returns how many. "Since" is read on Graph's clock: the Date of the
+// listing's answer less the time elapsed since started, so a difference
+// between tapbot's clock and Graph's does not matter.
+func (c *Client) deleteCreatedSince(ctx context.Context, userID string, started time.Time) (int, error) {
+	headers := khttp.NewHeadersInspectionOptions()
+	headers.InspectResponseHeaders = true
+	passes, err := c.listPasses(ctx, userID, userID, headers)
+	if err != nil {
+		return 0, err
+	}
+	since := started.Add(-createdRounding)
+	if date, err := http.ParseTime(strings.Join(headers.GetResponseHeaders().Get("Date"), "")); err == nil {
+		since = date.Add(-time.Since(started) - createdRounding)
+	}
+	deleted := 0
+	for _, p := range passes {
+		if p.Created.Before(since) {
+			continue
+		}
+		if err := c.deletePass(ctx, userID, p.MethodID); err != nil {
+			return deleted, err
+		}
+		deleted++
+	}
+	return deleted, nil
+}
+
+// createdRounding allows for Graph's Date header and its createdDateTime
+// being rounded to the second.
+const createdRounding = 2 * time.Second
 
 // createFailure explains a refused create. When Graph says the request is
 // bad, the policy is read so the message can name the actual rule broken

@@ -2,6 +2,7 @@ package graphclient_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -169,5 +170,82 @@ func TestDeletePassRemovesItAndToleratesItsAbsence(t *testing.T) {
 	}
 	if len(e.s.Passes(carolID)) != 0 {
 		t.Error("carol still has a pass")
+	}
+}
+
+func TestCreateWhoseAnswerIsLostDeletesThePassItMade(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		skew   time.Duration // Graph's clock minus tapbot's
+		inject func(s *graphtest.Server)
+	}{
+		{"answer dropped", 0, func(s *graphtest.Server) { s.DropAnswer("temporaryAccessPassMethods", "POST", 1) }},
+		{"answer dropped, Graph's clock an hour behind", -time.Hour, func(s *graphtest.Server) { s.DropAnswer("temporaryAccessPassMethods", "POST", 1) }},
+		{"answer dropped, Graph's clock an hour ahead", time.Hour, func(s *graphtest.Server) { s.DropAnswer("temporaryAccessPassMethods", "POST", 1) }},
+		{"every retry fails after creating", 0, func(s *graphtest.Server) {
+			s.FailAfter("temporaryAccessPassMethods", "POST", 500, "generalException", 10)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.s.SetNow(func() time.Time { return time.Now().Add(tc.skew) })
+			tc.inject(e.s)
+			_, err := e.c.CreatePass(context.Background(), aliceID, approvals.PassParams{LifetimeMinutes: 60})
+			wantError(t, err, approvals.EUNAVAILABLE, "A pass had been created all the same", "tapbot deleted it again")
+			issued := e.s.Issued()
+			if len(issued) == 0 || len(e.s.Passes(aliceID)) != 0 {
+				t.Fatalf("issued %d, live %d: the pass nobody received must be gone", len(issued), len(e.s.Passes(aliceID)))
+			}
+			if d := e.s.Deleted(); len(d) != 1 || d[0] != issued[len(issued)-1].MethodID {
+				t.Errorf("deleted %v, want the last pass issued", d)
+			}
+			if errors.Is(err, approvals.ErrPassMayBeLive) {
+				t.Error("a pass that was deleted is reported as maybe live")
+			}
+		})
+	}
+}
+
+func TestCreateRetriedAfterALateFailureReturnsTheLivePass(t *testing.T) {
+	e := newEnv(t)
+	e.s.FailAfter("temporaryAccessPassMethods", "POST", 500, "generalException", 1)
+	pass, err := e.c.CreatePass(context.Background(), aliceID, approvals.PassParams{LifetimeMinutes: 60})
+	if err != nil {
+		t.Fatalf("CreatePass: %v", err)
+	}
+	live := e.s.Passes(aliceID)
+	if len(e.s.Issued()) != 2 || len(live) != 1 || live[0].MethodID != pass.MethodID || live[0].Secret != pass.Secret.Reveal() {
+		t.Fatalf("issued %d, live %+v: the retry's pass must be the one returned and the only one live", len(e.s.Issued()), live)
+	}
+}
+
+func TestCreateThatFailedBeforeTheWorkLeavesEarlierPassesAlone(t *testing.T) {
+	e := newEnv(t)
+	before := e.s.Passes(carolID)
+	e.s.Fail("temporaryAccessPassMethods", "POST", 503, "serviceNotAvailable", 10)
+	_, err := e.c.CreatePass(context.Background(), carolID, approvals.PassParams{LifetimeMinutes: 60})
+	wantError(t, err, approvals.EUNAVAILABLE, "tapbot checked: no new pass was created.")
+	if after := e.s.Passes(carolID); len(after) != 1 || after[0].MethodID != before[0].MethodID || len(e.s.Deleted()) != 0 {
+		t.Errorf("carol's earlier pass was touched: before %v, after %v, deleted %v", before, after, e.s.Deleted())
+	}
+}
+
+func TestCreateRefusedOutrightLooksForNoPass(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.c.CreatePass(context.Background(), aliceID, approvals.PassParams{LifetimeMinutes: 5000})
+	wantError(t, err, approvals.EINVALID, "cannot last")
+	if n := callsTo(e.s, "GET", "temporaryAccessPassMethods"); n != 0 {
+		t.Errorf("%d pass listings after a refusal that created nothing", n)
+	}
+}
+
+func TestLostCreateThatCannotBeUndoneIsMarkedMaybeLive(t *testing.T) {
+	e := newEnv(t)
+	e.s.DropAnswer("temporaryAccessPassMethods", "POST", 1)
+	e.s.Fail("temporaryAccessPassMethods", "DELETE", 403, "Authorization_RequestDenied", 10)
+	_, err := e.c.CreatePass(context.Background(), aliceID, approvals.PassParams{LifetimeMinutes: 60})
+	wantError(t, err, approvals.EUNAVAILABLE, "could not make sure it is gone", "delete it in the Entra admin center → Users → "+aliceID)
+	if !errors.Is(err, approvals.ErrPassMayBeLive) {
+		t.Errorf("error does not wrap ErrPassMayBeLive: %v", err)
 	}
 }

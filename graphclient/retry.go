@@ -25,7 +25,9 @@ type retryHandler struct {
 }
 
 // retriable reports whether Graph may answer differently if asked again.
-// Repeating a POST is safe for tapbot: a new pass replaces the old one.
+// Repeating a POST is safe for tapbot: a new pass replaces the old one, and
+// when the last attempt fails CreatePass deletes whatever an earlier one may
+// have created.
 func retriable(status int) bool {
 	switch status {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,

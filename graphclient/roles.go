@@ -33,9 +33,10 @@ func (c *Client) Roles(ctx context.Context) ([]string, error) {
 // RequiredRoles lists the Microsoft Graph application permissions tapbot
 // uses, for `tapbot doctor` to compare with Roles: creating, listing and
 // deleting passes, looking users up, reading the TAP policy, and reading
-// group memberships and admin roles for the approval policy.
+// group memberships, admin roles and PIM eligibilities (directory roles
+// and PIM for Groups) for the approval policy.
 func RequiredRoles() []string {
-	return []string{permPasses, permUsers, permPolicy, permGroups, permRoles}
+	return []string{permPasses, permUsers, permPolicy, permGroups, permRoles, permPIMGroups}
 }
 
 // rolesClaim decodes the payload of a JWT and returns its roles claim.

@@ -75,8 +75,10 @@ func stateWord(r *approvals.Request) string {
 
 func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
 
+// mrkdwn is a mrkdwn text object. Its text is cut to what Slack takes in a
+// block, a last guard: a longer one would have the whole message refused.
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, bot.Truncate(s, bot.MaxBlockText), false, false)
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -97,7 +97,9 @@ func (b *Bot) dm(ctx context.Context, user string) (string, error) {
 }
 
 // slackError wraps a Web API failure as EUNAVAILABLE with Slack's own code,
-// which is what an operator searches for.
+// which is what an operator searches for. Slack's text is cut: it lands in
+// failure reasons and on cards.
 func slackError(what string, err error) error {
-	return &approvals.Error{Code: approvals.EUNAVAILABLE, Message: fmt.Sprintf("Slack refused to %s: %v", what, err), Err: err}
+	return &approvals.Error{Code: approvals.EUNAVAILABLE, Err: err,
+		Message: fmt.Sprintf("Slack refused to %s: %s", what, bot.Truncate(err.Error(), bot.MaxOutsideText))}
 }

@@ -40,10 +40,11 @@ func adaptiveCard(body []any, actions ...any) schema.Attachment {
 }
 
 // textBlock is a wrapping TextBlock; text is Adaptive Card markdown, so
-// anything a user typed in it must go through md. extra sets more fields
-// in pairs ("weight", "Bolder").
+// anything a user typed in it must go through md, and is cut at
+// bot.MaxBlockText as on Slack. extra sets more fields in pairs ("weight",
+// "Bolder").
 func textBlock(text string, extra ...any) object {
-	o := object{"type": "TextBlock", "text": text, "wrap": true}
+	o := object{"type": "TextBlock", "text": bot.Truncate(text, bot.MaxBlockText), "wrap": true}
 	for i := 0; i+1 < len(extra); i += 2 {
 		o[fmt.Sprint(extra[i])] = extra[i+1]
 	}

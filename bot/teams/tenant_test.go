@@ -85,4 +85,6 @@ func (f *fakeTenant) issued() []string {
 
 func (f *fakeTenant) UserGroups(context.Context, string) ([]string, error) { return nil, nil }
 
-func (f *fakeTenant) UserDirectoryRoles(context.Context, string) ([]string, error) { return nil, nil }
+func (f *fakeTenant) UserDirectoryRoles(context.Context, string) ([]approvals.DirectoryRole, error) {
+	return nil, nil
+}

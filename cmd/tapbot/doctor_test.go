@@ -123,6 +123,11 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 			return nil
 		}, 1, []string{"✗ graph permissions: the token lacks Policy.Read.All", "Application permissions: add Policy.Read.All, then Grant admin consent",
 			"✗ tap policy: "}},
+		{"a missing PIM for Groups permission is named: eligible admins could not be seen", func(t *testing.T, e *env) map[string]string {
+			e.graph.SetRoles(allRolesBut("PrivilegedEligibilitySchedule.Read.AzureADGroup")...)
+			return nil
+		}, 1, []string{"✗ graph permissions: the token lacks PrivilegedEligibilitySchedule.Read.AzureADGroup",
+			"Application permissions: add PrivilegedEligibilitySchedule.Read.AzureADGroup, then Grant admin consent"}},
 		{"a missing group permission is fine while no Entra group is configured", func(t *testing.T, e *env) map[string]string {
 			e.graph.SetRoles(allRolesBut("GroupMember.Read.All")...)
 			return nil

@@ -7,8 +7,10 @@
 #   --cert          create a self-signed certificate credential instead of a
 #                   client secret (az writes the PEM, key included, to a file)
 #   --group-checks  also request GroupMember.Read.All (group-based policy)
-#   --no-role-checks  leave out RoleManagement.Read.Directory; tapbot's default
-#                   policy needs it to refuse passes for admin role holders
+#   --no-role-checks  leave out RoleManagement.Read.Directory and
+#                   PrivilegedEligibilitySchedule.Read.AzureADGroup; tapbot's
+#                   default policy needs them to refuse passes for admin role
+#                   holders, active or PIM-eligible
 #   --name NAME     display name of the app registration (default: tapbot)
 #   --secret-days N client secret lifetime in days (default: 90)
 #
@@ -35,7 +37,7 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "create-app.sh: $*"; exit 1; }
 
 usage() {
-	sed -n '4,13s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,15s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -53,7 +55,7 @@ parse_args() {
 		shift
 	done
 	[[ "$secret_days" =~ ^[1-9][0-9]*$ ]] || die "--secret-days must be a positive number of days"
-	if $role_checks; then permissions+=(RoleManagement.Read.Directory); fi
+	if $role_checks; then permissions+=(RoleManagement.Read.Directory PrivilegedEligibilitySchedule.Read.AzureADGroup); fi
 	# The name goes into an OData filter: letters, digits, space, . _ - only.
 	[[ "$name" =~ ^[A-Za-z0-9._\ -]+$ ]] || die "--name may hold only letters, digits, spaces and . _ -"
 }

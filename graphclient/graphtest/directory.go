@@ -16,13 +16,27 @@ type User struct {
 	Mail           string
 	Groups         []string // ids of the groups the user is a transitive member of
 	Roles          []Role   // directory roles the user holds
+	// Assignments are active role assignments that are no directoryRole
+	// membership: scoped to an administrative unit (Role.Scope) or of a
+	// custom role. roleAssignments lists them with Roles.
+	Assignments []Role
+	// EligibleRoles are the roles the user is eligible for through
+	// Privileged Identity Management: not active, but theirs to activate.
+	EligibleRoles []Role
+	// EligibleGroups are the ids of the groups the user may become a member
+	// of through PIM for Groups (see AddGroup for what those groups hold).
+	EligibleGroups []string
 }
 
-// Role is an activated directory role, as /transitiveMemberOf/microsoft.graph.directoryRole lists it.
+// Role is a directory role: an activated one, as
+// /transitiveMemberOf/microsoft.graph.directoryRole lists it, or the role
+// of an assignment or an eligibility.
 type Role struct {
 	ID             string // the role object's id in this tenant; generated when empty
 	DisplayName    string // e.g. "Global Administrator"
-	RoleTemplateID string // e.g. GlobalAdministratorTemplateID
+	RoleTemplateID string // e.g. GlobalAdministratorTemplateID; a custom role's definition id
+	Scope          string // directoryScopeId: "" or "/" for the whole tenant, e.g. "/administrativeUnits/{id}"
+	Custom         bool   // a custom role definition rather than a built-in one
 }
 
 // GlobalAdministratorTemplateID is the role template id of Global
@@ -50,12 +64,8 @@ func (s *Server) AddUser(u User) User {
 		u.UserType = "Member"
 	}
 	u.Groups = append([]string(nil), u.Groups...)
-	u.Roles = append([]Role(nil), u.Roles...)
-	for i := range u.Roles {
-		if u.Roles[i].ID == "" {
-			u.Roles[i].ID = newID()
-		}
-	}
+	u.EligibleGroups = append([]string(nil), u.EligibleGroups...)
+	u.Roles, u.Assignments, u.EligibleRoles = withRoleIDs(u.Roles), withRoleIDs(u.Assignments), withRoleIDs(u.EligibleRoles)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.users {

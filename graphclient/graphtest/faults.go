@@ -24,6 +24,9 @@ type fault struct {
 	code       string
 	retryAfter time.Duration // > 0: sent as Retry-After (throttling)
 	left       int
+	message    string // "" : Graph's usual message for code
+	after      bool   // serve the call first, then answer the error
+	drop       bool   // serve the call first, then cut the connection
 }
 
 // faultMessages are the messages Graph sends with common error codes.
@@ -50,6 +53,27 @@ func (s *Server) Fail(pathSubstring, method string, status int, code string, n i
 func (s *Server) Throttle(pathSubstring string, n int, retryAfter time.Duration) {
 	s.addFault(&fault{path: pathSubstring, status: http.StatusTooManyRequests,
 		code: "TooManyRequests", retryAfter: retryAfter, left: n})
+}
+
+// FailWithMessage is Fail with Graph's error message set to message, for
+// tests of what tapbot makes of a long or odd one.
+func (s *Server) FailWithMessage(pathSubstring, method string, status int, code, message string, n int) {
+	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, message: message, left: n})
+}
+
+// FailAfter makes the next n matching calls take effect as usual and then
+// answer status with a Graph error body carrying code, as Graph does when
+// it fails after the work was done: a create answered 500 may have created.
+func (s *Server) FailAfter(pathSubstring, method string, status int, code string, n int) {
+	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, left: n, after: true})
+}
+
+// DropAnswer makes the next n matching calls take effect as usual but never
+// be answered: the connection is cut where the answer should start, as when
+// it is lost on the way back (a dropped connection, a proxy giving up). A
+// create then makes a pass whose text its caller never sees.
+func (s *Server) DropAnswer(pathSubstring, method string, n int) {
+	s.addFault(&fault{path: pathSubstring, method: method, left: n, drop: true})
 }
 
 func (s *Server) addFault(f *fault) {
@@ -100,22 +124,46 @@ func (s *Server) wait(r *http.Request) bool {
 }
 
 // injectFault answers the call with the first pending matching fault, if
-// any, and reports whether it did.
+// any, and reports whether it did. A fault that comes after the work serves
+// the call into a discarded answer first.
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	f, ok := s.takeFault(r)
 	if !ok {
 		return false
 	}
+	if f.after || f.drop {
+		s.route(&discarded{}, r)
+	}
+	if f.drop {
+		panic(http.ErrAbortHandler) // the client sees the connection end
+	}
 	if f.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds()))))
 	}
-	msg := faultMessages[f.code]
+	msg := f.message
+	if msg == "" {
+		msg = faultMessages[f.code]
+	}
 	if msg == "" {
 		msg = "The service returned " + f.code + "."
 	}
 	writeError(w, f.status, f.code, msg)
 	return true
 }
+
+// discarded is where the answer of a call served before its fault goes.
+type discarded struct{ header http.Header }
+
+func (d *discarded) Header() http.Header {
+	if d.header == nil {
+		d.header = http.Header{}
+	}
+	return d.header
+}
+
+func (*discarded) Write(b []byte) (int, error) { return len(b), nil }
+
+func (*discarded) WriteHeader(int) {}
 
 func (s *Server) takeFault(r *http.Request) (fault, bool) {
 	s.mu.Lock()

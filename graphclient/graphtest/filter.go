@@ -108,3 +108,30 @@ func parseQuoted(s string) (string, string, error) {
 	}
 	return "", "", fmt.Errorf("unterminated string literal")
 }
+
+// parsePropertyEq reads a filter of the one form the role management
+// endpoints take from tapbot, `property eq 'value'`, where property is one
+// of allowed (matched case-insensitively). It returns the property in
+// lower case and the value.
+func parsePropertyEq(f string, allowed ...string) (string, string, error) {
+	prop, rest, _ := strings.Cut(strings.TrimSpace(f), " ")
+	known := false
+	for _, a := range allowed {
+		known = known || strings.EqualFold(prop, a)
+	}
+	if !known {
+		return "", "", fmt.Errorf("expected a filter on %s, got '%s'", strings.Join(allowed, " or "), f)
+	}
+	rest, ok := cutWord(rest, "eq")
+	if !ok {
+		return "", "", fmt.Errorf("only 'eq' is supported after '%s'", prop)
+	}
+	value, after, err := parseQuoted(rest)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(after) != "" {
+		return "", "", fmt.Errorf("unsupported clause '%s'", strings.TrimSpace(after))
+	}
+	return strings.ToLower(prop), value, nil
+}

@@ -49,6 +49,9 @@ type Server struct {
 
 	apps      map[string]App // registered apps, by client id (apps.go)
 	tokenReqs []TokenRequest
+	groups    []*Group // role-holding groups, see AddGroup
+	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400.
+	unlicensed bool
 }
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
@@ -138,6 +141,8 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		// can mistake an empty reply for a result.
 		panic(http.ErrAbortHandler)
 	}
+	// Graph's answers are dated by Graph's clock, which SetNow sets.
+	w.Header().Set("Date", s.clock().Format(http.TimeFormat))
 	if !s.authorized(r) {
 		writeUnauthorized(w)
 		return
@@ -156,6 +161,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.servePolicy(w, r)
 	case strings.EqualFold(seg[0], "users"):
 		s.routeUsers(w, r, seg[1:])
+	case strings.EqualFold(seg[0], "roleManagement"):
+		s.routeRoleManagement(w, r, seg)
+	case isPIMForGroupsPath(seg):
+		s.servePIMForGroups(w, r)
 	default:
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[0]+"'.")
 	}

@@ -22,6 +22,7 @@ func DefaultRoles() []string {
 		"Policy.Read.All",
 		"GroupMember.Read.All",
 		"RoleManagement.Read.Directory",
+		"PrivilegedEligibilitySchedule.Read.AzureADGroup",
 	}
 }
 

@@ -137,8 +137,14 @@ func (v *blockValidator) block(p string, raw any, seenIDs map[string]bool) {
 	case "actions":
 		v.actions(p, b)
 	case "context":
-		if len(objects(b["elements"])) > maxContextItems {
+		elements := objects(b["elements"])
+		if len(elements) > maxContextItems {
 			v.fail(p+"/elements", "no more than %d items allowed", maxContextItems)
+		}
+		for i, el := range elements {
+			if el["type"] != "image" {
+				v.text(fmt.Sprintf("%s/elements/%d", p, i), el, maxSectionText, "plain_text", "mrkdwn")
+			}
 		}
 	}
 }

@@ -37,6 +37,8 @@ func TestValidateBlocksEnforcesSlackLimits(t *testing.T) {
 		{"unknown button style", `[{"type":"actions","elements":[` + button("a", "A", "green") + `]}]`, "invalid_blocks"},
 		{"duplicate block ids", `[{"type":"divider","block_id":"x"},{"type":"divider","block_id":"x"}]`, "invalid_blocks"},
 		{"empty actions", `[{"type":"actions","elements":[]}]`, "invalid_blocks"},
+		{"context text of 3000", `[{"type":"context","elements":[{"type":"mrkdwn","text":"` + strings.Repeat("a", 3000) + `"}]}]`, ""},
+		{"context text of 3001", `[{"type":"context","elements":[{"type":"mrkdwn","text":"` + strings.Repeat("a", 3001) + `"}]}]`, "invalid_blocks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
