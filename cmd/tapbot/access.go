@@ -63,6 +63,9 @@ type PolicyFile struct {
 		TargetCooldown       time.Duration `yaml:"targetCooldown"`
 	} `yaml:"limits"`
 	AuditChannel string `yaml:"auditChannel"` // Slack channel id to mirror audit events to
+	// AllowTechnicianTargets names the break-glass process under which a
+	// pass may be requested for a technician's own account.
+	AllowTechnicianTargets string `yaml:"allowTechnicianTargets"`
 }
 
 // loadPolicyFile reads and checks path. Every problem is reported.
@@ -110,6 +113,7 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 		p.ApprovalsRequired = max(p.ApprovalsRequired, pf.ApprovalsRequired)
 		p.AllowedDomains = append(p.AllowedDomains, pf.AllowedDomains...)
 		p.AllowDisabled, p.AllowGuests, p.Protect = pf.AllowDisabledAccounts, pf.AllowGuests, pf.Protect
+		p.AllowTechnicianTargets = pf.AllowTechnicianTargets
 		for _, g := range pf.SeparateGroups {
 			p.SeparateGroups = append(p.SeparateGroups, accessKey(g))
 		}
@@ -226,18 +230,8 @@ func (g *groupResolver) lookup(ctx context.Context, p approvals.Principal) ([]st
 }
 
 // entraIDOfSlackUser maps a Slack user to an Entra user by the e-mail Slack
-// verified; "" when the Slack user has no e-mail tapbot can see.
+// verified (slackIdentity); "" when there is no such user.
 func (g *groupResolver) entraIDOfSlackUser(ctx context.Context, slackID string) (string, error) {
-	u, err := g.slack.GetUserInfoContext(ctx, slackID)
-	if err != nil {
-		return "", fmt.Errorf("look up Slack user %s (needs the users:read.email scope): %w", slackID, err)
-	}
-	if u.Profile.Email == "" {
-		return "", nil
-	}
-	t, err := g.graph.LookupUserByMail(ctx, u.Profile.Email)
-	if approvals.ErrorCode(err) == approvals.ENOTFOUND {
-		return "", nil
-	}
-	return t.ID, err
+	id, err := slackIdentity(ctx, g.slack, g.graph, slackID)
+	return id.EntraID, err
 }
