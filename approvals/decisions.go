@@ -10,8 +10,9 @@ import (
 // delivered before Approve returns. People are compared by their Entra user
 // where tapbot knows it (see Principal.Distinct). Returns EFORBIDDEN for a
 // non-approver, the requester themselves, or someone tapbot cannot tell
-// apart from the requester or an earlier approver, ECONFLICT (with what happened instead) when the
-// request is no longer pending, ENOTFOUND for an unknown id.
+// apart from the requester or an earlier approver, ECONFLICT (with what
+// happened instead) when the request is no longer pending, ENOTFOUND for an
+// unknown id.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
 	if err := s.mayApprove(ctx, by); err != nil {
 		return nil, err
@@ -23,14 +24,9 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err := s.separated(ctx, cur.Requester, by); err != nil {
 		return nil, err
 	}
-	if by, _, err = s.identify(ctx, by); err != nil {
+	requester, by, err := s.identifyBoth(ctx, cur.Requester, by)
+	if err != nil {
 		return nil, err
-	}
-	requester := cur.Requester
-	if requester.EntraID == "" { // stored before tapbot recorded it, or unknown then
-		if requester, _, err = s.identify(ctx, requester); err != nil {
-			return nil, err
-		}
 	}
 	r, err := s.updatePending(ctx, id, func(r *Request) (Change, error) {
 		if r.Requester.EntraID == "" {

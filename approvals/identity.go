@@ -56,6 +56,18 @@ func (s *Service) identify(ctx context.Context, p Principal) (Principal, Identit
 	return p, id, nil
 }
 
+// identifyBoth fills in the Entra ids of an approver and of the requester,
+// whose id is looked up again only when the stored request lacks it (stored
+// before tapbot recorded it, or unknown then).
+func (s *Service) identifyBoth(ctx context.Context, requester, approver Principal) (Principal, Principal, error) {
+	approver, _, err := s.identify(ctx, approver)
+	if err != nil || requester.EntraID != "" {
+		return requester, approver, err
+	}
+	requester, _, err = s.identify(ctx, requester)
+	return requester, approver, err
+}
+
 // checkWhoseAccount refuses a pass for the account of the requester or of
 // any technician tapbot knows: its holder could sign in as that technician
 // and, where the Entra account is the tapbot identity (Teams), approve
