@@ -7,9 +7,12 @@ import (
 
 // Approve records by's approval of request id. When enough distinct approvers
 // have said yes the request becomes approved and the pass is issued and
-// delivered before Approve returns. Returns EFORBIDDEN for a non-approver or
-// the requester themselves, ECONFLICT (with what happened instead) when the
-// request is no longer pending, ENOTFOUND for an unknown id.
+// delivered before Approve returns. People are compared by their Entra user
+// where tapbot knows it (see Principal.Distinct). Returns EFORBIDDEN for a
+// non-approver, the requester themselves, or someone tapbot cannot tell
+// apart from the requester or an earlier approver, ECONFLICT (with what
+// happened instead) when the request is no longer pending, ENOTFOUND for an
+// unknown id.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
 	if err := s.mayApprove(ctx, by); err != nil {
 		return nil, err
@@ -21,12 +24,16 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err := s.separated(ctx, cur.Requester, by); err != nil {
 		return nil, err
 	}
+	requester, by, err := s.identifyBoth(ctx, cur.Requester, by)
+	if err != nil {
+		return nil, err
+	}
 	r, err := s.updatePending(ctx, id, func(r *Request) (Change, error) {
-		if by.Same(r.Requester) {
-			return Change{}, Errorf(EFORBIDDEN, "You can't approve your own request; another approver has to.")
+		if r.Requester.EntraID == "" {
+			r.Requester.EntraID = requester.EntraID
 		}
-		if r.ApprovedBy(by) {
-			return Change{}, Errorf(ECONFLICT, "You have already approved %s; it needs %d more approval(s) from other approvers.", r.ID, r.ApprovalsRequired-len(r.Approvals))
+		if err := checkDistinct(r, by); err != nil {
+			return Change{}, err
 		}
 		now := s.now()
 		r.Approvals = append(r.Approvals, Approval{By: by, At: now})

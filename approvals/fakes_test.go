@@ -51,6 +51,11 @@ func (f *fakeTenant) LookupUser(_ context.Context, upn string) (Target, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.users[upn]
+	for _, u := range f.users { // Graph finds users by object id too
+		if !ok && u.ID == upn {
+			t, ok = u, true
+		}
+	}
 	if !ok {
 		return Target{}, Errorf(ENOTFOUND, "No user %s in the tenant.", upn)
 	}

@@ -177,27 +177,31 @@ func (s *Service) Resume(ctx context.Context) error {
 
 // Reissue gives the requester a fresh pass for an approved request whose
 // pass was lost or never arrived, without a new approval: creating it
-// replaces the old one in Entra. Only the requester may ask, only within the
-// policy's window after the approval, and at most MaxReissues times. Returns
-// EFORBIDDEN, or ECONFLICT saying which limit was hit.
+// replaces the old one in Entra. Only the requester may ask, only while they
+// may still request passes, only within the policy's window after the
+// approval, at most MaxReissues times, never after an approver revoked the
+// pass, and only if the target, the rate limits and the cooldown would let
+// the request be raised now. Returns EFORBIDDEN, or ECONFLICT saying which
+// limit was hit.
 func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Request, error) {
-	r, err := s.transition(id, &by, EventReissued, "", func(r *Request) error {
-		if !by.Same(r.Requester) {
-			return Errorf(EFORBIDDEN, "Only the requester of %s can ask for its pass again.", r.ID)
+	cur, err := s.store.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReissue(ctx, cur, by); err != nil {
+		return nil, err
+	}
+	since := s.now().Add(-s.policy.lookback())
+	r, err := s.store.UpdateAdmitted(id, since, func(r *Request, others []*Request) (Change, error) {
+		if err := s.reissuable(r, by); err != nil {
+			return Change{}, err
 		}
-		if (r.State != StateDelivered && r.State != StateRevoked) || len(r.Approvals) < r.ApprovalsRequired {
-			return stateError(r)
-		}
-		approved := r.Approvals[len(r.Approvals)-1].At
-		if s.now().Sub(approved) > s.policy.ReissueWindow {
-			return Errorf(ECONFLICT, "A pass can be re-issued for %s after approval; that time has passed for %s. Raise a new request.", FormatMinutes(int(s.policy.ReissueWindow.Minutes())), r.ID)
-		}
-		if r.Reissues >= s.policy.MaxReissues {
-			return Errorf(ECONFLICT, "%s was re-issued %d time(s) already, the most tapbot allows. Raise a new request.", r.ID, r.Reissues)
+		if err := s.policy.admit(r, others, s.now()); err != nil {
+			return Change{}, err
 		}
 		r.Reissues++
-		r.State, r.FailureReason = StateIssuing, ""
-		return nil
+		r.State, r.FailureReason, r.UpdatedAt = StateIssuing, "", s.now()
+		return Change{Events: []Event{eventFor(EventReissued, r, by, r.UpdatedAt, "")}}, nil
 	})
 	if err != nil {
 		return r, err

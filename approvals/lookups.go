@@ -36,15 +36,26 @@ func (s *Service) status(ctx context.Context, upn string) (UserStatus, error) {
 
 // Revoke deletes every pass upn holds and audits each deletion. Approvers may
 // revoke (deleting a valid pass also signs the user out everywhere, so it is
-// an approver's call). Returns the passes deleted.
+// an approver's call). It first ends every request for upn that could still
+// give out a pass (approved, being issued, delivered, or revoked after a
+// failed delivery), so neither a re-issue nor an issuance in flight brings
+// a pass back. Returns the passes deleted.
 func (s *Service) Revoke(ctx context.Context, by Principal, upn string) (UserStatus, error) {
 	if err := s.mayApprove(ctx, by); err != nil {
 		return UserStatus{}, err
 	}
-	st, err := s.status(ctx, upn)
+	t, err := s.tenant.LookupUser(ctx, upn)
 	if err != nil {
 		return UserStatus{}, err
 	}
+	if err := s.endRequestsFor(ctx, by, t); err != nil {
+		return UserStatus{Target: t}, err
+	}
+	passes, err := s.tenant.ListPasses(ctx, t.ID)
+	if err != nil {
+		return UserStatus{Target: t}, err
+	}
+	st := UserStatus{Target: t, Passes: passes}
 	for _, p := range st.Passes {
 		if err := s.tenant.DeletePass(ctx, st.Target.ID, p.MethodID); err != nil {
 			return st, err
@@ -78,4 +89,48 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 		}
 		return false
 	})
+}
+
+// endRequestsFor marks revoked, by by, every request for t that could still
+// give out a pass, redraws its card and tells its requester. An issuance in
+// flight then fails its next compare-and-set and deletes the pass it made.
+func (s *Service) endRequestsFor(ctx context.Context, by Principal, t Target) error {
+	live, err := s.store.ListRecent(s.now().Add(-s.policy.lookback()), func(r *Request) bool {
+		return r.Target.ID == t.ID && mayGiveOutPass(r)
+	})
+	if err != nil {
+		return fmt.Errorf("requests for %s: %w", t.UPN, err)
+	}
+	reason := nameOf(&by) + " revoked it with /tap revoke"
+	for _, l := range live {
+		r, err := s.store.Update(l.ID, func(r *Request) (Change, error) {
+			if !mayGiveOutPass(r) {
+				return Change{}, stateError(r)
+			}
+			r.State, r.RevokedBy, r.FailureReason, r.UpdatedAt = StateRevoked, &by, reason, s.now()
+			return Change{Events: []Event{eventFor(EventRevoked, r, by, r.UpdatedAt, "revoked by command; no re-issue")}}, nil
+		})
+		if ErrorCode(err) == ECONFLICT {
+			continue // finished meanwhile in a way that gives out nothing
+		}
+		if err != nil {
+			return fmt.Errorf("end request %s: %w", l.ID, err)
+		}
+		s.log.Info("request ended by revoke", "request", r.ID, "by", by.Key())
+		s.refresh(ctx, r, EventRevoked, fmt.Sprintf("%s revoked the pass for %s (request %s); it cannot be re-issued. Raise a new request if one is still needed.", nameOf(&by), r.Target.UPN, r.ID))
+	}
+	return nil
+}
+
+// mayGiveOutPass reports whether r holds, or may still produce, a pass: a
+// request approved or on its way to a pass, delivered (re-issue), or revoked
+// after a failed delivery (re-issue), unless a revoke already ended it.
+func mayGiveOutPass(r *Request) bool {
+	switch r.State {
+	case StateApproved, StateIssuing, StateIssued, StateDelivered:
+		return true
+	case StateRevoked:
+		return r.RevokedBy == nil
+	}
+	return false
 }

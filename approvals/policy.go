@@ -2,7 +2,9 @@ package approvals
 
 import (
 	"context"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -71,6 +73,12 @@ func (a *StaticAuthorizer) allowed(ctx context.Context, list map[string]bool, p 
 	return false, nil
 }
 
+// Technicians lists the requester and approver keys, people and groups
+// alike, sorted (see Roster).
+func (a *StaticAuthorizer) Technicians() (requesters, approvers []string) {
+	return slices.Sorted(maps.Keys(a.Requesters)), slices.Sorted(maps.Keys(a.Approvers))
+}
+
 func hasGroupKey(list map[string]bool) bool {
 	for k := range list {
 		if strings.HasPrefix(k, "slack-group:") || strings.HasPrefix(k, "entra-group:") {
@@ -98,6 +106,15 @@ type Policy struct {
 	// requester. Needs Groups.
 	SeparateGroups []string
 	Groups         GroupResolver
+	// Identities tells who technicians are in Entra (identity.go). nil:
+	// tapbot cannot tell people apart across platforms, so it refuses
+	// approvals across them, and it recognises technicians' own accounts as
+	// targets only through entra-group keys.
+	Identities Identities
+	// AllowTechnicianTargets, when set, names the break-glass process under
+	// which passes may be requested for technicians' own accounts. Each such
+	// request carries the exception on its card and in the audit log.
+	AllowTechnicianTargets string
 
 	RequesterLimit  int           // requests one requester may raise per RequesterWindow; 0: no limit
 	RequesterWindow time.Duration // default 1h

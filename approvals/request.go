@@ -1,12 +1,16 @@
 package approvals
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // State is where a request is in its life. See DESIGN.md for the machine:
 //
 //	pending ─approve (k of n)─▶ approved ─▶ issuing ─▶ issued ─▶ delivered
 //	pending ─deny / cancel / TTL─▶ denied / cancelled / expired
 //	issuing ─▶ failed;  issued ─delivery failed─▶ revoked
+//	approved / issuing / issued / delivered ─/tap revoke─▶ revoked (no re-issue)
 type State string
 
 const (
@@ -36,13 +40,37 @@ type Principal struct {
 	Platform string `json:"platform"` // "slack" or "teams"
 	ID       string `json:"id"`       // Slack user id, or Entra object id for Teams
 	Name     string `json:"name,omitempty"`
+	// EntraID is the object id of the person's Entra user when tapbot
+	// could tell (see Identities); "" when it could not, and in requests
+	// stored before tapbot recorded it.
+	EntraID string `json:"entraId,omitempty"`
 }
 
 // Key is the principal's identity across platforms, e.g. "slack:U123".
 func (p Principal) Key() string { return p.Platform + ":" + p.ID }
 
-// Same reports whether p and o are the same person on the same platform.
-func (p Principal) Same(o Principal) bool { return p.Platform == o.Platform && p.ID == o.ID }
+// Same reports whether p and o are certainly the same person: the same chat
+// account, or the same Entra user behind accounts on two platforms.
+func (p Principal) Same(o Principal) bool {
+	if p.Platform == o.Platform && p.ID == o.ID {
+		return true
+	}
+	return p.EntraID != "" && strings.EqualFold(p.EntraID, o.EntraID)
+}
+
+// Distinct reports whether p and o are certainly two people. Two accounts
+// on one platform are two people unless their Entra users say otherwise;
+// across platforms only the Entra users of both can tell, so without them
+// tapbot cannot be sure that one person is not both.
+func (p Principal) Distinct(o Principal) bool {
+	switch {
+	case p.Same(o):
+		return false
+	case p.EntraID != "" && o.EntraID != "":
+		return true
+	}
+	return p.Platform == o.Platform
+}
 
 // Target is the Entra user a pass is for, as Graph described them when the
 // request was raised.
@@ -97,9 +125,17 @@ type Request struct {
 	// tenant's default was taken, and the cards say so.
 	LifetimeDefaulted bool `json:"lifetimeDefaulted,omitempty"`
 	OnceDefaulted     bool `json:"onceDefaulted,omitempty"`
+	// RevokedBy is the approver whose /tap revoke ended the request: its
+	// pass is gone and it can no longer be re-issued.
+	RevokedBy *Principal `json:"revokedBy,omitempty"`
+	// Exception says why a request the policy refuses by default was let
+	// through (a named break-glass process); the card shows it and the audit
+	// log records it.
+	Exception string `json:"exception,omitempty"`
 }
 
-// ApprovedBy reports whether p has already approved r.
+// ApprovedBy reports whether p (or the same person on another platform)
+// has already approved r.
 func (r *Request) ApprovedBy(p Principal) bool {
 	for _, a := range r.Approvals {
 		if a.By.Same(p) {

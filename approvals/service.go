@@ -148,7 +148,7 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 		return nil, err
 	}
 	admit := func(existing []*Request) error { return s.policy.admit(r, existing, r.CreatedAt) }
-	ev := eventFor(EventRaised, r, in.Requester, r.CreatedAt, r.Reason)
+	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, raisedDetail(r))
 	if err := s.store.Create(r, ev, r.CreatedAt.Add(-s.policy.lookback()), admit); err != nil {
 		return nil, err
 	}
@@ -189,12 +189,16 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	requester, exception, err := s.checkWhoseAccount(ctx, in.Requester, target)
+	if err != nil {
+		return nil, err
+	}
 	id := in.ID
 	if id == "" {
 		id = NewRequestID()
 	}
 	return &Request{
-		ID: id, Tenant: s.tenantID, Requester: in.Requester, Target: target,
+		ID: id, Tenant: s.tenantID, Requester: requester, Target: target, Exception: exception,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RequestTTL),

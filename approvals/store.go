@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"slices"
 	"sort"
 	"time"
 
@@ -246,6 +246,20 @@ type Change struct {
 // If fn returns an error nothing is written. Returns ENOTFOUND for an unknown
 // id, fn's error, or Change.Err after a successful commit.
 func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request, error) {
+	return s.update(id, nil, func(r *Request, _ []*Request) (Change, error) { return fn(r) })
+}
+
+// UpdateAdmitted is Update for a change that also depends on other
+// requests, such as a re-issue that must respect the rate limits: fn sees,
+// inside the same transaction, every other unfinished request and every
+// other request created since since (as Create's admit does).
+func (s *Store) UpdateAdmitted(id string, since time.Time, fn func(r *Request, others []*Request) (Change, error)) (*Request, error) {
+	return s.update(id, &since, fn)
+}
+
+// update is Update and UpdateAdmitted; since is nil when fn needs no
+// other requests.
+func (s *Store) update(id string, since *time.Time, fn func(r *Request, others []*Request) (Change, error)) (*Request, error) {
 	var r *Request
 	var change Change
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -254,7 +268,14 @@ func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request
 		if r, err = getRequest(b, id); err != nil {
 			return err
 		}
-		if change, err = fn(r); err != nil {
+		var others []*Request
+		if since != nil {
+			if others, err = openOrSince(tx, *since); err != nil {
+				return err
+			}
+			others = slices.DeleteFunc(others, func(o *Request) bool { return o.ID == id })
+		}
+		if change, err = fn(r, others); err != nil {
 			return err
 		}
 		if err := putRequest(tx, r); err != nil {
@@ -304,6 +325,23 @@ func (s *Store) ListOpen(keep func(*Request) bool) ([]*Request, error) {
 			}
 			return nil
 		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// ListRecent returns the requests keep accepts among those unfinished and
+// those created since since, oldest first; it reads the indexes, not every
+// request.
+func (s *Store) ListRecent(since time.Time, keep func(*Request) bool) ([]*Request, error) {
+	var out []*Request
+	err := s.db.View(func(tx *bolt.Tx) error {
+		all, err := openOrSince(tx, since)
+		if err != nil {
+			return err
+		}
+		out = slices.DeleteFunc(all, func(r *Request) bool { return !keep(r) })
+		return nil
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, err

@@ -82,7 +82,7 @@ func CardFacts(r *approvals.Request, st Style) []Fact {
 	if !r.StartAt.IsZero() {
 		start = st.When(r.StartAt)
 	}
-	return []Fact{
+	facts := []Fact{
 		{"Account", EnabledWord(r.Target.AccountEnabled)},
 		{"Existing pass", existing},
 		{"Lifetime", tenantDefault(approvals.FormatMinutes(r.LifetimeMinutes), r.LifetimeDefaulted)},
@@ -90,6 +90,10 @@ func CardFacts(r *approvals.Request, st Style) []Fact {
 		{"Starts", start},
 		{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
 	}
+	if r.Exception != "" { // an approver must see what the policy let through
+		facts = append(facts, Fact{"⚠️ Exception", st.Escape(r.Exception)})
+	}
+	return facts
 }
 
 // tenantDefault marks a value the technician did not choose, so an

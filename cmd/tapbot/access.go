@@ -41,8 +41,8 @@ func accessKey(id string) string {
 }
 
 // PolicyFile is the optional YAML file named by TAPBOT_POLICY_FILE. Where it
-// and the environment both speak, the stricter value wins; people and
-// groups from both are allowed.
+// and the environment both speak, the stricter value wins (allowed domains:
+// those in both lists); people and groups from both are allowed.
 type PolicyFile struct {
 	Requesters            []string                `yaml:"requesters"`
 	Approvers             []string                `yaml:"approvers"`
@@ -63,6 +63,13 @@ type PolicyFile struct {
 		TargetCooldown       time.Duration `yaml:"targetCooldown"`
 	} `yaml:"limits"`
 	AuditChannel string `yaml:"auditChannel"` // Slack channel id to mirror audit events to
+	// ProtectOff names built-in protect rules (approvals.DefaultProtect) to
+	// turn off; protect rules are added to the built-in ones, never
+	// instead of them.
+	ProtectOff []string `yaml:"protectOff"`
+	// AllowTechnicianTargets names the break-glass process under which a
+	// pass may be requested for a technician's own account.
+	AllowTechnicianTargets string `yaml:"allowTechnicianTargets"`
 }
 
 // loadPolicyFile reads and checks path. Every problem is reported.
@@ -96,7 +103,7 @@ func loadPolicyFile(path string) (*PolicyFile, []string) {
 			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protect %q must either refuse or need at least 2 approvals", r.Name))
 		}
 	}
-	return pf, p
+	return pf, append(p, pf.checkProtectNames()...)
 }
 
 // policy builds the approvals policy from the settings and the policy file.
@@ -108,8 +115,9 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 	if pf := c.PolicyFile; pf != nil {
 		requesters, approvers = append(slices.Clone(requesters), pf.Requesters...), append(slices.Clone(approvers), pf.Approvers...)
 		p.ApprovalsRequired = max(p.ApprovalsRequired, pf.ApprovalsRequired)
-		p.AllowedDomains = append(p.AllowedDomains, pf.AllowedDomains...)
-		p.AllowDisabled, p.AllowGuests, p.Protect = pf.AllowDisabledAccounts, pf.AllowGuests, pf.Protect
+		p.AllowedDomains = stricterDomains(p.AllowedDomains, pf.AllowedDomains)
+		p.AllowDisabled, p.AllowGuests, p.Protect = pf.AllowDisabledAccounts, pf.AllowGuests, pf.protectRules()
+		p.AllowTechnicianTargets = pf.AllowTechnicianTargets
 		for _, g := range pf.SeparateGroups {
 			p.SeparateGroups = append(p.SeparateGroups, accessKey(g))
 		}
@@ -226,18 +234,8 @@ func (g *groupResolver) lookup(ctx context.Context, p approvals.Principal) ([]st
 }
 
 // entraIDOfSlackUser maps a Slack user to an Entra user by the e-mail Slack
-// verified; "" when the Slack user has no e-mail tapbot can see.
+// verified (slackIdentity); "" when there is no such user.
 func (g *groupResolver) entraIDOfSlackUser(ctx context.Context, slackID string) (string, error) {
-	u, err := g.slack.GetUserInfoContext(ctx, slackID)
-	if err != nil {
-		return "", fmt.Errorf("look up Slack user %s (needs the users:read.email scope): %w", slackID, err)
-	}
-	if u.Profile.Email == "" {
-		return "", nil
-	}
-	t, err := g.graph.LookupUserByMail(ctx, u.Profile.Email)
-	if approvals.ErrorCode(err) == approvals.ENOTFOUND {
-		return "", nil
-	}
-	return t.ID, err
+	id, err := slackIdentity(ctx, g.slack, g.graph, slackID)
+	return id.EntraID, err
 }

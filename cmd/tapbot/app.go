@@ -100,7 +100,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	a.svc = approvals.NewService(approvals.Config{
 		Store: a.store, Tenant: tenant, TenantID: tenant.TenantID(), Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
 		Notifiers: notifiers,
-		Policy:    cfg.policy(a.groupResolver(tenant, deps.Now)),
+		Policy:    a.withIdentities(cfg.policy(a.groupResolver(tenant, deps.Now)), tenant, deps.Now),
 	})
 	if a.slack != nil {
 		a.slack.Attach(a.svc)

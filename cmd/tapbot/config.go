@@ -253,6 +253,10 @@ func (c *Config) validate() []string {
 		c.PolicyFile, problems = loadPolicyFile(c.PolicyPath)
 		p = append(p, problems...)
 	}
+	if pf := c.PolicyFile; pf != nil && len(c.AllowedDomains) > 0 && len(pf.AllowedDomains) > 0 && len(stricterDomains(c.AllowedDomains, pf.AllowedDomains)) == 0 {
+		p = append(p, fmt.Sprintf("TAPBOT_ALLOWED_DOMAINS (%s) and the policy file's allowedDomains (%s) have no domain in common, so no pass could be issued; tapbot allows only domains in both lists",
+			strings.Join(c.AllowedDomains, ", "), strings.Join(pf.AllowedDomains, ", ")))
+	}
 	if c.slackEnabled() { // Slack is optional when only Teams is configured (teams.go)
 		p = append(p, c.validateSlack()...)
 	}

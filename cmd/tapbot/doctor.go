@@ -23,9 +23,10 @@ import (
 )
 
 // requiredSlackScopes are the bot token scopes tapbot cannot work without:
-// the slash command, posting cards, opening the requester's DM, and looking
-// up who clicked.
-var requiredSlackScopes = []string{"commands", "chat:write", "im:write", "users:read"}
+// the slash command, posting cards, opening the requester's DM, looking up
+// who clicked, and their verified e-mail, which matches them to Entra (a
+// requester tapbot cannot match is refused: it could be their own account).
+var requiredSlackScopes = []string{"commands", "chat:write", "im:write", "users:read", "users:read.email"}
 
 // doctorTimeout bounds each check that calls out.
 const doctorTimeout = 20 * time.Second

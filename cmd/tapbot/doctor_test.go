@@ -52,7 +52,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		"✓ audit key: set: new audit events are chained with an HMAC under it",
 		"✓ outbound network: direct (no proxy), extra CAs from SSL_CERT_FILE=",
 		"✓ slack token: valid: bot @tapbot",
-		"✓ slack scopes: commands, chat:write, im:write, users:read granted",
+		"✓ slack scopes: commands, chat:write, im:write, users:read, users:read.email granted",
 		"✓ slack approval channel CAPPROVAL: #tap-approvals, the bot is a member",
 		"✓ graph sign-in: token obtained for app tapbot-client in tenant contoso-tenant",
 		"✓ graph permissions: UserAuthenticationMethod.ReadWrite.All",
@@ -103,6 +103,10 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 			e.slack.SetScopes("chat:write", "users:read", "channels:read")
 			return nil
 		}, 1, []string{"✗ slack scopes: missing commands, im:write", "fix: Slack app → OAuth & Permissions → Bot Token Scopes: add commands, im:write"}},
+		{"a token without users:read.email fails: requesters could not be matched to Entra", func(t *testing.T, e *env) map[string]string {
+			e.slack.SetScopes("commands", "chat:write", "im:write", "users:read", "channels:read")
+			return nil
+		}, 1, []string{"✗ slack scopes: missing users:read.email"}},
 		{"a revoked Slack token fails and the Slack checks after it are skipped", func(t *testing.T, e *env) map[string]string {
 			return map[string]string{"SLACK_BOT_TOKEN": "xoxb-revoked-token-value"}
 		}, 1, []string{"✗ slack token: auth.test failed: invalid_auth", "- slack approval channel CAPPROVAL: skipped: needs a valid Slack token",
@@ -115,7 +119,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 			return map[string]string{"SLACK_APPROVAL_CHANNEL": "CMISSING1"}
 		}, 1, []string{"✗ slack approval channel CMISSING1: not found"}},
 		{"a channel doctor may not read is a warning, not a failure", func(t *testing.T, e *env) map[string]string {
-			e.slack.SetScopes(slacktest.DefaultScopes[:4]...) // the four tapbot needs, no channels:read
+			e.slack.SetScopes(slacktest.DefaultScopes[:5]...) // the five tapbot needs, no channels:read
 			return nil
 		}, 0, []string{"! slack approval channel CAPPROVAL: cannot check: conversations.info needs channels:read"}},
 		{"a missing Graph permission is named with where to grant it", func(t *testing.T, e *env) map[string]string {

@@ -6,7 +6,9 @@
 #
 #   --cert          create a self-signed certificate credential instead of a
 #                   client secret (az writes the PEM, key included, to a file)
-#   --group-checks  also request GroupMember.Read.All (group-based policy)
+#   --group-checks  also request GroupMember.Read.All (group-based policy;
+#                   tapbot then also refuses passes for members of listed
+#                   requester and approver groups)
 #   --no-role-checks  leave out RoleManagement.Read.Directory and
 #                   PrivilegedEligibilitySchedule.Read.AzureADGroup; tapbot's
 #                   default policy needs them to refuse passes for admin role
