@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -266,20 +265,6 @@ func TestAuditVerifyNamesARequestWhoseStateWasEditedWithoutEvents(t *testing.T) 
 	}
 }
 
-// waitLogLine waits until one line of e's logs contains every part.
-func waitLogLine(e *env, parts ...string) {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for !e.logLine(parts...) {
-		select {
-		case <-ctx.Done():
-			e.t.Fatalf("no log line with %q\nlogs:\n%s", parts, e.logs.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
 func TestAuditHeadIsLoggedHourlyOnTheServiceClock(t *testing.T) {
 	e := startEnv(t, nil)
 	e.deliverOne()
@@ -287,7 +272,7 @@ func TestAuditHeadIsLoggedHourlyOnTheServiceClock(t *testing.T) {
 		t.Fatal("an audit head was logged before any keyed event or hour")
 	}
 	e.clock.Advance(auditHeadEvery)
-	waitLogLine(e, `msg="audit head"`, "head=5:")
+	e.waitLog("the hourly audit head", `msg="audit head"`, "head=5:")
 	e.stopOnce()
 	store, err := approvals.Open(e.dbPath, approvals.WithAuditKey([]byte(auditKey)))
 	if err != nil {
