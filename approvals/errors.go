@@ -25,6 +25,8 @@ type Error struct {
 	Err     error // underlying cause, for logs; may be nil
 }
 
+// Error is the code, the message and the cause, for logs. Show a
+// technician only the message (ErrorMessage).
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
@@ -32,6 +34,7 @@ func (e *Error) Error() string {
 	return e.Code + ": " + e.Message
 }
 
+// Unwrap returns the underlying cause, so errors.Is and errors.As see it.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the code and a formatted message.

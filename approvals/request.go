@@ -13,17 +13,19 @@ import (
 //	approved / issuing / issued / delivered ─/tap revoke─▶ revoked (no re-issue)
 type State string
 
+// The states of a request. The names are stored and audited: never rename
+// them.
 const (
-	StatePending   State = "pending"
-	StateApproved  State = "approved"
-	StateIssuing   State = "issuing"
-	StateIssued    State = "issued"
-	StateDelivered State = "delivered"
-	StateDenied    State = "denied"
-	StateCancelled State = "cancelled"
-	StateExpired   State = "expired"
-	StateFailed    State = "failed"
-	StateRevoked   State = "revoked"
+	StatePending   State = "pending"   // waiting for approvals
+	StateApproved  State = "approved"  // enough approvals; no pass created yet
+	StateIssuing   State = "issuing"   // the pass is being created in Entra
+	StateIssued    State = "issued"    // the pass exists; not yet delivered
+	StateDelivered State = "delivered" // the requester was handed the pass
+	StateDenied    State = "denied"    // an approver refused it
+	StateCancelled State = "cancelled" // the requester withdrew it
+	StateExpired   State = "expired"   // no decision within its lifetime
+	StateFailed    State = "failed"    // no pass: creating it failed, or no card reached the approvers
+	StateRevoked   State = "revoked"   // the pass could not be delivered and was deleted
 )
 
 // Final reports whether no transition leaves s.

@@ -17,12 +17,20 @@ import (
 // event it posted, so a restart neither repeats nor skips events.
 const mirrorRef = "slack-audit-mirror"
 
+// MirrorStore is what MirrorAudit needs of the store: the audit log to
+// follow and a place to remember the last event it posted.
+// *approvals.Store is one.
+type MirrorStore interface {
+	approvals.AuditLog
+	approvals.RefStore
+}
+
 // MirrorAudit posts every audit event (never a pass: events hold none),
 // with the audit head it makes, to channel, following the log until ctx
 // ends. It polls every interval and resumes after the last event it posted,
 // even across restarts. Slack failures are logged and retried at the next
 // poll.
-func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel string, interval time.Duration) {
+func (b *Bot) MirrorAudit(ctx context.Context, store MirrorStore, channel string, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -37,7 +45,7 @@ func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel s
 	}
 }
 
-func (b *Bot) mirrorOnce(ctx context.Context, store *approvals.Store, channel string) error {
+func (b *Bot) mirrorOnce(ctx context.Context, store MirrorStore, channel string) error {
 	raw, err := store.GetRef(mirrorRef, channel)
 	if err != nil {
 		return err

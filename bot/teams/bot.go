@@ -103,7 +103,7 @@ type Bot struct {
 	adapter *core.BotFrameworkAdapter
 	conn    *connector
 	svc     *approvals.Service
-	store   *approvals.Store
+	store   approvals.RefStore // conversation references (refs.go) and pending removals (redaction.go)
 	log     *slog.Logger
 	replays *bot.ReplayGuard
 	red     *redactor

@@ -13,7 +13,7 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 )
 
-// Where pending removals are stored (approvals.Store.PutRef).
+// Where pending removals are stored (approvals.RefStore).
 const (
 	refRedactions = "teams-redactions"
 	keyPending    = "pending"
@@ -41,7 +41,7 @@ type pendingRedaction struct {
 // flight is marked so that the timer and the Done button never both edit
 // the message.
 type redactor struct {
-	store *approvals.Store
+	store approvals.RefStore
 	retry time.Duration
 
 	mu       sync.Mutex

@@ -12,7 +12,7 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 )
 
-// Kinds of references kept in the store (approvals.Store.PutRef). None of
+// Kinds of references kept in the store (approvals.RefStore). None of
 // them holds anything secret: they say where to reach a conversation.
 const (
 	refUser         = "teams-user"         // Entra object id → the user's 1:1 chat with the bot
