@@ -16,18 +16,22 @@
 //
 // It also acts as Teams towards the bot: Message, Mention, Click and the
 // install helpers build the activities Teams posts to a bot's
-// /api/messages, and Deliver signs and posts them. A test then reads like a
-// conversation:
+// /api/messages, and Deliver signs and posts them. A Conversation does
+// both for a test, which then reads like the chat it checks:
 //
 //	login := graphtest.NewServer() // the bot's authority host: login.AuthorityHost()
 //	defer login.Close()
 //	srv := teamstest.NewServer(appID, appPassword, login)
 //	defer srv.Close()
 //	alice := srv.AddUser(teamstest.User{Name: "Alice", Personal: true})
+//	bob := srv.AddUser(teamstest.User{Name: "Bob"})
 //	srv.AddChannel(approvals, "tap-approvals")
-//	status, err := srv.Deliver(ctx, botURL, srv.Message(alice, "tap alice@contoso.com 2h"))
-//	card, err := srv.WaitFor(ctx, teamstest.Sent(approvals))
-//	click, err := srv.Click(bob, card, "approve")
+//	c := srv.Converse(t, func() string { return botURL + "/api/messages" }, logs.String)
+//	c.Say(alice, "tap alice@contoso.com 2h")
+//	card := c.Wait("approval card", teamstest.Sent(approvals, "Temporary Access Pass request"))
+//	c.Press(bob, card, "approve")
+//
+// Leak scans read what the fake recorded: Leaks, Activities and AllText.
 //
 // Nothing the fake records leaves the process. Recorded bodies never include
 // the bearer token the bot sent.

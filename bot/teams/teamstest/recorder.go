@@ -3,6 +3,7 @@ package teamstest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/tapbot/tapbot/internal/recorded"
@@ -101,6 +102,37 @@ func matching(kind, conv string, texts []string) func(Activity) bool {
 // Activities returns every call recorded so far, in the order the fake
 // accepted them.
 func (s *Server) Activities() []Activity { return s.rec.All() }
+
+// Count returns how many of the calls recorded so far pred accepts, for a
+// test that has stopped the bot and counts what it did.
+func (s *Server) Count(pred func(Activity) bool) int {
+	n := 0
+	for _, a := range s.rec.All() {
+		if pred(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// Leaks returns every recorded call whose body carries secret, except new
+// messages in a 1:1 chat: in one of the conversations private names, when
+// it names any. A pass may reach only its holder's 1:1 chat, so leak scans
+// expect none.
+func (s *Server) Leaks(secret string, private ...string) []Activity {
+	var leaks []Activity
+	for _, a := range s.rec.All() {
+		if !strings.Contains(string(a.Body), secret) {
+			continue
+		}
+		inPrivate := a.Kind == KindSend && a.ConvType == TypePersonal &&
+			(len(private) == 0 || slices.Contains(private, a.Conversation))
+		if !inPrivate {
+			leaks = append(leaks, a)
+		}
+	}
+	return leaks
+}
 
 // AllText returns everything the bot ever sent to the connector, accepted
 // or not, with JSON strings also unescaped. Tests scan it for secrets.
