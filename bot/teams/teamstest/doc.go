@@ -3,12 +3,12 @@
 // Teams front-end through the real msbotbuilder-go adapter:
 //
 //   - the Bot Connector service (POST /v3/conversations/{id}/activities,
-//     PUT and DELETE /v3/conversations/{id}/activities/{activityId}, POST
+//     PUT /v3/conversations/{id}/activities/{activityId}, POST
 //     /v3/conversations to open a 1:1 chat), which records every activity
 //     the bot sends and lets a test wait for them in order, and accepts
 //     only the tokens the Entra fake (graphtest) issued to the bot, where
-//     NewServer registers the bot's app (single- or multi-tenant, secret,
-//     certificate or managed identity);
+//     NewServer registers the bot's app (single- or multi-tenant, secret
+//     or certificate; a managed identity is registered at graphtest);
 //   - the Bot Framework OpenID metadata and JWKS documents, with a test
 //     RSA signing key, and a minter of Bot Framework JWTs (valid, expired,
 //     wrong audience, wrong issuer, wrong serviceurl, foreign signature)
