@@ -42,6 +42,7 @@ type harness struct {
 	clock  *fakeclock.Clock
 	dbPath string
 	cancel context.CancelFunc
+	conv   *teamstest.Conversation // the users' side of their chats with the bot
 
 	rita teamstest.User // requester, has the bot
 	ian  teamstest.User // requester, has the bot but never wrote to it
@@ -57,6 +58,7 @@ func newHarness(t *testing.T, change ...func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, login: graphtest.NewServer(), tenant: newFakeTenant(), logs: &logbuf.Buffer{}, clock: &fakeclock.Clock{}}
 	h.fake = teamstest.NewServer(appID, appPassword, h.login)
+	h.conv = h.fake.Converse(t, h.endpoint, h.logs.String)
 	h.rita = h.fake.AddUser(teamstest.User{Name: "Rita Requester", Personal: true})
 	h.ian = h.fake.AddUser(teamstest.User{Name: "Ian Installed", Personal: true})
 	h.nina = h.fake.AddUser(teamstest.User{Name: "Nina New"})
@@ -164,10 +166,8 @@ func (h *harness) scanForLeaks() {
 		if strings.Contains(logs, secret) {
 			h.t.Error("a pass is in the logs")
 		}
-		for _, a := range h.fake.Activities() {
-			if strings.Contains(string(a.Body), secret) && (a.Kind != teamstest.KindSend || a.ConvType != teamstest.TypePersonal) {
-				h.t.Errorf("a pass is in a %s in %s", a.Kind, a.Conversation)
-			}
+		for _, a := range h.fake.Leaks(secret) {
+			h.t.Errorf("a pass is in a %s in %s", a.Kind, a.Conversation)
 		}
 	}
 	if strings.Contains(logs, appPassword) || strings.Contains(h.fake.AllText(), appPassword) {
@@ -182,46 +182,26 @@ func (h *harness) endpoint() string { return h.http.URL + "/api/messages" }
 // returns the HTTP status.
 func (h *harness) deliver(a schema.Activity, opts ...teamstest.TokenOption) int {
 	h.t.Helper()
-	status, err := h.fake.Deliver(h.t.Context(), h.endpoint(), a, opts...)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return status
+	return h.conv.Deliver(a, opts...)
 }
 
 // says makes u write text to the bot in their 1:1 chat.
 func (h *harness) says(u teamstest.User, text string) {
 	h.t.Helper()
-	if status := h.deliver(h.fake.Message(u, text)); status != 200 {
-		h.t.Fatalf("message %q: HTTP %d", text, status)
-	}
+	h.conv.Say(u, text)
 }
 
 // click makes u press the action button of m.
 func (h *harness) click(u teamstest.User, m teamstest.Activity, action string) {
 	h.t.Helper()
-	a, err := h.fake.Click(u, m, action)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if status := h.deliver(a); status != 200 {
-		h.t.Fatalf("click %s: HTTP %d", action, status)
-	}
+	h.conv.Press(u, m, action)
 }
 
 // waitFor returns the first connector call pred accepts that no earlier
-// waitFor returned, waiting for it if need be. It passes over nothing for
-// good: calls arrive in whatever order the bot's background work makes
-// them (a card drawn late, for one, follows the notice it caused).
+// waitFor returned, waiting for it if need be (teamstest.Conversation.Wait).
 func (h *harness) waitFor(what string, pred func(teamstest.Activity) bool) teamstest.Activity {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.t.Context(), waitLimit)
-	defer cancel()
-	a, err := h.fake.Take(ctx, pred)
-	if err != nil {
-		h.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, h.logs.String())
-	}
-	return a
+	return h.conv.Wait(what, pred)
 }
 
 // chat is u's 1:1 conversation with the bot.
@@ -235,10 +215,5 @@ func (h *harness) card() teamstest.Activity {
 // requestID reads the request id off an approval card.
 func requestID(t *testing.T, card teamstest.Activity) string {
 	t.Helper()
-	s := card.Shown()
-	i := strings.Index(s, "TAP-")
-	if i < 0 || len(s) < i+10 {
-		t.Fatalf("no request id in %q", s)
-	}
-	return s[i : i+10]
+	return teamstest.RequestID(t, card)
 }

@@ -12,13 +12,7 @@ import (
 
 // welcomes counts the welcomes sent into conversation.
 func (h *harness) welcomes(conversation string) int {
-	n := 0
-	for _, a := range h.fake.Activities() {
-		if a.Kind == teamstest.KindSend && a.Conversation == conversation && a.Shows("I'm tapbot") {
-			n++
-		}
-	}
-	return n
+	return h.fake.Count(teamstest.Sent(conversation, "I'm tapbot"))
 }
 
 // TestPersonalInstallIsWelcomedOnce delivers both activities Teams sends

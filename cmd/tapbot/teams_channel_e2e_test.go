@@ -73,13 +73,7 @@ func TestTeamsPersonalInstallIsWelcomedOnce(t *testing.T) {
 		t.Fatalf("HTTP %d", status)
 	}
 	te.stopOnce() // waits for the welcomes in flight
-	n := 0
-	for _, a := range te.teams.Activities() {
-		if a.Kind == teamstest.KindSend && a.Conversation == te.chat(te.rita) && a.Shows("I'm tapbot") {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := te.teams.Count(teamstest.Sent(te.chat(te.rita), "I'm tapbot")); n != 1 {
 		t.Fatalf("Rita was welcomed %d times, want once", n)
 	}
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
@@ -35,6 +33,7 @@ const (
 type teamsEnv struct {
 	*env
 	teams                 *teamstest.Server
+	conv                  *teamstest.Conversation // the Teams users' side of their chats with tapbot
 	rita, arno, bea, otto teamstest.User
 }
 
@@ -50,6 +49,7 @@ func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 	fake := teamstest.NewServer(teamsAppID, teamsPassword, login)
 	t.Cleanup(fake.Close) // after the app has stopped
 	te := &teamsEnv{teams: fake}
+	te.conv = fake.Converse(t, func() string { return te.base + "/api/messages" }, func() string { return te.logs.String() })
 	te.rita = fake.AddUser(teamstest.User{AADObjectID: ritaID, Name: "Rita Requester", Personal: true})
 	te.arno = fake.AddUser(teamstest.User{AADObjectID: arnoID, Name: "Arno Approver"})
 	te.bea = fake.AddUser(teamstest.User{AADObjectID: beaID, Name: "Bea Both", Personal: true})
@@ -75,12 +75,10 @@ func startTeamsEnv(t *testing.T, vars map[string]string) *teamsEnv {
 // bot's client secret reached neither the logs nor Teams.
 func (te *teamsEnv) scanTeamsForLeaks() {
 	te.stopOnce()
-	personal := map[string]bool{te.teams.PersonalConversation(te.rita): true, te.teams.PersonalConversation(te.bea): true}
+	personal := []string{te.teams.PersonalConversation(te.rita), te.teams.PersonalConversation(te.bea)}
 	for _, p := range te.graph.Issued() {
-		for _, a := range te.teams.Activities() {
-			if strings.Contains(string(a.Body), p.Secret) && (a.Kind != teamstest.KindSend || !personal[a.Conversation]) {
-				te.t.Errorf("pass %s found in a %s in %s", p.MethodID, a.Kind, a.Conversation)
-			}
+		for _, a := range te.teams.Leaks(p.Secret, personal...) {
+			te.t.Errorf("pass %s found in a %s in %s", p.MethodID, a.Kind, a.Conversation)
 		}
 	}
 	if strings.Contains(te.logs.String(), teamsPassword) || strings.Contains(te.teams.AllText(), teamsPassword) {
@@ -92,45 +90,27 @@ func (te *teamsEnv) scanTeamsForLeaks() {
 // by opts, and returns the HTTP status.
 func (te *teamsEnv) deliver(a schema.Activity, opts ...teamstest.TokenOption) int {
 	te.t.Helper()
-	status, err := te.teams.Deliver(te.t.Context(), te.base+"/api/messages", a, opts...)
-	if err != nil {
-		te.t.Fatal(err)
-	}
-	return status
+	return te.conv.Deliver(a, opts...)
 }
 
 // says makes u write text to tapbot in their 1:1 chat.
 func (te *teamsEnv) says(u teamstest.User, text string) {
 	te.t.Helper()
-	if status := te.deliver(te.teams.Message(u, text)); status != http.StatusOK {
-		te.t.Fatalf("%s says %q: HTTP %d", u.Name, text, status)
-	}
+	te.conv.Say(u, text)
 }
 
 // press makes u press the action button of m.
 func (te *teamsEnv) press(u teamstest.User, m teamstest.Activity, action string) {
 	te.t.Helper()
-	a, err := te.teams.Click(u, m, action)
-	if err != nil {
-		te.t.Fatal(err)
-	}
-	if status := te.deliver(a); status != http.StatusOK {
-		te.t.Fatalf("%s presses %s: HTTP %d", u.Name, action, status)
-	}
+	te.conv.Press(u, m, action)
 }
 
 // teamsWait returns the first connector call pred accepts that no earlier
 // teamsWait returned, waiting for it if need be, in whatever order the
-// bot's background work makes them.
+// bot's background work makes them (teamstest.Conversation.Wait).
 func (te *teamsEnv) teamsWait(what string, pred func(teamstest.Activity) bool) teamstest.Activity {
 	te.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	a, err := te.teams.Take(ctx, pred)
-	if err != nil {
-		te.t.Fatalf("waiting for %s: %v\nlogs:\n%s", what, err, te.logs.String())
-	}
-	return a
+	return te.conv.Wait(what, pred)
 }
 
 func (te *teamsEnv) chat(u teamstest.User) string { return te.teams.PersonalConversation(u) }
@@ -343,12 +323,7 @@ func TestConfiguredIDsBecomePrincipalKeys(t *testing.T) {
 // teamsRequestID reads the request id off a Teams approval card.
 func teamsRequestID(t *testing.T, card teamstest.Activity) string {
 	t.Helper()
-	s := card.Shown()
-	i := strings.Index(s, "TAP-")
-	if i < 0 || len(s) < i+10 {
-		t.Fatalf("no request id in %q", s)
-	}
-	return s[i : i+10]
+	return teamstest.RequestID(t, card)
 }
 
 func TestTeamsAppTypeDecidesTheBotsCredential(t *testing.T) {

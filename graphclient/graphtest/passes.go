@@ -238,30 +238,6 @@ func (s *Server) serveListPasses(w http.ResponseWriter, r *http.Request, key str
 	s.writePage(w, r, "users('"+key+"')/authentication/temporaryAccessPassMethods", items)
 }
 
-func (s *Server) serveGetPass(w http.ResponseWriter, r *http.Request, key, methodID string) {
-	if !s.granted(permReadPasses) {
-		writeForbidden(w)
-		return
-	}
-	s.mu.Lock()
-	u := s.findUser(key)
-	var body map[string]any
-	if u != nil {
-		if p, ok := s.passes[u.ID]; ok && strings.EqualFold(p.MethodID, methodID) {
-			body = passJSON(p, s.now().UTC(), s.policy, false)
-		}
-	}
-	s.mu.Unlock()
-	switch {
-	case u == nil:
-		writeUserNotFound(w, key)
-	case body == nil:
-		writeMethodNotFound(w)
-	default:
-		writeJSON(w, http.StatusOK, body)
-	}
-}
-
 func (s *Server) serveDeletePass(w http.ResponseWriter, _ *http.Request, key, methodID string) {
 	if !s.granted(permWritePasses) {
 		writeForbidden(w)

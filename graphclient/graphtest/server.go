@@ -192,8 +192,6 @@ func (s *Server) routePasses(w http.ResponseWriter, r *http.Request, user string
 		s.serveListPasses(w, r, user)
 	case len(seg) == 0 && r.Method == http.MethodPost:
 		s.serveCreatePass(w, r, user)
-	case len(seg) == 1 && r.Method == http.MethodGet:
-		s.serveGetPass(w, r, user, seg[0])
 	case len(seg) == 1 && r.Method == http.MethodDelete:
 		s.serveDeletePass(w, r, user, seg[0])
 	default:

@@ -135,23 +135,6 @@ func (s *Server) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
-// serveDelete answers DELETE /v3/conversations/{conv}/activities/{id}.
-func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request) {
-	call, ok := s.accept(w, r, KindDelete)
-	if !ok {
-		return
-	}
-	defer s.mu.Unlock()
-	id := r.PathValue("id")
-	if _, exists := s.activities[call.conv+"|"+id]; !exists {
-		writeConnectorError(w, http.StatusNotFound, "ActivityNotFound", "Activity not found.")
-		return
-	}
-	delete(s.activities, call.conv+"|"+id)
-	s.rec.Add(Activity{Kind: KindDelete, Conversation: call.conv, Thread: call.thread, ConvType: call.c.kind, ID: id})
-	w.WriteHeader(http.StatusOK)
-}
-
 // recorded builds the record of a send or update. s.mu must be held.
 func (s *Server) recorded(kind string, call connectorCall, id string, a sentActivity) Activity {
 	return Activity{

@@ -24,11 +24,6 @@ type User struct {
 	Personal bool
 }
 
-// Account is the user as Teams puts them in an activity's from field.
-func (u User) Account() map[string]any {
-	return map[string]any{"id": u.TeamsID, "name": u.Name, "aadObjectId": u.AADObjectID}
-}
-
 // conversation is a chat the bot is part of.
 type conversation struct {
 	id     string

@@ -3,6 +3,7 @@ package teamstest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/tapbot/tapbot/internal/recorded"
@@ -12,7 +13,6 @@ import (
 const (
 	KindSend               = "send"               // POST …/activities: a new message
 	KindUpdate             = "update"             // PUT …/activities/{id}
-	KindDelete             = "delete"             // DELETE …/activities/{id}
 	KindCreateConversation = "createConversation" // POST /v3/conversations
 )
 
@@ -26,7 +26,7 @@ type Attachment struct {
 }
 
 // Activity is a connector call the fake accepted: a message the bot sent,
-// an update or deletion of one, or a new 1:1 conversation.
+// an update of one, or a new 1:1 conversation.
 type Activity struct {
 	Kind string
 	// Conversation is the conversation addressed, without the
@@ -34,13 +34,13 @@ type Activity struct {
 	Conversation string
 	Thread       string
 	ConvType     string // TypePersonal, TypeChannel or TypeGroupChat
-	ID           string // the new activity's id, or the one updated or deleted
+	ID           string // the new activity's id, or the one updated
 	ReplyToID    string
 	Text         string
 	TextFormat   string
 	Attachments  []Attachment
 	Member       string          // KindCreateConversation: the Entra object id of the user
-	Body         json.RawMessage // the JSON body as sent, nil for deletions
+	Body         json.RawMessage // the JSON body as sent
 }
 
 // Card returns the content of the first Adaptive Card attachment, or nil.
@@ -102,14 +102,44 @@ func matching(kind, conv string, texts []string) func(Activity) bool {
 // accepted them.
 func (s *Server) Activities() []Activity { return s.rec.All() }
 
+// Count returns how many of the calls recorded so far pred accepts, for a
+// test that has stopped the bot and counts what it did.
+func (s *Server) Count(pred func(Activity) bool) int {
+	n := 0
+	for _, a := range s.rec.All() {
+		if pred(a) {
+			n++
+		}
+	}
+	return n
+}
+
+// Leaks returns every recorded call whose body carries secret, except new
+// messages in a 1:1 chat: in one of the conversations private names, when
+// it names any. A pass may reach only its holder's 1:1 chat, so leak scans
+// expect none.
+func (s *Server) Leaks(secret string, private ...string) []Activity {
+	var leaks []Activity
+	for _, a := range s.rec.All() {
+		if !strings.Contains(string(a.Body), secret) {
+			continue
+		}
+		inPrivate := a.Kind == KindSend && a.ConvType == TypePersonal &&
+			(len(private) == 0 || slices.Contains(private, a.Conversation))
+		if !inPrivate {
+			leaks = append(leaks, a)
+		}
+	}
+	return leaks
+}
+
 // AllText returns everything the bot ever sent to the connector, accepted
 // or not, with JSON strings also unescaped. Tests scan it for secrets.
 // Bearer tokens are not included.
 func (s *Server) AllText() string { return s.rec.Text() }
 
 // Current returns the latest version of activity id in conversation conv
-// (without ";messageid=…"), and false when the bot never sent it or
-// deleted it.
+// (without ";messageid=…"), and false when the bot never sent it.
 func (s *Server) Current(conv, id string) (Activity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -120,14 +150,8 @@ func (s *Server) Current(conv, id string) (Activity, bool) {
 	return *a, true
 }
 
-// Next returns the oldest call not yet returned by Next or WaitFor, waiting
-// for one to arrive. It returns an error when ctx ends first.
-func (s *Server) Next(ctx context.Context) (Activity, error) {
-	return s.WaitFor(ctx, func(Activity) bool { return true })
-}
-
-// WaitFor returns the oldest call not yet returned by Next or WaitFor that
-// pred accepts, waiting for one to arrive. The calls it passes over are not
+// WaitFor returns the oldest call not yet returned by WaitFor that pred
+// accepts, waiting for one to arrive. The calls it passes over are not
 // returned by later calls but stay in Activities. pred runs without locks
 // held. It returns an error when ctx ends first.
 func (s *Server) WaitFor(ctx context.Context, pred func(Activity) bool) (Activity, error) {
@@ -135,7 +159,7 @@ func (s *Server) WaitFor(ctx context.Context, pred func(Activity) bool) (Activit
 }
 
 // Take returns the first call pred accepts that Take has not returned
-// before, waiting for it if need be. Unlike Next and WaitFor it passes over
+// before, waiting for it if need be. Unlike WaitFor it passes over
 // nothing for good: a bot's background work makes calls in whatever order
 // it finishes. It returns an error when ctx ends first.
 func (s *Server) Take(ctx context.Context, pred func(Activity) bool) (Activity, error) {

@@ -75,7 +75,6 @@ func NewServer(appID, appPassword string, login *graphtest.Server) *Server {
 	mux.HandleFunc("POST /connector/v3/conversations/{conv}/activities", s.serveSend)
 	mux.HandleFunc("POST /connector/v3/conversations/{conv}/activities/{id}", s.serveSend)
 	mux.HandleFunc("PUT /connector/v3/conversations/{conv}/activities/{id}", s.serveUpdate)
-	mux.HandleFunc("DELETE /connector/v3/conversations/{conv}/activities/{id}", s.serveDelete)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	login.RegisterApp(s.app)
@@ -84,10 +83,6 @@ func NewServer(appID, appPassword string, login *graphtest.Server) *Server {
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
-
-// AppID is the bot's Microsoft app id: the audience of the tokens Teams
-// sends it and the client id it gets its own token with.
-func (s *Server) AppID() string { return s.appID }
 
 // BotID is the bot's id in Teams conversations ("28:" + app id).
 func (s *Server) BotID() string { return "28:" + s.appID }
@@ -110,9 +105,8 @@ func (s *Server) SetMultiTenant(multi bool) {
 	s.updateApp(func(a *graphtest.App) { a.MultiTenant = multi })
 }
 
-// Fail makes the next n connector calls of kind (KindSend, KindUpdate,
-// KindDelete or KindCreateConversation) into conversation conv ("" for
-// any) answer status with a Bot Connector error body, before they change
+// Fail makes the next n connector calls of kind (KindSend, KindUpdate or
+// KindCreateConversation) into conversation conv ("" for any) answer status with a Bot Connector error body, before they change
 // anything.
 func (s *Server) Fail(kind, conv string, status, n int) {
 	s.mu.Lock()

@@ -24,13 +24,6 @@ func (s *Server) SetClientCertificate(cert *x509.Certificate) {
 	s.updateApp(func(a *graphtest.App) { a.Certificate = cert })
 }
 
-// SetManagedIdentity makes the bot's app id a user-assigned managed
-// identity (Azure Bot type UserAssignedMSI): its token then comes from the
-// Entra fake's managed identity endpoint.
-func (s *Server) SetManagedIdentity() {
-	s.updateApp(func(a *graphtest.App) { a.ManagedIdentity, a.Secret = true, "" })
-}
-
 func (s *Server) updateApp(change func(*graphtest.App)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
