@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/graphclient"
@@ -171,7 +169,7 @@ func (d *doctorRun) checkDatabase() {
 		d.pass(name, "does not exist yet; its directory is writable, so tapbot serve will create it")
 		return
 	}
-	if heldByAnotherProcess(path) {
+	if inUse, err := approvals.InUse(path); err == nil && inUse { // a probe error: approvals.Open below explains it
 		d.pass(name, "in use by a running tapbot (bbolt lets one process open it), so doctor left it alone")
 		return
 	}
@@ -233,22 +231,6 @@ func probeWritableDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
-}
-
-// heldByAnotherProcess reports whether another process holds the bbolt
-// lock on path. The probe asks only for the shared lock of a read-only
-// open, which a running bot's exclusive lock refuses; it never writes.
-func heldByAnotherProcess(path string) (held bool) {
-	defer func() {
-		if recover() != nil { // not a bbolt file: approvals.Open explains it
-			held = false
-		}
-	}()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond, ReadOnly: true})
-	if err == nil {
-		db.Close()
-	}
-	return errors.Is(err, berrors.ErrTimeout)
 }
 
 // checkSlackToken calls auth.test, which proves the token and names the
