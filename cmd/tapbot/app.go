@@ -19,6 +19,7 @@ import (
 	teamsbot "github.com/tapbot/tapbot/bot/teams"
 	"github.com/tapbot/tapbot/graphclient"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
+	"github.com/tapbot/tapbot/internal/identity"
 )
 
 // Deps are what the outside world lends the app; tests replace them.
@@ -123,10 +124,23 @@ func (a *App) groupResolver(gc *graphclient.Client, now func() time.Time) approv
 	if a.slack != nil {
 		sc = a.slack.API()
 	}
-	if g := newGroupResolver(keys, sc, gc, now); g != nil {
+	if g := identity.NewGroups(keys, sc, gc, now); g != nil {
 		return g
 	}
 	return nil
+}
+
+// withIdentities lends the policy who technicians are in Entra.
+func (a *App) withIdentities(p approvals.Policy, gc *graphclient.Client, now func() time.Time) approvals.Policy {
+	if now == nil {
+		now = time.Now
+	}
+	var sc *slack.Client
+	if a.slack != nil {
+		sc = a.slack.API()
+	}
+	p.Identities = identity.NewPeople(sc, gc, now)
+	return p
 }
 
 // tenant builds the Graph client: the real tenant, or the embedded fake one
