@@ -143,14 +143,21 @@ func (a *App) withIdentities(p approvals.Policy, gc *graphclient.Client, now fun
 	return p
 }
 
+// graphConfig is the tenant's part of c: whom the Graph client signs in
+// as, and where.
+func (c Config) graphConfig() graphclient.Config {
+	return graphclient.Config{
+		TenantID: c.AzureTenantID, ClientID: c.AzureClientID, ClientSecret: c.AzureClientSecret,
+		CertificatePath: c.AzureCertPath, CertificatePassword: c.AzureCertPassword,
+		Cloud: c.Cloud, GraphURL: c.GraphURL, AuthorityHost: c.AuthorityHost,
+	}
+}
+
 // tenant builds the Graph client: the real tenant, or the embedded fake one
 // in sandbox mode.
 func (a *App) tenant(deps Deps) (*graphclient.Client, error) {
-	gc := graphclient.Config{
-		TenantID: a.cfg.AzureTenantID, ClientID: a.cfg.AzureClientID, ClientSecret: a.cfg.AzureClientSecret,
-		CertificatePath: a.cfg.AzureCertPath, CertificatePassword: a.cfg.AzureCertPassword,
-		Cloud: a.cfg.Cloud, GraphURL: a.cfg.GraphURL, AuthorityHost: a.cfg.AuthorityHost, HTTPClient: deps.HTTPClient,
-	}
+	gc := a.cfg.graphConfig()
+	gc.HTTPClient = deps.HTTPClient
 	if a.cfg.Graph == "sandbox" {
 		a.sandbox = graphtest.NewServer()
 		graphtest.DemoTenant(a.sandbox)
