@@ -23,7 +23,7 @@ func (id Identity) owns(t Target) bool {
 
 // Identities tells who technicians are in Entra, so that one person is one
 // identity across Slack and Teams and a technician's own account is known
-// when it is the target of a request. The wiring implements it: a Teams
+// when it is the target of a request. internal/identity implements it: a Teams
 // user's id is their Entra object id; a Slack user is matched to Entra by
 // the e-mail address Slack verified.
 type Identities interface {

@@ -18,7 +18,7 @@ type Authorizer interface {
 
 // GroupResolver tells which groups a technician belongs to, as group keys:
 // "slack-group:S0123" for a Slack user group, "entra-group:<object id>" for
-// an Entra group. The wiring implements it over Slack and Graph.
+// an Entra group. internal/identity implements it over Slack and Graph.
 type GroupResolver interface {
 	GroupsOf(ctx context.Context, p Principal) ([]string, error)
 }

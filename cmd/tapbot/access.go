@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/slack-go/slack"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tapbot/tapbot/approvals"
-	"github.com/tapbot/tapbot/graphclient"
 )
 
 // Group keys in TAPBOT_REQUESTERS / TAPBOT_APPROVERS and the policy file:
@@ -139,103 +135,4 @@ func accessKeys(ids []string) []string {
 		out[i] = accessKey(id)
 	}
 	return out
-}
-
-// groupResolver finds the groups of a technician: Slack user groups through
-// usergroups.users.list, Entra groups through Graph (a Slack user is matched
-// to an Entra user by the e-mail address Slack verified). Answers are cached
-// for a short time so a burst of clicks does not become a burst of calls,
-// while a removal from a group takes effect within minutes.
-type groupResolver struct {
-	slack       *slack.Client // nil without Slack
-	graph       *graphclient.Client
-	slackGroups []string // Slack user group ids named in the configuration
-	entra       bool     // whether any entra-group key is configured
-	ttl         time.Duration
-	now         func() time.Time
-
-	mu    sync.Mutex
-	cache map[string]cachedGroups
-}
-
-type cachedGroups struct {
-	groups  []string
-	expires time.Time
-}
-
-// newGroupResolver returns nil when no group is configured anywhere.
-func newGroupResolver(keys []string, sc *slack.Client, gc *graphclient.Client, now func() time.Time) *groupResolver {
-	g := &groupResolver{slack: sc, graph: gc, ttl: 5 * time.Minute, now: now, cache: map[string]cachedGroups{}}
-	for _, k := range keys {
-		switch {
-		case strings.HasPrefix(k, "slack-group:"):
-			g.slackGroups = append(g.slackGroups, strings.TrimPrefix(k, "slack-group:"))
-		case strings.HasPrefix(k, "entra-group:"):
-			g.entra = true
-		}
-	}
-	if len(g.slackGroups) == 0 && !g.entra {
-		return nil
-	}
-	return g
-}
-
-// GroupsOf returns p's group keys among those tapbot cares about.
-func (g *groupResolver) GroupsOf(ctx context.Context, p approvals.Principal) ([]string, error) {
-	g.mu.Lock()
-	c, ok := g.cache[p.Key()]
-	g.mu.Unlock()
-	if ok && g.now().Before(c.expires) {
-		return c.groups, nil
-	}
-	groups, err := g.lookup(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	g.mu.Lock()
-	g.cache[p.Key()] = cachedGroups{groups: groups, expires: g.now().Add(g.ttl)}
-	g.mu.Unlock()
-	return groups, nil
-}
-
-func (g *groupResolver) lookup(ctx context.Context, p approvals.Principal) ([]string, error) {
-	var out []string
-	entraUser := p.ID
-	if p.Platform == "slack" {
-		for _, sg := range g.slackGroups {
-			members, err := g.slack.GetUserGroupMembersContext(ctx, sg)
-			if err != nil {
-				return nil, fmt.Errorf("members of Slack user group %s (needs the usergroups:read scope): %w", sg, err)
-			}
-			if slices.Contains(members, p.ID) {
-				out = append(out, "slack-group:"+sg)
-			}
-		}
-		if !g.entra {
-			return out, nil
-		}
-		id, err := g.entraIDOfSlackUser(ctx, p.ID)
-		if err != nil || id == "" {
-			return out, err
-		}
-		entraUser = id
-	}
-	if !g.entra {
-		return out, nil
-	}
-	groups, err := g.graph.UserGroups(ctx, entraUser)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range groups {
-		out = append(out, "entra-group:"+strings.ToLower(id))
-	}
-	return out, nil
-}
-
-// entraIDOfSlackUser maps a Slack user to an Entra user by the e-mail Slack
-// verified (slackIdentity); "" when there is no such user.
-func (g *groupResolver) entraIDOfSlackUser(ctx context.Context, slackID string) (string, error) {
-	id, err := slackIdentity(ctx, g.slack, g.graph, slackID)
-	return id.EntraID, err
 }

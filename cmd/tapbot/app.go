@@ -19,6 +19,7 @@ import (
 	teamsbot "github.com/tapbot/tapbot/bot/teams"
 	"github.com/tapbot/tapbot/graphclient"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
+	"github.com/tapbot/tapbot/internal/identity"
 )
 
 // Deps are what the outside world lends the app; tests replace them.
@@ -123,20 +124,40 @@ func (a *App) groupResolver(gc *graphclient.Client, now func() time.Time) approv
 	if a.slack != nil {
 		sc = a.slack.API()
 	}
-	if g := newGroupResolver(keys, sc, gc, now); g != nil {
+	if g := identity.NewGroups(keys, sc, gc, now); g != nil {
 		return g
 	}
 	return nil
 }
 
+// withIdentities lends the policy who technicians are in Entra.
+func (a *App) withIdentities(p approvals.Policy, gc *graphclient.Client, now func() time.Time) approvals.Policy {
+	if now == nil {
+		now = time.Now
+	}
+	var sc *slack.Client
+	if a.slack != nil {
+		sc = a.slack.API()
+	}
+	p.Identities = identity.NewPeople(sc, gc, now)
+	return p
+}
+
+// graphConfig is the tenant's part of c: whom the Graph client signs in
+// as, and where.
+func (c Config) graphConfig() graphclient.Config {
+	return graphclient.Config{
+		TenantID: c.AzureTenantID, ClientID: c.AzureClientID, ClientSecret: c.AzureClientSecret,
+		CertificatePath: c.AzureCertPath, CertificatePassword: c.AzureCertPassword,
+		Cloud: c.Cloud, GraphURL: c.GraphURL, AuthorityHost: c.AuthorityHost,
+	}
+}
+
 // tenant builds the Graph client: the real tenant, or the embedded fake one
 // in sandbox mode.
 func (a *App) tenant(deps Deps) (*graphclient.Client, error) {
-	gc := graphclient.Config{
-		TenantID: a.cfg.AzureTenantID, ClientID: a.cfg.AzureClientID, ClientSecret: a.cfg.AzureClientSecret,
-		CertificatePath: a.cfg.AzureCertPath, CertificatePassword: a.cfg.AzureCertPassword,
-		Cloud: a.cfg.Cloud, GraphURL: a.cfg.GraphURL, AuthorityHost: a.cfg.AuthorityHost, HTTPClient: deps.HTTPClient,
-	}
+	gc := a.cfg.graphConfig()
+	gc.HTTPClient = deps.HTTPClient
 	if a.cfg.Graph == "sandbox" {
 		a.sandbox = graphtest.NewServer()
 		graphtest.DemoTenant(a.sandbox)

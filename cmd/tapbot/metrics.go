@@ -232,21 +232,3 @@ func (r serviceRouter) service(u *url.URL) string {
 func sameHost(u, base *url.URL) bool {
 	return base != nil && strings.EqualFold(u.Host, base.Host)
 }
-
-// checkMetricsListen reports where doctor's configuration serves /metrics,
-// which answers without authentication: on a loopback address only this
-// host can read it; on every interface a "!" line says who else can.
-func (d *doctorRun) checkMetricsListen() {
-	addr := d.cfg.MetricsListen
-	if addr == "" {
-		d.pass("metrics listener", "off (TAPBOT_METRICS_LISTEN=off): tapbot serves no metrics")
-		return
-	}
-	host, _, _ := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		d.pass("metrics listener", "GET /metrics on "+addr+", reachable from this host only")
-		return
-	}
-	d.warn("metrics listener", "GET /metrics on "+addr+" answers anyone who can reach that port, without authentication",
-		"fine inside a pod or container whose port only Prometheus reaches; elsewhere firewall the port to your Prometheus, or set TAPBOT_METRICS_LISTEN=127.0.0.1:9090")
-}

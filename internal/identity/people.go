@@ -1,10 +1,9 @@
-package main
+package identity
 
 import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -15,38 +14,29 @@ import (
 	"github.com/tapbot/tapbot/graphclient"
 )
 
-// identities tells who technicians are in Entra (approvals.Identities): a
+// People tells who technicians are in Entra (approvals.Identities): a
 // Teams user's id is their Entra object id; a Slack user is matched to the
 // Entra user whose mail or UPN is the e-mail address Slack verified.
 // Answers are cached for a short time, like group memberships, so a burst
 // of requests does not become a burst of calls.
-type identities struct {
+type People struct {
 	slack   *slack.Client // nil without Slack
 	graph   *graphclient.Client
 	people  ttlCache[approvals.Identity]
 	members ttlCache[[]approvals.Principal]
 }
 
-func newIdentities(sc *slack.Client, gc *graphclient.Client, now func() time.Time) *identities {
-	const ttl = 5 * time.Minute
-	return &identities{slack: sc, graph: gc, people: newTTLCache[approvals.Identity](ttl, now), members: newTTLCache[[]approvals.Principal](ttl, now)}
-}
+var _ approvals.Identities = (*People)(nil)
 
-// withIdentities lends the policy the app's identities.
-func (a *App) withIdentities(p approvals.Policy, gc *graphclient.Client, now func() time.Time) approvals.Policy {
-	if now == nil {
-		now = time.Now
-	}
-	var sc *slack.Client
-	if a.slack != nil {
-		sc = a.slack.API()
-	}
-	p.Identities = newIdentities(sc, gc, now)
-	return p
+// NewPeople asks sc (nil without Slack) and gc, and caches the answers on
+// now's clock.
+func NewPeople(sc *slack.Client, gc *graphclient.Client, now func() time.Time) *People {
+	const ttl = 5 * time.Minute
+	return &People{slack: sc, graph: gc, people: newTTLCache[approvals.Identity](ttl, now), members: newTTLCache[[]approvals.Principal](ttl, now)}
 }
 
 // Identify returns what tapbot knows of p in Entra.
-func (ids *identities) Identify(ctx context.Context, p approvals.Principal) (approvals.Identity, error) {
+func (ids *People) Identify(ctx context.Context, p approvals.Principal) (approvals.Identity, error) {
 	switch {
 	case p.Platform == teamsbot.Platform:
 		return approvals.Identity{EntraID: strings.ToLower(p.ID)}, nil
@@ -59,7 +49,7 @@ func (ids *identities) Identify(ctx context.Context, p approvals.Principal) (app
 }
 
 // Members returns the members of a Slack user group ("slack-group:S…").
-func (ids *identities) Members(ctx context.Context, key string) ([]approvals.Principal, error) {
+func (ids *People) Members(ctx context.Context, key string) ([]approvals.Principal, error) {
 	group, ok := strings.CutPrefix(key, "slack-group:")
 	if !ok || ids.slack == nil {
 		return nil, nil
@@ -101,65 +91,4 @@ func slackIdentity(ctx context.Context, sc *slack.Client, gc *graphclient.Client
 		return approvals.Identity{}, err
 	}
 	return id, nil
-}
-
-// ttlCache remembers answers for a while. Callers that ask for the same
-// key at the same time share one call; failures are not remembered.
-type ttlCache[V any] struct {
-	ttl time.Duration
-	now func() time.Time
-
-	mu      sync.Mutex
-	entries map[string]*cacheEntry[V]
-}
-
-type cacheEntry[V any] struct {
-	done    chan struct{} // closed once value and err are set
-	value   V
-	err     error
-	expires time.Time
-}
-
-func newTTLCache[V any](ttl time.Duration, now func() time.Time) ttlCache[V] {
-	return ttlCache[V]{ttl: ttl, now: now, entries: map[string]*cacheEntry[V]{}}
-}
-
-// get returns the remembered answer for key, or fetches it.
-func (c *ttlCache[V]) get(ctx context.Context, key string, fetch func() (V, error)) (V, error) {
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if ok && c.fresh(e) {
-		c.mu.Unlock()
-		select {
-		case <-e.done:
-			return e.value, e.err
-		case <-ctx.Done():
-			var zero V
-			return zero, ctx.Err()
-		}
-	}
-	e = &cacheEntry[V]{done: make(chan struct{})}
-	c.entries[key] = e
-	c.mu.Unlock()
-	e.value, e.err = fetch()
-	e.expires = c.now().Add(c.ttl)
-	close(e.done)
-	if e.err != nil {
-		c.mu.Lock()
-		if c.entries[key] == e {
-			delete(c.entries, key)
-		}
-		c.mu.Unlock()
-	}
-	return e.value, e.err
-}
-
-// fresh reports whether e is being fetched or still valid; c.mu held.
-func (c *ttlCache[V]) fresh(e *cacheEntry[V]) bool {
-	select {
-	case <-e.done:
-		return c.now().Before(e.expires)
-	default:
-		return true
-	}
 }

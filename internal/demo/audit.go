@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // previous step. Every step waits for its last message, which the bot sends
 // after the step's last state change, so none is missed.
 func (w *demoWorld) attribute(step int) error {
-	events, err := w.app.store.Audit(time.Time{})
+	events, err := w.app.Store().Audit(time.Time{})
 	if err != nil {
 		return fmt.Errorf("read the audit log after step %d: %w", step, err)
 	}
@@ -142,7 +142,7 @@ func (w *demoWorld) checkNoLeaks() error {
 		return fmt.Errorf("read the database for the leak check: %w", err)
 	}
 	logs := w.logs.String()
-	issued := w.app.sandbox.Issued()
+	issued := w.app.Sandbox().Issued()
 	if len(issued) != 1 {
 		return fmt.Errorf("the sandbox issued %d passes, want 1", len(issued))
 	}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func (w *demoWorld) intro() {
   tapbot   the real server at %s, database %s
   People   %s may request and approve; %s may approve. One approval per pass.
 Every message below is what Slack would show. Every pass is FAKE.
-`, w.slack.URL, w.app.sandbox.URL, w.base, db, demoRita.label, demoSam.label)
+`, w.slack.URL, w.app.Sandbox().URL, w.base, db, demoRita.label, demoSam.label)
 }
 
 // heading starts a section of the transcript.

@@ -1,0 +1,97 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/graphclient"
+)
+
+// checkGraph signs in as the app, compares the permissions its token
+// carries with those tapbot needs, and reads the tenant's Temporary Access
+// Pass policy.
+func (d *run) checkGraph() {
+	if d.s.Sandbox {
+		d.pass("microsoft graph", "sandbox mode: the built-in fake tenant; no real tenant to check")
+		return
+	}
+	if d.s.Graph.TenantID == "" || d.s.Graph.ClientID == "" {
+		d.skip("graph sign-in", "needs AZURE_TENANT_ID and AZURE_CLIENT_ID")
+		return
+	}
+	cfg := d.s.Graph
+	cfg.HTTPClient, cfg.MaxRetries, cfg.RetryDelay, cfg.Timeout = d.client, 1, 500*time.Millisecond, timeout
+	gc, err := graphclient.New(cfg)
+	if err != nil {
+		d.fail("graph sign-in", approvals.ErrorMessage(err), "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential settings")
+		d.skipGraph()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
+	defer cancel()
+	roles, err := gc.Roles(ctx)
+	if err != nil {
+		d.fail("graph sign-in", approvals.ErrorMessage(err), "") // graphclient's message says what to do
+		d.skipGraph()
+		return
+	}
+	d.graph = gc
+	d.pass("graph sign-in", fmt.Sprintf("token obtained for app %s in tenant %s", d.s.Graph.ClientID, d.s.Graph.TenantID))
+	d.checkRoles(roles)
+	d.checkTAPPolicy(ctx)
+}
+
+func (d *run) skipGraph() {
+	d.skip("graph permissions", "needs a Graph sign-in")
+	d.skip("tap policy", "needs a Graph sign-in")
+}
+
+// groupsPermission is the permission that only Entra groups in the access
+// lists or the policy file need.
+const groupsPermission = "GroupMember.Read.All"
+
+func (d *run) checkRoles(roles []string) {
+	var missing, unneeded []string
+	for _, r := range graphclient.RequiredRoles() {
+		switch {
+		case slices.Contains(roles, r):
+		case r == groupsPermission && !d.s.EntraGroups:
+			unneeded = append(unneeded, r)
+		default:
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		d.fail("graph permissions", "the token lacks "+strings.Join(missing, ", "),
+			"Entra admin center → App registrations → "+d.s.Graph.ClientID+" → API permissions → Add a permission → Microsoft Graph → Application permissions: add "+
+				strings.Join(missing, ", ")+", then Grant admin consent (deploy/entra/create-app.sh does both)")
+		return
+	}
+	detail := strings.Join(slices.DeleteFunc(graphclient.RequiredRoles(), func(r string) bool { return slices.Contains(unneeded, r) }), ", ") + " consented"
+	if len(unneeded) > 0 {
+		detail += "; " + strings.Join(unneeded, ", ") + " is not, and no Entra group is configured that would need it"
+	}
+	d.pass("graph permissions", detail)
+}
+
+func (d *run) checkTAPPolicy(ctx context.Context) {
+	p, err := d.graph.TAPPolicy(ctx)
+	switch {
+	case err != nil:
+		d.fail("tap policy", approvals.ErrorMessage(err), "")
+	case !p.Enabled:
+		d.fail("tap policy", "Temporary Access Pass is disabled in this tenant",
+			"Entra admin center → Protection → Authentication methods → Policies → Temporary Access Pass: enable it for the users tapbot serves")
+	default:
+		once := "one-time or multi-use as asked"
+		if p.UsableOnce {
+			once = "one-time only (the tenant forces it)"
+		}
+		d.pass("tap policy", fmt.Sprintf("enabled; lifetime %s to %s, default %s; %d characters; %s",
+			approvals.FormatMinutes(p.MinLifetime), approvals.FormatMinutes(p.MaxLifetime), approvals.FormatMinutes(p.DefaultLifetime), p.DefaultLength, once))
+	}
+}
