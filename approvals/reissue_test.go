@@ -156,7 +156,9 @@ func TestReissueRerunsTheTargetChecks(t *testing.T) {
 		change func(h *harness)
 		want   string
 	}{
-		{"target became an admin", nil, func(h *harness) { h.tenant.roles["id-alice"] = []DirectoryRole{{TemplateID: "62e90394-69f5-4237-9190-012177145e10", Name: "Global Administrator"}} }, "Global Administrator"},
+		{"target became an admin", nil, func(h *harness) {
+			h.tenant.roles["id-alice"] = []DirectoryRole{{TemplateID: "62e90394-69f5-4237-9190-012177145e10", Name: "Global Administrator"}}
+		}, "Global Administrator"},
 		{"target was disabled", nil, func(h *harness) {
 			u := h.tenant.users["alice@contoso.com"]
 			u.AccountEnabled = false

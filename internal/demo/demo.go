@@ -1,3 +1,6 @@
+// Package demo is "tapbot demo": it plays the whole flow against the real
+// server with a fake Slack and the sandbox tenant — two simulated technicians,
+// fake passes — and ends with the verified audit log.
 package demo
 
 import (
