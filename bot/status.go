@@ -10,12 +10,67 @@ import (
 
 // Style is how a chat platform writes the parts of a shared message: a
 // person (a Slack mention, a Teams display name), a time (Slack renders
-// dates in each reader's zone; Teams gets a fixed zone), and user-supplied
-// text (escaped for the platform's markup).
+// dates in each reader's zone; Teams gets a fixed zone), user-supplied
+// text (escaped for the platform's markup), and the little markup the
+// replies use. A zero markup field writes plain text.
 type Style struct {
 	Person func(approvals.Principal) string
 	When   func(time.Time) string
 	Escape func(string) string
+	// Bold marks text bold: "*"+s+"*" in Slack mrkdwn, "**"+s+"**" in
+	// Teams markdown.
+	Bold func(string) string
+	// Bullet opens each item of a list: "• " on Slack, "- " in Teams.
+	Bullet string
+	// Break ends a paragraph or a list item: "\n" on Slack; Teams joins
+	// single line breaks, so "\n\n" there. Empty means "\n".
+	Break string
+	// Emoji draws an icon: Icon.Shortcode on Slack, Icon.Unicode (also
+	// what nil means) in Teams.
+	Emoji func(Icon) string
+	// Command writes a /tap command line the way the platform's users type
+	// it; Teams has no slash commands, so "tap …" there. Nil leaves "/tap".
+	Command func(string) string
+}
+
+// Paragraphs joins parts into paragraphs.
+func (st Style) Paragraphs(parts ...string) string { return strings.Join(parts, st.lineBreak()) }
+
+// List writes items as a bulleted list, one item a line.
+func (st Style) List(items []string) string {
+	lines := make([]string, len(items))
+	for i, item := range items {
+		lines[i] = st.Bullet + item
+	}
+	return strings.Join(lines, st.lineBreak())
+}
+
+func (st Style) lineBreak() string {
+	if st.Break == "" {
+		return "\n"
+	}
+	return st.Break
+}
+
+func (st Style) bold(s string) string {
+	if st.Bold == nil {
+		return s
+	}
+	return st.Bold(s)
+}
+
+func (st Style) icon(i Icon) string {
+	if st.Emoji == nil {
+		return i.Unicode()
+	}
+	return st.Emoji(i)
+}
+
+func (st Style) command(s string) string {
+	if st.Command == nil {
+		return s
+	}
+	return st.Command(s)
 }
 
 // StatusLine says where a request is and who moved it there, for the

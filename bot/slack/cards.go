@@ -10,12 +10,10 @@ import (
 	"github.com/tapbot/tapbot/bot"
 )
 
-// sandboxBanner opens every message when passes are fake.
-const sandboxBanner = ":test_tube: *SANDBOX: passes are fake, no real tenant is touched.*\n"
-
+// banner opens every message when passes are fake.
 func (b *Bot) banner() string {
 	if b.cfg.Sandbox {
-		return sandboxBanner
+		return bot.SandboxNotice(b.style()) + "\n"
 	}
 	return ""
 }
@@ -48,12 +46,16 @@ func (b *Bot) card(r *approvals.Request) []slack.Block {
 	return blocks
 }
 
-// style is how Slack writes people, times and user text.
+// style is how Slack writes people, times, user text and markup.
 func (b *Bot) style() bot.Style {
 	return bot.Style{
 		Person: func(p approvals.Principal) string { return "<@" + p.ID + ">" },
 		When:   b.when,
 		Escape: bot.EscapeMrkdwn,
+		Bold:   func(s string) string { return "*" + s + "*" },
+		Bullet: "• ",
+		Break:  "\n",
+		Emoji:  bot.Icon.Shortcode,
 	}
 }
 
@@ -64,13 +66,6 @@ func (b *Bot) statusLine(r *approvals.Request) string { return bot.StatusLine(r,
 func (b *Bot) when(t time.Time) string {
 	fallback := t.In(b.cfg.Location).Format("2006-01-02 15:04 MST")
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), fallback)
-}
-
-func stateWord(r *approvals.Request) string {
-	if r.State == approvals.StatePending {
-		return fmt.Sprintf("pending (%d of %d approvals)", len(r.Approvals), r.ApprovalsRequired)
-	}
-	return string(r.State)
 }
 
 func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }

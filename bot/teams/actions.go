@@ -9,6 +9,14 @@ import (
 	"github.com/tapbot/tapbot/bot"
 )
 
+// pressActions are what the Action.Submit buttons ask for; actionDone is
+// Teams' own.
+var pressActions = map[string]bot.Action{
+	actionApprove: bot.ActionApprove,
+	actionDeny:    bot.ActionDeny,
+	actionCancel:  bot.ActionCancel,
+}
+
 // handleSubmit acts on an Action.Submit button press, which Teams sends as
 // a message whose value is the button's data {action, requestId}. The
 // decision runs in the background; the cards show its outcome, and a press
@@ -23,33 +31,20 @@ func (b *Bot) handleSubmit(act schema.Activity) {
 		return
 	}
 	who := principal(act.From.AadObjectID, act.From.Name)
-	var do func(ctx context.Context) (*approvals.Request, error)
-	switch action {
-	case actionApprove:
-		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Approve(ctx, id, who) }
-	case actionDeny:
-		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Deny(ctx, id, who, "") }
-	case actionCancel:
-		do = func(ctx context.Context) (*approvals.Request, error) { return b.svc.Cancel(ctx, id, who) }
-	case actionDone:
+	if action == actionDone {
 		b.svc.Go(func(ctx context.Context) { b.done(ctx, act, who, id) })
 		return
-	default:
+	}
+	do, ok := pressActions[action]
+	if !ok {
 		b.log.Info("teams button press ignored", "action", action, "request", id)
 		return
 	}
+	press := bot.Press{Action: do, RequestID: id, By: who}
 	b.svc.Go(func(ctx context.Context) {
-		r, err := do(ctx)
-		switch {
-		case err == nil:
-			return // the card shows the outcome
-		case action == actionApprove && r != nil && r.ApprovedBy(who):
-			// Approved, but issuing went wrong: the card says so, and so do we.
-			b.tellUser(ctx, act, b.banner()+"⚠️ You approved "+id+", but: "+md(approvals.ErrorMessage(err)))
-			return
+		if reply := press.Do(ctx, b.svc, b.log, b.style()); reply != "" {
+			b.tellUser(ctx, act, b.banner()+reply)
 		}
-		b.log.Info("button press refused", "action", action, "request", id, "user", who.Key(), "reason", approvals.ErrorCode(err))
-		b.tellUser(ctx, act, b.errorText(err))
 	})
 }
 

@@ -80,7 +80,7 @@ func (b *Bot) cardBanner() []any {
 	if !b.cfg.Sandbox {
 		return nil
 	}
-	return []any{textBlock("🧪 **SANDBOX: passes are fake, no real tenant is touched.**", "color", "Attention")}
+	return []any{textBlock(bot.SandboxNotice(b.style()), "color", "Attention")}
 }
 
 // approvalCard draws the approval card of r. It shows everything an
@@ -106,8 +106,19 @@ func cardSummary(r *approvals.Request) string {
 	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, r.Target.UPN, r.State)
 }
 
-// style is how Teams writes people, times and user text.
-func (b *Bot) style() bot.Style { return bot.Style{Person: nameOf, When: b.when, Escape: md} }
+// style is how Teams writes people, times, user text and markup.
+func (b *Bot) style() bot.Style {
+	return bot.Style{
+		Person:  nameOf,
+		When:    b.when,
+		Escape:  md,
+		Bold:    func(s string) string { return "**" + s + "**" },
+		Bullet:  "- ",
+		Break:   "\n\n", // Teams joins single line breaks
+		Emoji:   bot.Icon.Unicode,
+		Command: command,
+	}
+}
 
 // statusLine says where the request is, in the words both platforms share.
 func (b *Bot) statusLine(r *approvals.Request) string { return bot.StatusLine(r, b.style()) }

@@ -9,15 +9,13 @@ import (
 	"github.com/tapbot/tapbot/bot"
 )
 
-// sandboxBanner opens every message when passes are fake.
-const sandboxBanner = "🧪 **SANDBOX: passes are fake, no real tenant is touched.**\n\n"
-
 // teamsHint tells where the commands of bot.Usage are typed in Teams.
 const teamsHint = "In your chat with tapbot, type a command as shown below; in a channel or group chat, @mention tapbot first.\n\n"
 
+// banner opens every message when passes are fake.
 func (b *Bot) banner() string {
 	if b.cfg.Sandbox {
-		return sandboxBanner
+		return bot.SandboxNotice(b.style()) + "\n\n"
 	}
 	return ""
 }
@@ -29,11 +27,12 @@ func md(s string) string { return bot.EscapeMarkdown(s) }
 // "tap" (there is no slash command), and every line is its own paragraph
 // because Teams joins single line breaks.
 func usage() string {
-	return teamsHint + paragraphs(strings.ReplaceAll(bot.Usage, "/tap", "tap"))
+	return teamsHint + paragraphs(command(bot.Usage))
 }
 
-// shortUsage is the shared one-line reminder in Teams' words.
-func shortUsage() string { return strings.ReplaceAll(bot.ShortUsage, "/tap", "tap") }
+// command writes the /tap commands in s as they are typed in Teams, where
+// there is no slash command.
+func command(s string) string { return strings.ReplaceAll(s, "/tap", "tap") }
 
 // paragraphs makes every line of s a paragraph of Teams markdown.
 func paragraphs(s string) string { return strings.ReplaceAll(s, "\n", "\n\n") }
@@ -51,16 +50,7 @@ func nameOf(p approvals.Principal) string {
 
 // errorText is a refusal as Teams shows it.
 func (b *Bot) errorText(err error) string {
-	return b.banner() + "⛔ " + md(approvals.ErrorMessage(err))
-}
-
-// outcome is the answer to a command whose effect the cards show: the
-// refusal, or ok.
-func (b *Bot) outcome(err error, ok string) string {
-	if err != nil {
-		return b.errorText(err)
-	}
-	return b.banner() + md(ok)
+	return b.banner() + bot.Refusal(err, b.style())
 }
 
 // span writes a waiting time for people: "10m", "1h30m", or "45s".
@@ -69,13 +59,6 @@ func span(d time.Duration) string {
 		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
 	}
 	return approvals.FormatMinutes(int(d.Round(time.Minute).Minutes()))
-}
-
-func stateWord(r *approvals.Request) string {
-	if r.State == approvals.StatePending {
-		return fmt.Sprintf("pending (%d of %d approvals)", len(r.Approvals), r.ApprovalsRequired)
-	}
-	return string(r.State)
 }
 
 func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
