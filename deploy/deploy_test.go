@@ -223,16 +223,22 @@ type statefulSetSpec struct {
 }
 
 type podSpec struct {
-	AutomountServiceAccountToken  *bool           `yaml:"automountServiceAccountToken"`
-	EnableServiceLinks            *bool           `yaml:"enableServiceLinks"`
-	TerminationGracePeriodSeconds *int            `yaml:"terminationGracePeriodSeconds"`
-	SecurityContext               securityContext `yaml:"securityContext"`
-	Containers                    []container     `yaml:"containers"`
+	AutomountServiceAccountToken  *bool             `yaml:"automountServiceAccountToken"`
+	EnableServiceLinks            *bool             `yaml:"enableServiceLinks"`
+	TerminationGracePeriodSeconds *int              `yaml:"terminationGracePeriodSeconds"`
+	SecurityContext               securityContext   `yaml:"securityContext"`
+	NodeSelector                  map[string]string `yaml:"nodeSelector"`
+	Tolerations                   []map[string]any  `yaml:"tolerations"`
+	Containers                    []container       `yaml:"containers"`
 	Volumes                       []struct {
 		Name   string `yaml:"name"`
 		Secret *struct {
 			SecretName  string `yaml:"secretName"`
 			DefaultMode *int   `yaml:"defaultMode"`
+			Items       []struct {
+				Key  string `yaml:"key"`
+				Path string `yaml:"path"`
+			} `yaml:"items"`
 		} `yaml:"secret"`
 	} `yaml:"volumes"`
 }
@@ -254,10 +260,11 @@ type securityContext struct {
 }
 
 type container struct {
-	Name  string   `yaml:"name"`
-	Image string   `yaml:"image"`
-	Args  []string `yaml:"args"`
-	Ports []struct {
+	Name            string   `yaml:"name"`
+	Image           string   `yaml:"image"`
+	ImagePullPolicy string   `yaml:"imagePullPolicy"`
+	Args            []string `yaml:"args"`
+	Ports           []struct {
 		Name          string `yaml:"name"`
 		ContainerPort int    `yaml:"containerPort"`
 	} `yaml:"ports"`
@@ -381,6 +388,13 @@ func TestKustomizationAppliesEveryManifestInTheDirectory(t *testing.T) {
 func TestStatefulSetRunsExactlyOneHardenedWriterWithPersistentData(t *testing.T) {
 	var s statefulSet
 	onlyDocument(t, kubernetesDocuments(t), "StatefulSet", &s)
+	checkStatefulSet(t, s)
+}
+
+// checkStatefulSet checks what both the kustomize manifests and the Helm
+// chart promise of tapbot's StatefulSet.
+func checkStatefulSet(t *testing.T, s statefulSet) {
+	t.Helper()
 	spec := s.Spec
 	pod := spec.Template.Spec
 
@@ -484,27 +498,35 @@ func checkHardened(t *testing.T, pod, c securityContext) {
 	}
 }
 
+type service struct {
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
+	Spec       struct {
+		Type     string            `yaml:"type"`
+		Selector map[string]string `yaml:"selector"`
+		Ports    []struct {
+			Name       string `yaml:"name"`
+			Port       int    `yaml:"port"`
+			TargetPort any    `yaml:"targetPort"`
+			Protocol   string `yaml:"protocol"`
+		} `yaml:"ports"`
+	} `yaml:"spec"`
+}
+
 func TestServiceReachesTheStatefulSetPodsOnPort8080(t *testing.T) {
 	docs := kubernetesDocuments(t)
 	var s statefulSet
 	onlyDocument(t, docs, "StatefulSet", &s)
-	var svc struct {
-		APIVersion string     `yaml:"apiVersion"`
-		Kind       string     `yaml:"kind"`
-		Metadata   objectMeta `yaml:"metadata"`
-		Spec       struct {
-			Type     string            `yaml:"type"`
-			Selector map[string]string `yaml:"selector"`
-			Ports    []struct {
-				Name       string `yaml:"name"`
-				Port       int    `yaml:"port"`
-				TargetPort any    `yaml:"targetPort"`
-				Protocol   string `yaml:"protocol"`
-			} `yaml:"ports"`
-		} `yaml:"spec"`
-	}
+	var svc service
 	onlyDocument(t, docs, "Service", &svc)
+	checkServiceReachesPod(t, s, svc)
+}
 
+// checkServiceReachesPod checks that svc is the in-cluster address of the
+// pods of s, on 8080 alone.
+func checkServiceReachesPod(t *testing.T, s statefulSet, svc service) {
+	t.Helper()
 	if svc.Spec.Type != "ClusterIP" || len(svc.Spec.Selector) == 0 {
 		t.Errorf("service type %q selector %v, want ClusterIP with a selector", svc.Spec.Type, svc.Spec.Selector)
 	}
@@ -1108,6 +1130,13 @@ func metricsPort(t *testing.T, listen string) string {
 func TestKubernetesMetricsHaveAScrapedPortOfTheirOwn(t *testing.T) {
 	var s statefulSet
 	onlyDocument(t, kubernetesDocuments(t), "StatefulSet", &s)
+	checkMetricsScraped(t, s)
+}
+
+// checkMetricsScraped checks that the pod serves /metrics on a declared
+// port of its own and tells Prometheus so.
+func checkMetricsScraped(t *testing.T, s statefulSet) {
+	t.Helper()
 	c := s.Spec.Template.Spec.Containers[0]
 	listen := ""
 	for _, e := range c.Env {
