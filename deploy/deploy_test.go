@@ -50,7 +50,13 @@ func decodeStrict(t *testing.T, name string, data []byte, v any) {
 // yamlDocuments returns every non-empty document of a multi-document YAML file.
 func yamlDocuments(t *testing.T, path string) []yaml.Node {
 	t.Helper()
-	dec := yaml.NewDecoder(bytes.NewReader(readFile(t, path)))
+	return parseDocuments(t, path, readFile(t, path))
+}
+
+// parseDocuments returns every non-empty document of multi-document YAML.
+func parseDocuments(t *testing.T, name string, data []byte) []yaml.Node {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []yaml.Node
 	for {
 		var doc yaml.Node
@@ -59,7 +65,7 @@ func yamlDocuments(t *testing.T, path string) []yaml.Node {
 			return docs
 		}
 		if err != nil {
-			t.Fatalf("parse %s: %v", path, err)
+			t.Fatalf("parse %s: %v\n%s", name, err, data)
 		}
 		if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.ScalarNode {
 			docs = append(docs, doc)

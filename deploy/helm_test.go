@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -132,23 +130,11 @@ func renderChart(t *testing.T, override map[string]any) map[string][]yaml.Node {
 	return byKind
 }
 
-// documentsByKind parses rendered YAML, dropping empty documents.
+// documentsByKind parses rendered YAML by kind, dropping empty documents.
 func documentsByKind(t *testing.T, name string, rendered []byte) map[string][]yaml.Node {
 	t.Helper()
 	byKind := map[string][]yaml.Node{}
-	dec := yaml.NewDecoder(bytes.NewReader(rendered))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return byKind
-		}
-		if err != nil {
-			t.Fatalf("%s renders invalid YAML: %v\n%s", name, err, rendered)
-		}
-		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-			continue
-		}
+	for _, doc := range parseDocuments(t, name, rendered) {
 		var head struct {
 			Kind     string     `yaml:"kind"`
 			Metadata objectMeta `yaml:"metadata"`
@@ -158,6 +144,7 @@ func documentsByKind(t *testing.T, name string, rendered []byte) map[string][]ya
 		}
 		byKind[head.Kind] = append(byKind[head.Kind], doc)
 	}
+	return byKind
 }
 
 func TestChartStatefulSetRunsExactlyOneHardenedWriterWithPersistentData(t *testing.T) {

@@ -108,25 +108,21 @@ func checkIPBlock(t *testing.T, cidr string, except []string) {
 func allowedRules(t *testing.T, np networkPolicy) []string {
 	t.Helper()
 	var rules []string
-	for _, in := range np.Spec.Ingress {
-		if len(in.From) == 0 || len(in.Ports) == 0 {
-			t.Errorf("an ingress rule without from or ports allows everyone: %+v", in)
+	add := func(dir string, peers []peer, ports []policyPort) {
+		if len(peers) == 0 || len(ports) == 0 {
+			t.Errorf("an %s rule without peers or ports allows everything: %+v %+v", dir, peers, ports)
 		}
-		for _, f := range in.From {
-			for _, p := range in.Ports {
-				rules = append(rules, policyRule("in", peerName(t, f), p))
+		for _, p := range peers {
+			for _, port := range ports {
+				rules = append(rules, policyRule(dir, peerName(t, p), port))
 			}
 		}
 	}
+	for _, in := range np.Spec.Ingress {
+		add("in", in.From, in.Ports)
+	}
 	for _, out := range np.Spec.Egress {
-		if len(out.To) == 0 || len(out.Ports) == 0 {
-			t.Errorf("an egress rule without to or ports allows everything: %+v", out)
-		}
-		for _, to := range out.To {
-			for _, p := range out.Ports {
-				rules = append(rules, policyRule("out", peerName(t, to), p))
-			}
-		}
+		add("out", out.To, out.Ports)
 	}
 	return sortedCopy(rules)
 }

@@ -1,3 +1,8 @@
+// The image is linux: its binary runs, and its filesystem is entered with
+// chroot, only there.
+
+//go:build linux
+
 package main
 
 import (

@@ -35,6 +35,8 @@ type options struct {
 	meta          Meta
 }
 
+// run builds the image as args say and returns the exit code: 2 for a bad
+// command line, 1 when the build fails.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	opts, err := parseFlags(ctx, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -52,12 +54,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stderr, "image:", err)
 		return 1
 	}
-	digest, _ := img.Digest()
-	fmt.Fprintf(stdout, "wrote %s (%s, %s); load it with `docker load -i %s` or push it with `crane push %s REGISTRY/tapbot:%s`\n",
-		opts.out, imageName(opts.meta.Version), digest, opts.out, opts.out, opts.meta.Version)
+	// The config digest is the image ID docker shows; the manifest digest
+	// would change, since docker load and crane push write their own.
+	id, _ := img.ConfigName()
+	fmt.Fprintf(stdout, "wrote %s (%s, image ID %s); load it with `docker load -i %s` or push it with `crane push %s REGISTRY/tapbot:%s`\n",
+		opts.out, imageName(opts.meta.Version), id, opts.out, opts.out, opts.meta.Version)
 	return 0
 }
 
+// parseFlags reads the command line; version and revision default to what
+// git says about the checkout.
 func parseFlags(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	root, err := moduleRoot(ctx)
 	if err != nil {
@@ -129,6 +135,7 @@ func writeTarball(out, version string, img v1.Image) error {
 		return fmt.Errorf("image name: %w", err)
 	}
 	if err := tarball.WriteToFile(out, tag, img); err != nil {
+		os.Remove(out)
 		return fmt.Errorf("write %s: %w", out, err)
 	}
 	return nil
