@@ -342,11 +342,11 @@ func TestUndeliverablePassIsRevoked(t *testing.T) {
 
 func TestGraphFailureEndsInFailedWithReason(t *testing.T) {
 	h := newHarness(t, nil)
-	h.tenant.createErr = Errorf(EPERMISSION, "tapbot lacks UserAuthenticationMethod.ReadWrite.All")
+	h.tenant.createErr = Errorf(EPERMISSION, "tapbot lacks UserAuthMethod-TAP.ReadWrite.All")
 	r := h.raise(t, RaiseInput{})
 	got, err := h.svc.Approve(context.Background(), r.ID, appr1)
 	wantCode(t, err, EPERMISSION)
-	if got.State != StateFailed || got.FailureReason != "tapbot lacks UserAuthenticationMethod.ReadWrite.All" {
+	if got.State != StateFailed || got.FailureReason != "tapbot lacks UserAuthMethod-TAP.ReadWrite.All" {
 		t.Fatalf("request = %+v", got)
 	}
 }

@@ -969,9 +969,11 @@ func (r scriptRun) called(prefix string) bool {
 }
 
 func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testing.T) {
-	base := []string{"role-Policy.Read.All=Role", "role-PrivilegedEligibilitySchedule.Read.AzureADGroup=Role", "role-RoleManagement.Read.Directory=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
+	base := []string{"role-Policy.Read.AuthenticationMethod=Role", "role-PrivilegedEligibilitySchedule.Read.AzureADGroup=Role", "role-RoleManagement.Read.Directory=Role", "role-User.Read.All=Role", "role-UserAuthMethod-TAP.ReadWrite.All=Role"}
 	all := sortedCopy(append(slices.Clone(base), "role-GroupMember.Read.All=Role"))
-	noRoles := []string{"role-Policy.Read.All=Role", "role-User.Read.All=Role", "role-UserAuthenticationMethod.ReadWrite.All=Role"}
+	noRoles := []string{"role-Policy.Read.AuthenticationMethod=Role", "role-User.Read.All=Role", "role-UserAuthMethod-TAP.ReadWrite.All=Role"}
+	broadPasses := sortedCopy(append(slices.DeleteFunc(slices.Clone(base), func(g string) bool { return g == "role-UserAuthMethod-TAP.ReadWrite.All=Role" }),
+		"role-UserAuthenticationMethod.ReadWrite.All=Role"))
 	consent := "https://login.microsoftonline.com/tenant-1/adminconsent?client_id="
 	tests := []struct {
 		name       string
@@ -981,6 +983,7 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 		wantStdout string
 		wantCalls  []string
 		notCalled  []string
+		wantStderr string
 	}{{
 		name:       "default creates app, service principal and a short-lived secret",
 		wantOK:     true,
@@ -1017,8 +1020,15 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 		notCalled: []string{"account show", "ad app list"},
 	}, {
 		name:      "an unknown permission name stops before any change",
-		env:       []string{"FAKE_UNKNOWN_ROLE=Policy.Read.All"},
+		env:       []string{"FAKE_UNKNOWN_ROLE=User.Read.All"},
 		notCalled: []string{"ad app permission add", "ad sp create", "ad app credential reset"},
+	}, {
+		name:       "a cloud without the TAP-only permission gets the broad one, and is told so",
+		env:        []string{"FAKE_UNKNOWN_ROLE=UserAuthMethod-TAP.ReadWrite.All"},
+		wantOK:     true,
+		wantGrants: broadPasses,
+		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
+		wantStderr: "has no UserAuthMethod-TAP.ReadWrite.All; requesting the broader UserAuthenticationMethod.ReadWrite.All instead",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1031,6 +1041,9 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 			}
 			if r.stdout != tc.wantStdout {
 				t.Errorf("stdout = %q, want %q", r.stdout, tc.wantStdout)
+			}
+			if !strings.Contains(r.stderr, tc.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.wantStderr, r.stderr)
 			}
 			if strings.Contains(r.stderr, "s3cr3t-value") {
 				t.Error("the client secret leaked to stderr")

@@ -126,7 +126,7 @@ func TestBothCredentialKindsGetATokenAndReachGraph(t *testing.T) {
 func TestRolesReturnsTheTokensRolesClaim(t *testing.T) {
 	s := graphtest.NewServer()
 	defer s.Close()
-	s.SetRoles("User.Read.All", "Policy.Read.All")
+	s.SetRoles("User.Read.All", "Policy.Read.AuthenticationMethod")
 	c, err := graphclient.New(fakeConfig(s))
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -135,7 +135,7 @@ func TestRolesReturnsTheTokensRolesClaim(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Roles: %v", err)
 	}
-	if !slices.Equal(roles, []string{"User.Read.All", "Policy.Read.All"}) {
+	if !slices.Equal(roles, []string{"User.Read.All", "Policy.Read.AuthenticationMethod"}) {
 		t.Errorf("roles = %v", roles)
 	}
 }
@@ -146,6 +146,42 @@ func TestRequiredRolesAreWhatTheFakeGrantsByDefault(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("RequiredRoles() = %v, graphtest grants %v", got, want)
+	}
+}
+
+func TestBroaderRolesStandInForRequiredOnesAndAreWhatTheFakeAccepts(t *testing.T) {
+	required := graphclient.RequiredRoles()
+	broad := graphtest.BroadRoles()
+	for _, b := range graphclient.BroaderRoles() {
+		if !slices.Contains(required, b.Instead) || slices.Contains(required, b.Name) || b.Reach == "" {
+			t.Errorf("%+v: want a broader permission, not a required one, standing in for a required one", b)
+		}
+	}
+	for _, r := range broad {
+		i := slices.IndexFunc(graphclient.BroaderRoles(), func(b graphclient.BroaderRole) bool { return b.Name == r })
+		if !slices.Contains(required, r) && i < 0 {
+			t.Errorf("graphtest's broad %s is neither required nor among BroaderRoles", r)
+		}
+	}
+}
+
+func TestPassesAndPolicyWorkWithTheBroadPermissions(t *testing.T) {
+	e := newEnv(t)
+	e.s.SetRoles(graphtest.BroadRoles()...)
+	ctx := context.Background()
+	if _, err := e.c.TAPPolicy(ctx); err != nil {
+		t.Fatalf("TAPPolicy: %v", err)
+	}
+	target, err := e.c.LookupUser(ctx, "alice@contoso.com")
+	if err != nil {
+		t.Fatalf("LookupUser: %v", err)
+	}
+	pass, err := e.c.CreatePass(ctx, target.ID, approvals.PassParams{LifetimeMinutes: 60})
+	if err != nil || pass.Secret.Reveal() == "" {
+		t.Fatalf("CreatePass: method %q, %v", pass.MethodID, err)
+	}
+	if err := e.c.DeletePass(ctx, target.ID, pass.MethodID); err != nil {
+		t.Fatalf("DeletePass: %v", err)
 	}
 }
 

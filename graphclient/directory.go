@@ -24,7 +24,7 @@ const maxPages = 100
 // upnOrID and reports whether they already have a Temporary Access Pass
 // (one more call, listing their passes). It returns ENOTFOUND when there
 // is no such user, EINVALID for an empty name, EPERMISSION when the app
-// lacks User.Read.All or UserAuthenticationMethod.ReadWrite.All, and
+// lacks User.Read.All or UserAuthMethod-TAP.ReadWrite.All, and
 // EUNAVAILABLE when Graph does not answer in time.
 func (c *Client) LookupUser(ctx context.Context, upnOrID string) (approvals.Target, error) {
 	upnOrID = strings.TrimSpace(upnOrID)

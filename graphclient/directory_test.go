@@ -126,13 +126,13 @@ func TestMissingPermissionNamesItAndHowToGrantIt(t *testing.T) {
 	}{
 		{"lookup", "User.Read.All", func(e *env) error { _, err := e.c.LookupUser(ctx, "alice@contoso.com"); return err }},
 		{"lookup by mail", "User.Read.All", func(e *env) error { _, err := e.c.LookupUserByMail(ctx, "alice@contoso.com"); return err }},
-		{"policy", "Policy.Read.All", func(e *env) error { _, err := e.c.TAPPolicy(ctx); return err }},
-		{"list", "UserAuthenticationMethod.ReadWrite.All", func(e *env) error { _, err := e.c.ListPasses(ctx, aliceID); return err }},
-		{"create", "UserAuthenticationMethod.ReadWrite.All", func(e *env) error {
+		{"policy", "Policy.Read.AuthenticationMethod", func(e *env) error { _, err := e.c.TAPPolicy(ctx); return err }},
+		{"list", "UserAuthMethod-TAP.ReadWrite.All", func(e *env) error { _, err := e.c.ListPasses(ctx, aliceID); return err }},
+		{"create", "UserAuthMethod-TAP.ReadWrite.All", func(e *env) error {
 			_, err := e.c.CreatePass(ctx, aliceID, approvals.PassParams{LifetimeMinutes: 60})
 			return err
 		}},
-		{"delete", "UserAuthenticationMethod.ReadWrite.All", func(e *env) error { return e.c.DeletePass(ctx, carolID, "any-method-id") }},
+		{"delete", "UserAuthMethod-TAP.ReadWrite.All", func(e *env) error { return e.c.DeletePass(ctx, carolID, "any-method-id") }},
 		{"groups", "GroupMember.Read.All", func(e *env) error { _, err := e.c.UserGroups(ctx, danID); return err }},
 		{"roles", "RoleManagement.Read.Directory", func(e *env) error { _, err := e.c.UserDirectoryRoles(ctx, danID); return err }},
 		{"PIM for Groups", "PrivilegedEligibilitySchedule.Read.AzureADGroup", func(e *env) error { _, err := e.c.UserDirectoryRoles(ctx, danID); return err }},

@@ -17,11 +17,13 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 )
 
-// Application permissions, as the Entra admin center names them.
+// Application permissions, as the Entra admin center names them. The two
+// for passes and the policy are the narrow ones; BroaderRoles lists the
+// broader permissions Graph accepts in their stead.
 const (
 	permUsers       = "User.Read.All"
-	permPasses      = "UserAuthenticationMethod.ReadWrite.All"
-	permPolicy      = "Policy.Read.All"
+	permPasses      = "UserAuthMethod-TAP.ReadWrite.All"
+	permPolicy      = "Policy.Read.AuthenticationMethod"
 	permGroups      = "GroupMember.Read.All"
 	permRoles       = "RoleManagement.Read.Directory"
 	enableTAPAdvice = "An administrator can turn it on in the Entra admin center → Protection → Authentication methods → Policies → Temporary Access Pass → Enable (and make sure the target is all users or a group this user is in)."

@@ -18,8 +18,9 @@ import (
 )
 
 // TAPPolicy reads the tenant's Temporary Access Pass policy. It returns
-// EPERMISSION without Policy.Read.All and EUNAVAILABLE when Graph does not
-// answer in time.
+// EPERMISSION without Policy.Read.AuthenticationMethod (or a broader
+// permission, see BroaderRoles) and EUNAVAILABLE when Graph does not answer
+// in time.
 func (c *Client) TAPPolicy(ctx context.Context) (approvals.TAPPolicy, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
@@ -50,8 +51,9 @@ func (c *Client) readPolicy(ctx context.Context) (approvals.TAPPolicy, error) {
 
 // ListPasses lists the user's passes (at most one), without their secrets,
 // which Graph never returns on reading. It returns ENOTFOUND for an unknown
-// user, EPERMISSION without UserAuthenticationMethod.ReadWrite.All, and
-// EUNAVAILABLE when Graph does not answer in time.
+// user, EPERMISSION without UserAuthMethod-TAP.ReadWrite.All (or the
+// broader UserAuthenticationMethod.ReadWrite.All), and EUNAVAILABLE when
+// Graph does not answer in time.
 func (c *Client) ListPasses(ctx context.Context, userID string) ([]approvals.PassInfo, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
@@ -95,10 +97,11 @@ func passInfo(m models.TemporaryAccessPassAuthenticationMethodable) approvals.Pa
 // It returns EINVALID when the tenant's policy refuses the pass (turned
 // off, user not targeted, lifetime outside its bounds, one-time passes
 // forced), saying which and what to do; ENOTFOUND for an unknown user;
-// EPERMISSION without UserAuthenticationMethod.ReadWrite.All; EUNAVAILABLE
-// when Graph does not answer in time. When the create may have happened all
-// the same (its answer was lost, or Graph failed late), it deletes any pass
-// created since it asked and says so; if it cannot, the error wraps
+// EPERMISSION without UserAuthMethod-TAP.ReadWrite.All (or the broader
+// UserAuthenticationMethod.ReadWrite.All); EUNAVAILABLE when Graph does not
+// answer in time. When the create may have happened all the same (its
+// answer was lost, or Graph failed late), it deletes any pass created since
+// it asked and says so; if it cannot, the error wraps
 // approvals.ErrPassMayBeLive.
 func (c *Client) CreatePass(ctx context.Context, userID string, p approvals.PassParams) (approvals.Pass, error) {
 	if strings.TrimSpace(userID) == "" || p.LifetimeMinutes < 0 {
@@ -287,7 +290,8 @@ func minutes(m int) string {
 // DeletePass deletes the user's pass with that method id. Deleting a pass
 // that is still valid also signs the user out everywhere. It returns nil
 // when the pass (or the user) is already gone, EPERMISSION without
-// UserAuthenticationMethod.ReadWrite.All, and EUNAVAILABLE when Graph does
+// UserAuthMethod-TAP.ReadWrite.All (or the broader
+// UserAuthenticationMethod.ReadWrite.All), and EUNAVAILABLE when Graph does
 // not answer in time.
 func (c *Client) DeletePass(ctx context.Context, userID, methodID string) error {
 	if strings.TrimSpace(userID) == "" || strings.TrimSpace(methodID) == "" {

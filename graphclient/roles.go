@@ -34,9 +34,32 @@ func (c *Client) Roles(ctx context.Context) ([]string, error) {
 // uses, for `tapbot doctor` to compare with Roles: creating, listing and
 // deleting passes, looking users up, reading the TAP policy, and reading
 // group memberships, admin roles and PIM eligibilities (directory roles
-// and PIM for Groups) for the approval policy.
+// and PIM for Groups) for the approval policy. For passes and the policy
+// they are the least privileged ones Graph offers; BroaderRoles lists what
+// Graph also accepts in their stead.
 func RequiredRoles() []string {
 	return []string{permPasses, permUsers, permPolicy, permGroups, permRoles, permPIMGroups}
+}
+
+// BroaderRole is an application permission Graph accepts in place of one
+// of RequiredRoles, which allows far more than tapbot does with it.
+type BroaderRole struct {
+	Name    string // as the Entra admin center names it
+	Instead string // the required permission it stands in for
+	Reach   string // what else it allows, to follow the name in a sentence
+}
+
+// BroaderRoles lists the broader permissions tapbot works with too: the
+// ones it asked for before Graph had permissions limited to Temporary
+// Access Passes and to the authentication methods policy, which tenants
+// that consented then still hold. `tapbot doctor` accepts them and says
+// which narrow one to grant instead.
+func BroaderRoles() []BroaderRole {
+	return []BroaderRole{
+		{Name: "UserAuthenticationMethod.ReadWrite.All", Instead: permPasses, Reach: "can change every authentication method of every user"},
+		{Name: "Policy.Read.All", Instead: permPolicy, Reach: "can read every policy of the tenant, Conditional Access included"},
+		{Name: "Policy.ReadWrite.AuthenticationMethod", Instead: permPolicy, Reach: "can change the tenant's authentication methods policy"},
+	}
 }
 
 // rolesClaim decodes the payload of a JWT and returns its roles claim.

@@ -55,7 +55,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		"✓ slack scopes: commands, chat:write, im:write, users:read, users:read.email granted",
 		"✓ slack approval channel CAPPROVAL: #tap-approvals, the bot is a member",
 		"✓ graph sign-in: token obtained for app tapbot-client in tenant contoso-tenant",
-		"✓ graph permissions: UserAuthenticationMethod.ReadWrite.All",
+		"✓ graph permissions: UserAuthMethod-TAP.ReadWrite.All, User.Read.All, Policy.Read.AuthenticationMethod,",
 		"✓ tap policy: enabled; lifetime 1h to 8h, default 1h; 8 characters",
 		"✓ requesters: 2 found (UREQ0001 @ureq0001, UBOTH001 @uboth001)",
 		"✓ approvers: 3 found",
@@ -123,10 +123,21 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 			return nil
 		}, 0, []string{"! slack approval channel CAPPROVAL: cannot check: conversations.info needs channels:read"}},
 		{"a missing Graph permission is named with where to grant it", func(t *testing.T, e *env) map[string]string {
-			e.graph.SetRoles(allRolesBut("Policy.Read.All")...)
+			e.graph.SetRoles(allRolesBut("Policy.Read.AuthenticationMethod")...)
 			return nil
-		}, 1, []string{"✗ graph permissions: the token lacks Policy.Read.All", "Application permissions: add Policy.Read.All, then Grant admin consent",
+		}, 1, []string{"✗ graph permissions: the token lacks Policy.Read.AuthenticationMethod", "Application permissions: add Policy.Read.AuthenticationMethod, then Grant admin consent",
 			"✗ tap policy: "}},
+		{"the broad Graph permissions pass, with a note naming the narrow ones", func(t *testing.T, e *env) map[string]string {
+			e.graph.SetRoles(graphtest.BroadRoles()...)
+			return nil
+		}, 0, []string{"✓ graph permissions: UserAuthenticationMethod.ReadWrite.All, User.Read.All, Policy.Read.All,",
+			"! graph permissions: broader than needed: UserAuthenticationMethod.ReadWrite.All can change every authentication method of every user; grant UserAuthMethod-TAP.ReadWrite.All instead",
+			"! graph permissions: broader than needed: Policy.Read.All can read every policy of the tenant, Conditional Access included; grant Policy.Read.AuthenticationMethod instead",
+			"✓ tap policy: enabled"}},
+		{"neither the narrow nor the broad pass permission fails naming the narrow one", func(t *testing.T, e *env) map[string]string {
+			e.graph.SetRoles(append(allRolesBut("UserAuthMethod-TAP.ReadWrite.All"), "UserAuthenticationMethod.Read.All")...)
+			return nil
+		}, 1, []string{"✗ graph permissions: the token lacks UserAuthMethod-TAP.ReadWrite.All", "Application permissions: add UserAuthMethod-TAP.ReadWrite.All, then Grant admin consent"}},
 		{"a missing PIM for Groups permission is named: eligible admins could not be seen", func(t *testing.T, e *env) map[string]string {
 			e.graph.SetRoles(allRolesBut("PrivilegedEligibilitySchedule.Read.AzureADGroup")...)
 			return nil

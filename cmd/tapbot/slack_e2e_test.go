@@ -278,9 +278,9 @@ func TestSlackBadInputIsRefusedBeforeApproval(t *testing.T) {
 func TestSlackGraphErrorsBecomeClearMessages(t *testing.T) {
 	e := startEnv(t, nil)
 	// Consent missing from the start: the request is refused with the fix.
-	e.graph.SetRoles("User.Read.All", "Policy.Read.All")
+	e.graph.SetRoles("User.Read.All", "Policy.Read.AuthenticationMethod")
 	e.command(requester, "alice@contoso.com 1h")
-	e.reply("UserAuthenticationMethod")
+	e.reply("UserAuthMethod-TAP.ReadWrite.All")
 	e.graph.SetRoles(graphtest.DefaultRoles()...)
 
 	// Consent withdrawn between approval and creation: the card says why.
@@ -288,8 +288,8 @@ func TestSlackGraphErrorsBecomeClearMessages(t *testing.T) {
 	card := e.card()
 	e.graph.Fail("temporaryAccessPassMethods", http.MethodPost, http.StatusForbidden, "Authorization_RequestDenied", 1)
 	e.click(approver1, card, "tap_approve")
-	e.waitFor("card shows failure", kind(slacktest.KindUpdate, approvalsCh, "UserAuthenticationMethod.ReadWrite.All"))
-	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "UserAuthenticationMethod.ReadWrite.All"))
+	e.waitFor("card shows failure", kind(slacktest.KindUpdate, approvalsCh, "UserAuthMethod-TAP.ReadWrite.All"))
+	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "UserAuthMethod-TAP.ReadWrite.All"))
 	e.reply("You approved")
 	if n := len(e.graph.Issued()); n != 0 {
 		t.Fatalf("%d passes issued", n)

@@ -32,7 +32,9 @@ readonly GRAPH_APP_ID=00000003-0000-0000-c000-000000000000
 name=tapbot
 use_cert=false
 secret_days=90
-permissions=(UserAuthenticationMethod.ReadWrite.All User.Read.All Policy.Read.All)
+# The least privileged ones: Temporary Access Passes only, and the
+# authentication methods policy read-only.
+permissions=(UserAuthMethod-TAP.ReadWrite.All User.Read.All Policy.Read.AuthenticationMethod)
 role_checks=true
 
 say() { printf '%s\n' "$*" >&2; }
@@ -67,12 +69,41 @@ end_date() {
 	date -u -d "+$1 days" +%Y-%m-%d 2>/dev/null || date -u -v "+$1d" +%Y-%m-%d
 }
 
+# find_role_id prints the id of the Graph application permission (app role)
+# named $1, or nothing when this cloud's Microsoft Graph has none.
+find_role_id() {
+	az ad sp show --id "$GRAPH_APP_ID" --query "appRoles[?value=='$1'].id | [0]" -o tsv
+}
+
 # role_id prints the id of the Graph application permission (app role) named $1.
 role_id() {
 	local id
-	id="$(az ad sp show --id "$GRAPH_APP_ID" --query "appRoles[?value=='$1'].id | [0]" -o tsv)"
+	id="$(find_role_id "$1")"
 	[[ -n "$id" ]] || die "Microsoft Graph has no application permission named $1"
 	printf '%s\n' "$id"
+}
+
+# broader_permission prints the broad permission tapbot also works with in
+# place of the narrow one $1, if there is one.
+broader_permission() {
+	case "$1" in
+	UserAuthMethod-TAP.ReadWrite.All) echo UserAuthenticationMethod.ReadWrite.All ;;
+	Policy.Read.AuthenticationMethod) echo Policy.Read.All ;;
+	esac
+}
+
+# offered prints $1, or its broader permission where this cloud's Microsoft
+# Graph does not offer $1: the narrow permissions are newer than the broad
+# ones and may reach a sovereign cloud later.
+offered() {
+	local broad
+	broad="$(broader_permission "$1")"
+	if [[ -n "$broad" && -z "$(find_role_id "$1")" ]]; then
+		say "Microsoft Graph in this cloud has no $1; requesting the broader $broad instead (tapbot doctor will note it)."
+		printf '%s\n' "$broad"
+		return
+	fi
+	printf '%s\n' "$1"
 }
 
 # ensure_app prints the appId of the registration called $name, creating it if
@@ -98,6 +129,7 @@ ensure_app() {
 add_permissions() {
 	local app_id="$1" perm id grants=()
 	for perm in "${permissions[@]}"; do
+		perm="$(offered "$perm")"
 		id="$(role_id "$perm")"
 		grants+=("$id=Role")
 		say "Requesting Microsoft Graph application permission $perm."

@@ -44,14 +44,17 @@ type Role struct {
 const GlobalAdministratorTemplateID = "62e90394-69f5-4237-9190-012177145e10"
 
 // Permission sets, each listing the application permissions any one of
-// which lets a call through, as the Graph reference pages list them.
+// which lets a call through, as the Graph reference pages list them. The
+// TAP policy page names only the two AuthenticationMethod permissions now;
+// Policy.Read.All is the one it named before they existed, which tenants
+// consented to then still use.
 var (
 	permReadUser    = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	permReadGroups  = []string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"}
 	permReadRoles   = []string{"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory", "Directory.Read.All"}
-	permReadPolicy  = []string{"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"}
-	permReadPasses  = []string{"UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"}
-	permWritePasses = []string{"UserAuthenticationMethod.ReadWrite.All"}
+	permReadPolicy  = []string{"Policy.Read.AuthenticationMethod", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.All"}
+	permReadPasses  = append([]string{"UserAuthMethod-TAP.Read.All", "UserAuthenticationMethod.Read.All"}, permWritePasses...)
+	permWritePasses = []string{"UserAuthMethod-TAP.ReadWrite.All", "UserAuthenticationMethod.ReadWrite.All"}
 )
 
 // AddUser adds u to the tenant, replacing any user with the same id, and

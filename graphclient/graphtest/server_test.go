@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -283,9 +284,7 @@ func TestMissingPermissionIs403AuthorizationRequestDenied(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, path, keep string
 	}{
-		{"lookup needs User.Read.All", "GET", "/users/alice@contoso.com", "Policy.Read.All"},
-		{"policy needs Policy.Read.All", "GET", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass", "User.Read.All"},
-		{"create needs UserAuthenticationMethod.ReadWrite.All", "POST", "/users/alice@contoso.com/authentication/temporaryAccessPassMethods", "UserAuthenticationMethod.Read.All"},
+		{"lookup needs User.Read.All", "GET", "/users/alice@contoso.com", "Policy.Read.AuthenticationMethod"},
 		{"groups need GroupMember.Read.All", "GET", "/users/alice@contoso.com/transitiveMemberOf/graph.group", "User.Read.All"},
 		{"roles need RoleManagement.Read.Directory", "GET", "/users/dan@contoso.com/transitiveMemberOf/microsoft.graph.directoryRole", "GroupMember.Read.All"},
 	} {
@@ -297,6 +296,63 @@ func TestMissingPermissionIs403AuthorizationRequestDenied(t *testing.T) {
 				t.Errorf("got %d %v, want 403 Authorization_RequestDenied", status, body)
 			}
 		})
+	}
+}
+
+// TestPassAndPolicyCallsTakeTheNarrowOrTheBroadPermission holds the fake
+// to the Graph reference pages: each TAP call goes through with its
+// least privileged permission and with the broader ones the page lists,
+// and is refused with any other permission tapbot might hold.
+func TestPassAndPolicyCallsTakeTheNarrowOrTheBroadPermission(t *testing.T) {
+	const passes = "/users/carol@contoso.com/authentication/temporaryAccessPassMethods"
+	write := []string{"UserAuthMethod-TAP.ReadWrite.All", "UserAuthenticationMethod.ReadWrite.All"}
+	for _, tc := range []struct {
+		name, method string
+		path         func(f *fixture) string
+		body         any
+		okStatus     int
+		accepted     []string // the narrow permission first
+	}{
+		{"read policy", "GET", func(*fixture) string {
+			return "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+		}, nil, http.StatusOK, []string{"Policy.Read.AuthenticationMethod", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.All"}},
+		{"list passes", "GET", func(*fixture) string { return passes }, nil, http.StatusOK,
+			append([]string{"UserAuthMethod-TAP.Read.All", "UserAuthenticationMethod.Read.All"}, write...)},
+		{"create pass", "POST", func(*fixture) string { return passes }, map[string]any{"lifetimeInMinutes": 60}, http.StatusCreated, write},
+		{"delete pass", "DELETE", func(f *fixture) string { return passes + "/" + f.s.Passes("carol@contoso.com")[0].MethodID },
+			nil, http.StatusNoContent, write},
+	} {
+		for _, role := range tc.accepted {
+			t.Run(tc.name+" with "+role, func(t *testing.T) {
+				f := newFixture(t)
+				f.s.SetRoles(role)
+				if status, body := f.call(tc.method, tc.path(f), tc.body); status != tc.okStatus {
+					t.Errorf("got %d %v, want %d", status, body, tc.okStatus)
+				}
+			})
+		}
+		t.Run(tc.name+" with neither", func(t *testing.T) {
+			f := newFixture(t)
+			others := slices.DeleteFunc(slices.Concat(DefaultRoles(), BroadRoles(), []string{"UserAuthMethod-TAP.Read.All",
+				"UserAuthenticationMethod.Read.All", "Policy.ReadWrite.AuthenticationMethod", "Directory.ReadWrite.All"}),
+				func(r string) bool { return slices.Contains(tc.accepted, r) })
+			f.s.SetRoles(others...)
+			status, body := f.call(tc.method, tc.path(f), tc.body)
+			if status != http.StatusForbidden || errorCode(body) != "Authorization_RequestDenied" {
+				t.Errorf("with %v: got %d %v, want 403 Authorization_RequestDenied", others, status, body)
+			}
+		})
+	}
+}
+
+func TestDefaultRolesHoldNoBroadPermission(t *testing.T) {
+	for _, broad := range []string{"UserAuthenticationMethod.ReadWrite.All", "Policy.Read.All"} {
+		if slices.Contains(DefaultRoles(), broad) {
+			t.Errorf("DefaultRoles() holds the broad %s", broad)
+		}
+		if !slices.Contains(BroadRoles(), broad) {
+			t.Errorf("BroadRoles() lacks %s", broad)
+		}
 	}
 }
 

@@ -13,17 +13,35 @@ import (
 	"time"
 )
 
-// DefaultRoles returns the application permissions tapbot needs, which a
-// new Server grants.
+// DefaultRoles returns the application permissions tapbot needs, the
+// least privileged ones, which a new Server grants.
 func DefaultRoles() []string {
 	return []string{
-		"UserAuthenticationMethod.ReadWrite.All",
+		"UserAuthMethod-TAP.ReadWrite.All",
 		"User.Read.All",
-		"Policy.Read.All",
+		"Policy.Read.AuthenticationMethod",
 		"GroupMember.Read.All",
 		"RoleManagement.Read.Directory",
 		"PrivilegedEligibilitySchedule.Read.AzureADGroup",
 	}
+}
+
+// BroadRoles returns DefaultRoles with the broad permissions tapbot asked
+// for before Graph had ones limited to Temporary Access Passes and the
+// authentication methods policy: UserAuthenticationMethod.ReadWrite.All
+// and Policy.Read.All, as a tenant that consented then holds them.
+func BroadRoles() []string {
+	broad := map[string]string{
+		"UserAuthMethod-TAP.ReadWrite.All": "UserAuthenticationMethod.ReadWrite.All",
+		"Policy.Read.AuthenticationMethod": "Policy.Read.All",
+	}
+	roles := DefaultRoles()
+	for i, r := range roles {
+		if b, ok := broad[r]; ok {
+			roles[i] = b
+		}
+	}
+	return roles
 }
 
 const (

@@ -55,27 +55,61 @@ func (d *run) skipGraph() {
 const groupsPermission = "GroupMember.Read.All"
 
 func (d *run) checkRoles(roles []string) {
-	var missing, unneeded []string
-	for _, r := range graphclient.RequiredRoles() {
-		switch {
-		case slices.Contains(roles, r):
-		case r == groupsPermission && !d.s.EntraGroups:
-			unneeded = append(unneeded, r)
-		default:
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 {
-		d.fail("graph permissions", "the token lacks "+strings.Join(missing, ", "),
+	c := d.sortRoles(roles)
+	if len(c.missing) > 0 {
+		d.fail("graph permissions", "the token lacks "+strings.Join(c.missing, ", "),
 			"Entra admin center → App registrations → "+d.s.Graph.ClientID+" → API permissions → Add a permission → Microsoft Graph → Application permissions: add "+
-				strings.Join(missing, ", ")+", then Grant admin consent (deploy/entra/create-app.sh does both)")
+				strings.Join(c.missing, ", ")+", then Grant admin consent (deploy/entra/create-app.sh does both)")
 		return
 	}
-	detail := strings.Join(slices.DeleteFunc(graphclient.RequiredRoles(), func(r string) bool { return slices.Contains(unneeded, r) }), ", ") + " consented"
-	if len(unneeded) > 0 {
-		detail += "; " + strings.Join(unneeded, ", ") + " is not, and no Entra group is configured that would need it"
+	detail := strings.Join(c.granted, ", ") + " consented"
+	if len(c.unneeded) > 0 {
+		detail += "; " + strings.Join(c.unneeded, ", ") + " is not, and no Entra group is configured that would need it"
 	}
 	d.pass("graph permissions", detail)
+	for _, b := range c.broader {
+		d.warn("graph permissions", "broader than needed: "+b.Name+" "+b.Reach+"; grant "+b.Instead+" instead",
+			"Entra admin center → App registrations → "+d.s.Graph.ClientID+" → API permissions: add "+b.Instead+
+				", Grant admin consent, then remove "+b.Name+" unless something else uses it")
+	}
+}
+
+// consent is what the token's roles say of each permission tapbot needs.
+type consent struct {
+	granted  []string // the permissions that are there, broader ones included
+	missing  []string
+	unneeded []string // missing, but nothing configured needs them
+	broader  []graphclient.BroaderRole
+}
+
+func (d *run) sortRoles(roles []string) consent {
+	var c consent
+	for _, r := range graphclient.RequiredRoles() {
+		b, hasBroader := broaderGranted(roles, r)
+		switch {
+		case slices.Contains(roles, r):
+			c.granted = append(c.granted, r)
+		case hasBroader:
+			c.granted = append(c.granted, b.Name)
+			c.broader = append(c.broader, b)
+		case r == groupsPermission && !d.s.EntraGroups:
+			c.unneeded = append(c.unneeded, r)
+		default:
+			c.missing = append(c.missing, r)
+		}
+	}
+	return c
+}
+
+// broaderGranted finds a consented permission that Graph accepts in place
+// of the required one.
+func broaderGranted(roles []string, required string) (graphclient.BroaderRole, bool) {
+	for _, b := range graphclient.BroaderRoles() {
+		if b.Instead == required && slices.Contains(roles, b.Name) {
+			return b, true
+		}
+	}
+	return graphclient.BroaderRole{}, false
 }
 
 func (d *run) checkTAPPolicy(ctx context.Context) {
