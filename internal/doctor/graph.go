@@ -34,6 +34,10 @@ func (d *run) checkGraph() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 	defer cancel()
 	roles, err := gc.Roles(ctx)
+	if d.failNetwork("graph sign-in", hostOf(cfg.AuthorityHost, "login.microsoftonline.com"), err) {
+		d.skipGraph()
+		return
+	}
 	if err != nil {
 		d.fail("graph sign-in", approvals.ErrorMessage(err), "") // graphclient's message says what to do
 		d.skipGraph()
@@ -81,6 +85,7 @@ func (d *run) checkRoles(roles []string) {
 func (d *run) checkTAPPolicy(ctx context.Context) {
 	p, err := d.graph.TAPPolicy(ctx)
 	switch {
+	case d.failNetwork("tap policy", hostOf(d.s.Graph.GraphURL, "graph.microsoft.com"), err):
 	case err != nil:
 		d.fail("tap policy", approvals.ErrorMessage(err), "")
 	case !p.Enabled:
