@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"maps"
-		"strings"
+	"strings"
 	"testing"
 
 	"github.com/tapbot/tapbot/bot/teams/teamstest"
@@ -142,4 +142,3 @@ func TestDoctorJSONReportsEveryCheckAndKeepsTheExitCodes(t *testing.T) {
 		t.Errorf("an unknown flag exits %d, want 2 (usage error)", code)
 	}
 }
-
