@@ -158,6 +158,13 @@ func TestSlackManifestsDeclareTapCommandWithOnlyTheScopesTapbotUses(t *testing.T
 			if cmd.Command != "/tap" || cmd.Description == "" || cmd.UsageHint == "" {
 				t.Errorf("slash command = %+v, want /tap with description and usage hint", cmd)
 			}
+			// The hint shows the grammar of bot.Parse: every request option,
+			// an optional reason, and the sub-commands people need most.
+			for _, part := range []string{"user@domain", "[lifetime", "[once|multi]", "[at start", "[reason…]", "| status user@domain", "| list", "| help"} {
+				if !strings.Contains(cmd.UsageHint, part) {
+					t.Errorf("usage_hint %q lacks %q", cmd.UsageHint, part)
+				}
+			}
 			if cmd.ShouldEscape == nil || *cmd.ShouldEscape {
 				t.Error("should_escape must be set to false: tapbot parses the raw text")
 			}
