@@ -1150,3 +1150,16 @@ func TestComposePublishesMetricsOnlyOnTheHostLoopback(t *testing.T) {
 		}
 	}
 }
+
+// The Entra admin center files everything under "Entra ID" now; the old
+// top-level "Identity" and "Protection" menus send readers nowhere.
+func TestPortalPathsFollowTodaysEntraAdminCenter(t *testing.T) {
+	for _, file := range []string{"entra/PORTAL.md", "README.md", "../README.md", "../docs/architecture.md"} {
+		text := string(readFile(t, file))
+		for _, old := range []string{"Protection → Authentication methods", "Identity → Applications", "Identity → Protection"} {
+			if strings.Contains(text, old) {
+				t.Errorf("%s still says %q; the path now starts at Entra ID →", file, old)
+			}
+		}
+	}
+}

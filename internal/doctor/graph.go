@@ -90,7 +90,7 @@ func (d *run) checkTAPPolicy(ctx context.Context) {
 		d.fail("tap policy", approvals.ErrorMessage(err), "")
 	case !p.Enabled:
 		d.fail("tap policy", "Temporary Access Pass is disabled in this tenant",
-			"Entra admin center → Protection → Authentication methods → Policies → Temporary Access Pass: enable it for the users tapbot serves")
+			"Entra admin center → Entra ID → Authentication methods → Policies → Temporary Access Pass: enable it for the users tapbot serves")
 	default:
 		once := "one-time or multi-use as asked"
 		if p.UsableOnce {
