@@ -166,7 +166,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 		return nil, err
 	}
 	if !tp.Enabled {
-		return nil, Errorf(EINVALID, "Temporary Access Pass is disabled in this tenant. An admin can enable it in the Entra admin center: Protection → Authentication methods → Policies → Temporary Access Pass → Enable.")
+		return nil, Errorf(EINVALID, "Temporary Access Pass is disabled in this tenant. An admin can enable it in the Entra admin center: Entra ID → Authentication methods → Policies → Temporary Access Pass → Enable.")
 	}
 	minutes, once, err := resolveShape(in, tp)
 	if err != nil {

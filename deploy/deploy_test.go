@@ -164,6 +164,13 @@ func TestSlackManifestsDeclareTapCommandWithOnlyTheScopesTapbotUses(t *testing.T
 			if cmd.Command != "/tap" || cmd.Description == "" || cmd.UsageHint == "" {
 				t.Errorf("slash command = %+v, want /tap with description and usage hint", cmd)
 			}
+			// The hint shows the grammar of bot.Parse: every request option,
+			// an optional reason, and the sub-commands people need most.
+			for _, part := range []string{"user@domain", "[lifetime", "[once|multi]", "[at start", "[reason…]", "| status user@domain", "| list", "| help"} {
+				if !strings.Contains(cmd.UsageHint, part) {
+					t.Errorf("usage_hint %q lacks %q", cmd.UsageHint, part)
+				}
+			}
 			if cmd.ShouldEscape == nil || *cmd.ShouldEscape {
 				t.Error("should_escape must be set to false: tapbot parses the raw text")
 			}
@@ -1190,6 +1197,19 @@ func TestComposePublishesMetricsOnlyOnTheHostLoopback(t *testing.T) {
 	for _, p := range svc.Ports {
 		if !strings.HasPrefix(p, "127.0.0.1:") {
 			t.Errorf("port %s is published beyond the host's loopback", p)
+		}
+	}
+}
+
+// The Entra admin center files everything under "Entra ID" now; the old
+// top-level "Identity" and "Protection" menus send readers nowhere.
+func TestPortalPathsFollowTodaysEntraAdminCenter(t *testing.T) {
+	for _, file := range []string{"entra/PORTAL.md", "README.md", "../README.md", "../docs/architecture.md"} {
+		text := string(readFile(t, file))
+		for _, old := range []string{"Protection → Authentication methods", "Identity → Applications", "Identity → Protection"} {
+			if strings.Contains(text, old) {
+				t.Errorf("%s still says %q; the path now starts at Entra ID →", file, old)
+			}
 		}
 	}
 }

@@ -26,7 +26,7 @@ const (
 	permPolicy      = "Policy.Read.AuthenticationMethod"
 	permGroups      = "GroupMember.Read.All"
 	permRoles       = "RoleManagement.Read.Directory"
-	enableTAPAdvice = "An administrator can turn it on in the Entra admin center → Protection → Authentication methods → Policies → Temporary Access Pass → Enable (and make sure the target is all users or a group this user is in)."
+	enableTAPAdvice = "An administrator can turn it on in the Entra admin center → Entra ID → Authentication methods → Policies → Temporary Access Pass → Enable (and make sure the target is all users or a group this user is in)."
 )
 
 // op describes a Graph call for the messages its failures produce.
@@ -156,7 +156,7 @@ func (f graphFailure) describe() string {
 func permissionError(o op) *approvals.Error {
 	return approvals.Errorf(approvals.EPERMISSION,
 		"tapbot may not %s: its app registration lacks the Microsoft Graph application permission %s. "+
-			"In the Entra admin center open App registrations → tapbot → API permissions → Add a permission → "+
+			"In the Entra admin center open Entra ID → App registrations → tapbot → API permissions → Add a permission → "+
 			"Microsoft Graph → Application permissions, add %s, then press Grant admin consent.",
 		o.purpose, o.permission, o.permission)
 }
@@ -166,9 +166,9 @@ var aadstsPattern = regexp.MustCompile(`AADSTS\d+`)
 // credentialAdvice is what to do about the Entra errors a misconfigured or
 // expired credential produces, by AADSTS code.
 var credentialAdvice = map[string]string{
-	"AADSTS7000215": "Entra ID rejected tapbot's client secret (AADSTS7000215: invalid secret). Put the secret's Value, not its Secret ID, in tapbot's configuration, or create a new secret in the Entra admin center → App registrations → tapbot → Certificates & secrets.",
-	"AADSTS7000222": "tapbot's client secret has expired (AADSTS7000222). Create a new one in the Entra admin center → App registrations → tapbot → Certificates & secrets and put its Value in tapbot's configuration.",
-	"AADSTS700027":  "Entra ID rejected tapbot's certificate (AADSTS700027). Upload the certificate's public part in the Entra admin center → App registrations → tapbot → Certificates & secrets, and check the certificate file in tapbot's configuration.",
+	"AADSTS7000215": "Entra ID rejected tapbot's client secret (AADSTS7000215: invalid secret). Put the secret's Value, not its Secret ID, in tapbot's configuration, or create a new secret in the Entra admin center → Entra ID → App registrations → tapbot → Certificates & secrets.",
+	"AADSTS7000222": "tapbot's client secret has expired (AADSTS7000222). Create a new one in the Entra admin center → Entra ID → App registrations → tapbot → Certificates & secrets and put its Value in tapbot's configuration.",
+	"AADSTS700027":  "Entra ID rejected tapbot's certificate (AADSTS700027). Upload the certificate's public part in the Entra admin center → Entra ID → App registrations → tapbot → Certificates & secrets, and check the certificate file in tapbot's configuration.",
 	"AADSTS700016":  "Entra ID does not know tapbot's application (client) id in this tenant (AADSTS700016). Check the client id in tapbot's configuration, or have a tenant administrator consent to tapbot.",
 	"AADSTS90002":   "Entra ID does not know this tenant (AADSTS90002). Check the tenant id and the cloud in tapbot's configuration.",
 }

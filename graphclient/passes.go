@@ -157,7 +157,7 @@ func (c *Client) discardSecretless(ctx context.Context, userID, methodID string)
 	e := approvals.Errorf(approvals.EUNAVAILABLE,
 		"Microsoft Graph created a pass for %s without returning it, so tapbot deleted it again; try again.", userID)
 	if err := c.deletePass(ctx, userID, methodID); err != nil {
-		e.Message = fmt.Sprintf("Microsoft Graph created a pass for %s without returning it, and deleting it failed: delete it in the Entra admin center → Users → %s → Authentication methods.", userID, userID)
+		e.Message = fmt.Sprintf("Microsoft Graph created a pass for %s without returning it, and deleting it failed: delete it in the Entra admin center → Entra ID → Users → %s → Authentication methods.", userID, userID)
 		e.Err = err
 	}
 	return e
@@ -194,7 +194,7 @@ func (c *Client) undoCreate(parent context.Context, userID string, started time.
 	switch {
 	case err != nil:
 		e.Message += fmt.Sprintf(" A pass may have been created anyway, and tapbot could not make sure it is gone (%s): "+
-			"delete it in the Entra admin center → Users → %s → Authentication methods.", strings.TrimSuffix(approvals.ErrorMessage(err), "."), userID)
+			"delete it in the Entra admin center → Entra ID → Users → %s → Authentication methods.", strings.TrimSuffix(approvals.ErrorMessage(err), "."), userID)
 		e.Err = fmt.Errorf("%w: %w; clean-up: %w", approvals.ErrPassMayBeLive, failure, err)
 	case deleted > 0:
 		e.Message += " A pass had been created all the same (replacing any the user had); tapbot deleted it again, so no pass is left that nobody holds."

@@ -94,7 +94,7 @@ func TestCreatePassRefusedByPolicyExplainsTheRule(t *testing.T) {
 		{"tenant forces one-time passes", graphtest.Policy{IsUsableOnce: true}, approvals.PassParams{LifetimeMinutes: 60},
 			[]string{"only one-time passes"}},
 		{"passes turned off", graphtest.Policy{State: "disabled"}, approvals.PassParams{LifetimeMinutes: 60},
-			[]string{"turned off", "Protection → Authentication methods → Policies → Temporary Access Pass → Enable"}},
+			[]string{"turned off", "Entra ID → Authentication methods → Policies → Temporary Access Pass → Enable"}},
 		{"user not targeted by the policy", graphtest.Policy{IncludeGroups: []string{graphtest.DemoGroupITAdmins}}, approvals.PassParams{LifetimeMinutes: 60},
 			[]string{"does not include " + aliceID, "Temporary Access Pass → Enable"}},
 	} {
@@ -244,7 +244,7 @@ func TestLostCreateThatCannotBeUndoneIsMarkedMaybeLive(t *testing.T) {
 	e.s.DropAnswer("temporaryAccessPassMethods", "POST", 1)
 	e.s.Fail("temporaryAccessPassMethods", "DELETE", 403, "Authorization_RequestDenied", 10)
 	_, err := e.c.CreatePass(context.Background(), aliceID, approvals.PassParams{LifetimeMinutes: 60})
-	wantError(t, err, approvals.EUNAVAILABLE, "could not make sure it is gone", "delete it in the Entra admin center → Users → "+aliceID)
+	wantError(t, err, approvals.EUNAVAILABLE, "could not make sure it is gone", "delete it in the Entra admin center → Entra ID → Users → "+aliceID)
 	if !errors.Is(err, approvals.ErrPassMayBeLive) {
 		t.Errorf("error does not wrap ErrPassMayBeLive: %v", err)
 	}

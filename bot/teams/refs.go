@@ -221,3 +221,34 @@ func (b *Bot) getJSON(kind, key string, v any) (bool, error) {
 	}
 	return true, nil
 }
+
+// Reach is how a Bot would reach its approval conversation, from what its
+// store holds.
+type Reach int
+
+// The ways to the approval conversation, best first.
+const (
+	ReachStored  Reach = iota // Teams sent the bot an activity from there: its reference is stored
+	ReachService              // only the service URL Teams last used: cards go there by id
+	ReachNone                 // Teams never talked to the bot: no card can be posted
+)
+
+// ApprovalReach says how a Bot with the approval conversation id conv
+// would reach it with the references in store. tapbot doctor uses it.
+func ApprovalReach(store approvals.RefStore, conv string) (Reach, error) {
+	ref, err := store.GetRef(refConversation, conv)
+	if err != nil {
+		return ReachNone, fmt.Errorf("read teams approval conversation: %w", err)
+	}
+	if len(ref) > 0 {
+		return ReachStored, nil
+	}
+	service, err := store.GetRef(refService, keyLastService)
+	switch {
+	case err != nil:
+		return ReachNone, fmt.Errorf("read teams service URL: %w", err)
+	case len(service) > 0:
+		return ReachService, nil
+	}
+	return ReachNone, nil
+}

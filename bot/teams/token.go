@@ -139,3 +139,24 @@ func (c Config) credentials() []string {
 	}
 	return kinds
 }
+
+// CheckToken gets the bot's own token once, as a Bot built from cfg
+// would, and says where it came from ("https://login…/{tenant}/oauth2/v2.0/token",
+// or the managed identity). tapbot doctor uses it. The error names where
+// the token was asked for and Entra's answer, never the secret; a network
+// failure stays in its chain (errors.As finds the *net.OpError).
+func CheckToken(ctx context.Context, cfg Config) (string, error) {
+	if cfg.ApprovalConversation == "" {
+		cfg.ApprovalConversation = "unused" // New needs one; the token does not
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return "", err
+	}
+	tokens, err := newTokenSource(cfg)
+	if err != nil {
+		return "", err
+	}
+	_, err = tokens.get(ctx)
+	return tokens.from, err
+}

@@ -101,8 +101,8 @@ var settings = []setting{
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
-	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes: comma-separated Slack user ids (U…) or Entra object ids (Teams); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
-	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke: comma-separated Slack user ids or Entra object ids (Teams); empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
+	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes, comma-separated: Slack user ids (U…, W…), Slack user groups (S…), Entra object ids of Teams users (a GUID, or teams:<id>), Entra groups (entra-group:<object id>); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
+	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke, comma-separated: Slack user ids (U…, W…), Slack user groups (S…), Entra object ids of Teams users (a GUID, or teams:<id>), Entra groups (entra-group:<object id>); empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
 	{"approvals-required", "TAPBOT_APPROVALS_REQUIRED", "1", "distinct approvals a request needs (never the requester's own)", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10 {
@@ -115,7 +115,7 @@ var settings = []setting{
 	{"policy-file", "TAPBOT_POLICY_FILE", "", "optional YAML policy file: groups, protected accounts, reason rules, rate limits (see README)", str(func(c *Config) *string { return &c.PolicyPath })},
 	{"sweep-interval", "TAPBOT_SWEEP_INTERVAL", "30s", "how often expired requests are swept and their cards updated", dur(func(c *Config) *time.Duration { return &c.SweepInterval })},
 	{"shutdown-timeout", "TAPBOT_SHUTDOWN_TIMEOUT", "25s", "how long SIGTERM waits for requests in flight", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
-	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated; empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},
+	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated (contoso.com,fabrikam.com); empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},
 	{"graph", "TAPBOT_GRAPH", "live", "live (your tenant) or sandbox (built-in fake tenant, fake passes)", str(func(c *Config) *string { return &c.Graph })},
 	{"slack-approval-channel", "SLACK_APPROVAL_CHANNEL", "", "Slack channel id (C…) where approval cards are posted; invite the bot there", str(func(c *Config) *string { return &c.SlackApprovalChannel })},
 	{"slack-audit-channel", "SLACK_AUDIT_CHANNEL", "", "optional Slack channel id that receives a copy of every audit event (never a pass)", str(func(c *Config) *string { return &c.SlackAuditChannel })},
@@ -165,7 +165,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: tapbot serve [flags]\n\nSettings (flag, or environment variable):")
-		fs.PrintDefaults()
+		printSettings(fs)
 		fmt.Fprint(fs.Output(), secretHelp)
 	}
 	if err := fs.Parse(args); err != nil {

@@ -106,3 +106,53 @@ func TestServeHelpListsSettingsButNoSecretValues(t *testing.T) {
 		t.Error("--help prints a secret value")
 	}
 }
+
+func TestServeHelpGroupsSettingsByAreaAndNamesEveryAcceptedForm(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"serve", "--help"}, func(string) string { return "" }, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	help := out.String() + errOut.String()
+	last := -1
+	for _, area := range areaOrder {
+		at := strings.Index(help, "\n"+area+":\n")
+		if at < 0 {
+			if area != areaOther {
+				t.Errorf("--help has no %s section", area)
+			}
+			continue
+		}
+		if at < last {
+			t.Errorf("%s comes out of order", area)
+		}
+		last = at
+	}
+	for _, s := range settings {
+		flagAt := strings.Index(help, "  -"+s.flag+" ")
+		areaAt := strings.Index(help, "\n"+areaOf(s)+":\n")
+		if flagAt < 0 || areaAt < 0 || flagAt < areaAt {
+			t.Errorf("-%s is not listed under %s", s.flag, areaOf(s))
+		}
+	}
+	if got := areaOf(setting{env: "TAPBOT_SETTING_WITHOUT_AREA"}); got != areaOther {
+		t.Errorf("a setting without an area is listed under %s, want %s", got, areaOther)
+	}
+	for _, env := range []string{"TAPBOT_REQUESTERS", "TAPBOT_APPROVERS"} {
+		line := helpOf(t, env)
+		for _, form := range []string{"U…", "S…", "teams:", "entra-group:"} {
+			if !strings.Contains(line, form) {
+				t.Errorf("%s's help does not name the form %s: %q", env, form, line)
+			}
+		}
+	}
+}
+
+func helpOf(t *testing.T, env string) string {
+	for _, s := range settings {
+		if s.env == env {
+			return s.help
+		}
+	}
+	t.Fatalf("no setting %s", env)
+	return ""
+}

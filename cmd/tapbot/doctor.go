@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"io"
 	"net/url"
 	"slices"
@@ -10,22 +11,38 @@ import (
 	tapdoctor "github.com/tapbot/tapbot/internal/doctor"
 )
 
-// doctor runs "tapbot doctor [flags]" (internal/doctor) with the settings
-// serve would use. A configuration with problems is still checked as far
-// as it goes; those problems are the first failed check. It returns an
-// error (exit code 1) when a check failed.
+// doctor runs "tapbot doctor [--json] [flags]" (internal/doctor) with the
+// settings serve would use. A configuration with problems is still checked
+// as far as it goes; those problems are the first failed check. It returns
+// an error (exit code 1) when a check failed, and a usageError (exit code
+// 2) for a flag it does not know.
 func doctor(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := LoadConfig(args, getenv, stderr)
+	asJSON := slices.ContainsFunc(args, isJSONFlag)
+	cfg, err := LoadConfig(slices.DeleteFunc(slices.Clone(args), isJSONFlag), getenv, stderr)
 	var cerr *ConfigError
-	if err != nil && !errors.As(err, &cerr) {
-		return err // a flag error or --help, already explained by the flag set
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil && !errors.As(err, &cerr):
+		return usageError{err} // already explained by the flag set
 	}
 	s := doctorSettings(cfg)
 	if cerr != nil {
 		s.Problems = cerr.Problems
 	}
+	if asJSON {
+		return tapdoctor.RunJSON(s, stdout)
+	}
 	return tapdoctor.Run(s, stdout)
 }
+
+func isJSONFlag(arg string) bool { return arg == "--json" || arg == "-json" }
+
+// usageError is a command line tapbot cannot run: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 
 // doctorSettings are the parts of c that doctor checks.
 func doctorSettings(c Config) tapdoctor.Settings {
@@ -40,7 +57,10 @@ func doctorSettings(c Config) tapdoctor.Settings {
 		s.Approvers = append(s.Approvers, accessKeys(pf.Approvers)...)
 	}
 	if c.slackEnabled() {
-		s.Slack = &tapdoctor.Slack{BotToken: c.SlackBotToken, APIURL: c.SlackAPIURL, ApprovalChannel: c.SlackApprovalChannel}
+		s.Slack = &tapdoctor.Slack{BotToken: c.SlackBotToken, AppToken: c.SlackAppToken, APIURL: c.SlackAPIURL, ApprovalChannel: c.SlackApprovalChannel}
+	}
+	if c.teamsEnabled() {
+		s.Teams = &tapdoctor.Teams{Bot: c.teamsBotConfig(), Listen: c.Listen}
 	}
 	return s
 }

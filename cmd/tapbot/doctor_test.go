@@ -19,6 +19,14 @@ import (
 // CA would be.
 func runDoctor(t *testing.T, e *env, overrides map[string]string) (int, string) {
 	t.Helper()
+	code, stdout, stderr := runDoctorArgs(t, e, overrides)
+	return code, stdout + stderr
+}
+
+// runDoctorArgs is runDoctor with command-line arguments, and stdout (which
+// --json keeps machine-readable) apart from stderr.
+func runDoctorArgs(t *testing.T, e *env, overrides map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, e.graph.CertPEM(), 0o600); err != nil {
 		t.Fatal(err)
@@ -30,9 +38,9 @@ func runDoctor(t *testing.T, e *env, overrides map[string]string) (int, string) 
 	for k, v := range overrides {
 		vars[k] = v
 	}
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"doctor"}, func(k string) string { return vars[k] }, &stdout, &stderr)
-	return code, stdout.String() + stderr.String()
+	var out, errs bytes.Buffer
+	code = run(append([]string{"doctor"}, args...), func(k string) string { return vars[k] }, &out, &errs)
+	return code, out.String(), errs.String()
 }
 
 // allRolesBut is every permission tapbot needs except one.
@@ -67,7 +75,7 @@ func TestDoctorReportsEachCheckPassingOrFailingWithItsFix(t *testing.T) {
 		wantLines []string // each must be part of one output line; every ✗ line must be wanted
 	}{
 		{"a complete setup passes and a running bot's database counts as in use", nil, 0,
-			append([]string{"✓ database ", ": in use by a running tapbot", "All 13 checks passed.", "✓ metrics listener: GET /metrics on 127.0.0.1:0, reachable from this host only"}, allPass...)},
+			append([]string{"✓ database ", ": in use by a running tapbot", "13 passed, 0 failed, 0 warnings, 0 skipped.", "✓ metrics listener: GET /metrics on 127.0.0.1:0, reachable from this host only"}, allPass...)},
 		{"a stopped bot's database is opened and found writable", func(t *testing.T, e *env) map[string]string {
 			e.stopOnce()
 			return nil

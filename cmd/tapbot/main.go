@@ -30,7 +30,7 @@ const usage = `tapbot issues Microsoft Entra ID Temporary Access Passes from Sla
 
 Usage:
   tapbot serve [flags]          run the bot (tapbot serve --help lists every setting)
-  tapbot doctor [flags]         check the configuration, database, Slack and Graph; print ✓/✗ with fixes
+  tapbot doctor [flags]         check the configuration, database, Slack, Teams and Graph; print ✓/✗ with fixes (--json for automation)
   tapbot audit export [flags]   print the audit log as JSON lines or CSV
   tapbot audit verify [flags]   check that the audit log was not edited
   tapbot demo [flags]           watch the whole flow locally: fake Slack, sandbox tenant, fake passes
@@ -65,6 +65,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "tapbot:", err)
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0

@@ -113,25 +113,33 @@ func (a *App) newTeams(deps Deps, loc *time.Location, notifiers map[string]appro
 	if !a.cfg.teamsEnabled() {
 		return nil
 	}
-	endpoints, _ := teamsbot.CloudEndpoints(a.cfg.Cloud)
-	if a.cfg.TeamsOpenIDMetadataURL != "" {
-		endpoints.OpenIDMetadataURL = a.cfg.TeamsOpenIDMetadataURL
-	}
-	if a.cfg.TeamsAuthorityHost != "" {
-		endpoints.AuthorityHost = a.cfg.TeamsAuthorityHost
-	}
-	bot, err := teamsbot.New(teamsbot.Config{
-		AppID: a.cfg.TeamsAppID, AppPassword: a.cfg.TeamsAppPassword, CertificatePath: a.cfg.TeamsAppCertPath, TenantID: a.cfg.TeamsAppTenantID,
-		CertificatePassword: a.cfg.TeamsAppCertPassword, ManagedIdentity: a.cfg.teamsManagedIdentity(),
-		ApprovalConversation: a.cfg.TeamsApprovalConversation, RedactAfter: a.cfg.TeamsRedactAfter,
-		Endpoints: endpoints, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
-	}, a.log.With("component", "teams"))
+	cfg := a.cfg.teamsBotConfig()
+	cfg.HTTPClient, cfg.Location, cfg.Sandbox = deps.HTTPClient, loc, a.sandbox != nil
+	bot, err := teamsbot.New(cfg, a.log.With("component", "teams"))
 	if err != nil {
 		return fmt.Errorf("teams: %w", err)
 	}
 	a.teams = bot
 	notifiers[teamsbot.Platform] = bot
 	return nil
+}
+
+// teamsBotConfig is the Teams front-end's configuration from c, without
+// the HTTP client, time zone and sandbox flag the running app adds; doctor
+// checks the same.
+func (c *Config) teamsBotConfig() teamsbot.Config {
+	endpoints, _ := teamsbot.CloudEndpoints(c.Cloud)
+	if c.TeamsOpenIDMetadataURL != "" {
+		endpoints.OpenIDMetadataURL = c.TeamsOpenIDMetadataURL
+	}
+	if c.TeamsAuthorityHost != "" {
+		endpoints.AuthorityHost = c.TeamsAuthorityHost
+	}
+	return teamsbot.Config{
+		AppID: c.TeamsAppID, AppPassword: c.TeamsAppPassword, CertificatePath: c.TeamsAppCertPath, TenantID: c.TeamsAppTenantID,
+		CertificatePassword: c.TeamsAppCertPassword, ManagedIdentity: c.teamsManagedIdentity(),
+		ApprovalConversation: c.TeamsApprovalConversation, RedactAfter: c.TeamsRedactAfter, Endpoints: endpoints,
+	}
 }
 
 // attachTeams gives the Teams front-end the service.

@@ -10,6 +10,7 @@
 package doctor
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	teamsbot "github.com/tapbot/tapbot/bot/teams"
 	"github.com/tapbot/tapbot/graphclient"
 )
 
@@ -42,6 +44,7 @@ type Settings struct {
 	Platforms       []string // the chat platforms served ("slack", "teams")
 
 	Slack *Slack // nil when tapbot serves no Slack
+	Teams *Teams // nil when tapbot serves no Teams
 
 	Sandbox bool               // TAPBOT_GRAPH=sandbox: no real tenant to check
 	Graph   graphclient.Config // the tenant's settings; doctor adds client, retries and timeout
@@ -66,12 +69,14 @@ type Outbound struct {
 // Slack are the Slack settings doctor checks.
 type Slack struct {
 	BotToken        string
+	AppToken        string // SLACK_APP_TOKEN; "": HTTP mode, no Socket Mode
 	APIURL          string // "": Slack's own
 	ApprovalChannel string
 }
 
-// Run checks everything s names and prints the result to out. It returns
-// an error (exit code 1) when a check failed.
+// Run checks everything s names and prints the result to out, one line
+// per check and a summary that counts them. It returns an error (exit code
+// 1) when a check failed.
 //
 // The database is checked without disturbing a bot that is running: bbolt
 // lets one process open the file, so a file locked by another process is
@@ -79,32 +84,115 @@ type Slack struct {
 // because doctor is usually run next to the live bot.
 func Run(s Settings, out io.Writer) error {
 	d := &run{s: s, out: out}
-	if len(s.Problems) > 0 {
-		d.fail("configuration", fmt.Sprintf("%d problem(s):\n      - %s", len(s.Problems), strings.Join(s.Problems, "\n      - ")),
+	d.checkEverything()
+	fmt.Fprintln(out, d.summary()+".")
+	return d.err()
+}
+
+// RunJSON is Run for automation: it writes one JSON Report to out instead
+// of lines, scrubbed of secrets as the lines are.
+func RunJSON(s Settings, out io.Writer) error {
+	d := &run{s: s}
+	d.checkEverything()
+	r := Report{Checks: d.results, Passed: d.count(Pass), Failed: d.count(Fail), Warned: d.count(Warn), Skipped: d.count(Skip)}
+	if r.Checks == nil {
+		r.Checks = []Check{}
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("doctor: write report: %w", err)
+	}
+	return d.err()
+}
+
+// Report is what RunJSON writes.
+type Report struct {
+	Checks  []Check `json:"checks"`
+	Passed  int     `json:"passed"`
+	Failed  int     `json:"failed"`
+	Warned  int     `json:"warned"`
+	Skipped int     `json:"skipped"`
+}
+
+// Check is one check's result.
+type Check struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// Status is a check's outcome.
+type Status string
+
+// The outcomes of a check: only Fail fails the run.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Warn Status = "warn" // a check doctor could not make, or a setting that works but is weaker than it should be
+	Skip Status = "skip" // left out because an earlier check failed or a setting is missing
+)
+
+// marks are the text output's sign for each status.
+var marks = map[Status]string{Pass: "✓", Fail: "✗", Warn: "!", Skip: "-"}
+
+func (d *run) checkEverything() {
+	if len(d.s.Problems) > 0 {
+		d.fail("configuration", fmt.Sprintf("%d problem(s):\n      - %s", len(d.s.Problems), strings.Join(d.s.Problems, "\n      - ")),
 			"set the settings named above (tapbot serve --help lists them all); the checks below use what is set")
 	} else {
 		d.pass("configuration", "complete")
 	}
 	d.checkAll()
-	if d.failed > 0 {
-		return fmt.Errorf("doctor: %d of %d checks failed", d.failed, d.checks)
+}
+
+// summary counts what was printed: "12 passed, 1 failed, 2 warnings, 3 skipped".
+func (d *run) summary() string {
+	return fmt.Sprintf("%d passed, %d failed, %s, %d skipped", d.count(Pass), d.count(Fail), plural(d.count(Warn), "warning"), d.count(Skip))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
 	}
-	fmt.Fprintf(out, "All %d checks passed.\n", d.checks)
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func (d *run) count(st Status) int {
+	n := 0
+	for _, c := range d.results {
+		if c.Status == st {
+			n++
+		}
+	}
+	return n
+}
+
+func (d *run) err() error {
+	if f := d.count(Fail); f > 0 {
+		return fmt.Errorf("doctor: %d of %d checks failed", f, len(d.results))
+	}
 	return nil
 }
 
 // run is one doctor run: what it found so far and the clients the later
 // checks reuse (nil when the check that builds them failed).
 type run struct {
-	s      Settings
-	out    io.Writer
-	checks int
-	failed int
+	s       Settings
+	out     io.Writer // nil: collect only (RunJSON)
+	results []Check
 
 	client  *http.Client
 	slack   *slack.Client
 	botName string // the Slack bot's handle, from auth.test
 	graph   *graphclient.Client
+
+	// How the Teams bot would reach its approval conversation, noted
+	// while the database is open; teamsReachKnown is false when it was not.
+	teamsReach      teamsbot.Reach
+	teamsReachErr   error
+	teamsReachKnown bool
 }
 
 func (d *run) checkAll() {
@@ -114,36 +202,48 @@ func (d *run) checkAll() {
 	d.checkMetricsListen()
 	if d.s.Slack != nil {
 		d.checkSlackToken()
+		d.checkSocketMode()
 		d.checkApprovalChannel()
+	}
+	if d.s.Teams != nil {
+		d.checkTeams()
 	}
 	d.checkGraph()
 	d.checkPeople("requesters", d.s.Requesters)
 	d.checkPeople("approvers", d.s.Approvers)
 }
 
-func (d *run) print(mark, name, detail, fix string) {
-	line := mark + " " + name + ": " + detail + "\n"
-	if fix != "" {
-		line += "    fix: " + fix + "\n"
+// record scrubs a result of every secret, keeps it, and prints it when
+// the run prints lines.
+func (d *run) record(st Status, name, detail, fix string) {
+	c := Check{Name: scrub(name, d.s.Secrets), Status: st, Detail: scrub(detail, d.s.Secrets), Fix: scrub(fix, d.s.Secrets)}
+	d.results = append(d.results, c)
+	if d.out == nil {
+		return
 	}
-	for _, s := range d.s.Secrets {
-		line = strings.ReplaceAll(line, s, "[redacted]")
+	line := marks[st] + " " + c.Name + ": " + c.Detail + "\n"
+	if c.Fix != "" {
+		line += "    fix: " + c.Fix + "\n"
 	}
 	_, _ = io.WriteString(d.out, line)
 }
 
-// pass reports a check that is fine.
-func (d *run) pass(name, detail string) { d.checks++; d.print("✓", name, detail, "") }
-
-// fail reports a check that found a problem, and how to fix it.
-func (d *run) fail(name, detail, fix string) {
-	d.checks++
-	d.failed++
-	d.print("✗", name, detail, fix)
+func scrub(s string, secrets []string) string {
+	for _, secret := range secrets {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	return s
 }
 
-// warn reports a check doctor could not make; it does not fail the run.
-func (d *run) warn(name, detail, fix string) { d.print("!", name, detail, fix) }
+// pass reports a check that is fine.
+func (d *run) pass(name, detail string) { d.record(Pass, name, detail, "") }
 
-// skip reports a check left out because an earlier one failed.
-func (d *run) skip(name, why string) { d.print("-", name, "skipped: "+why, "") }
+// fail reports a check that found a problem, and how to fix it.
+func (d *run) fail(name, detail, fix string) { d.record(Fail, name, detail, fix) }
+
+// warn reports a check doctor could not make; it does not fail the run.
+func (d *run) warn(name, detail, fix string) { d.record(Warn, name, detail, fix) }
+
+// skip reports a check left out because an earlier one failed or a
+// setting it needs is missing.
+func (d *run) skip(name, why string) { d.record(Skip, name, "skipped: "+why, "") }

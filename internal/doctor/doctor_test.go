@@ -41,3 +41,29 @@ func TestDoctorChecksOnlyWhatIsServedAndNeverPrintsASecret(t *testing.T) {
 		t.Logf("doctor output:\n%s", out.String())
 	}
 }
+
+func TestAMissingSlackTokenIsCalledMissingAndTheSummaryCountsEveryLine(t *testing.T) {
+	s := Settings{
+		Problems:   []string{"SLACK_BOT_TOKEN: missing"},
+		DBPath:     filepath.Join(t.TempDir(), "tapbot.db"),
+		Sandbox:    true,
+		Slack:      &Slack{ApprovalChannel: "CAPPROVAL"},
+		Requesters: []string{"slack:UREQ0001"}, Approvers: []string{"slack:UAPP0001"},
+	}
+	var out bytes.Buffer
+	_ = Run(s, &out)
+	for _, want := range []string{
+		"- slack token: skipped: SLACK_BOT_TOKEN is missing (see configuration)\n",
+		"\n4 passed, 2 failed, 0 warnings, 4 skipped.\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "not a bot token") {
+		t.Error("a missing token is called the wrong kind of token")
+	}
+	if t.Failed() {
+		t.Logf("doctor output:\n%s", out.String())
+	}
+}

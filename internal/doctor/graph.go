@@ -34,6 +34,10 @@ func (d *run) checkGraph() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 	defer cancel()
 	roles, err := gc.Roles(ctx)
+	if d.failNetwork("graph sign-in", hostOf(cfg.AuthorityHost, "login.microsoftonline.com"), err) {
+		d.skipGraph()
+		return
+	}
 	if err != nil {
 		d.fail("graph sign-in", approvals.ErrorMessage(err), "") // graphclient's message says what to do
 		d.skipGraph()
@@ -58,7 +62,7 @@ func (d *run) checkRoles(roles []string) {
 	c := d.sortRoles(roles)
 	if len(c.missing) > 0 {
 		d.fail("graph permissions", "the token lacks "+strings.Join(c.missing, ", "),
-			"Entra admin center → App registrations → "+d.s.Graph.ClientID+" → API permissions → Add a permission → Microsoft Graph → Application permissions: add "+
+			"Entra admin center → Entra ID → App registrations → "+d.s.Graph.ClientID+" → API permissions → Add a permission → Microsoft Graph → Application permissions: add "+
 				strings.Join(c.missing, ", ")+", then Grant admin consent (deploy/entra/create-app.sh does both)")
 		return
 	}
@@ -69,7 +73,7 @@ func (d *run) checkRoles(roles []string) {
 	d.pass("graph permissions", detail)
 	for _, b := range c.broader {
 		d.warn("graph permissions", "broader than needed: "+b.Name+" "+b.Reach+"; grant "+b.Instead+" instead",
-			"Entra admin center → App registrations → "+d.s.Graph.ClientID+" → API permissions: add "+b.Instead+
+			"Entra admin center → Entra ID → App registrations → "+d.s.Graph.ClientID+" → API permissions: add "+b.Instead+
 				", Grant admin consent, then remove "+b.Name+" unless something else uses it")
 	}
 }
@@ -115,11 +119,12 @@ func broaderGranted(roles []string, required string) (graphclient.BroaderRole, b
 func (d *run) checkTAPPolicy(ctx context.Context) {
 	p, err := d.graph.TAPPolicy(ctx)
 	switch {
+	case d.failNetwork("tap policy", hostOf(d.s.Graph.GraphURL, "graph.microsoft.com"), err):
 	case err != nil:
 		d.fail("tap policy", approvals.ErrorMessage(err), "")
 	case !p.Enabled:
 		d.fail("tap policy", "Temporary Access Pass is disabled in this tenant",
-			"Entra admin center → Protection → Authentication methods → Policies → Temporary Access Pass: enable it for the users tapbot serves")
+			"Entra admin center → Entra ID → Authentication methods → Policies → Temporary Access Pass: enable it for the users tapbot serves")
 	default:
 		once := "one-time or multi-use as asked"
 		if p.UsableOnce {

@@ -57,7 +57,7 @@ func TestGraphPermissionsPassNarrowNoteBroadAndFailWithNeither(t *testing.T) {
 			if !slices.Equal(got, tc.wantLines) {
 				t.Errorf("output:\n%s\nwant lines:\n%s", out.String(), strings.Join(tc.wantLines, "\n"))
 			}
-			if failed := d.failed > 0; failed != tc.wantFail {
+			if failed := d.count(Fail) > 0; failed != tc.wantFail {
 				t.Errorf("failed = %v, want %v", failed, tc.wantFail)
 			}
 			if tc.wantFail && !strings.Contains(out.String(), "add UserAuthMethod-TAP.ReadWrite.All, Policy.Read.AuthenticationMethod, then Grant admin consent") {

@@ -18,18 +18,21 @@ var requiredSlackScopes = []string{"commands", "chat:write", "im:write", "users:
 // checkSlackToken calls auth.test, which proves the token and names the
 // bot, and reads the scopes Slack lists in its X-OAuth-Scopes header.
 func (d *run) checkSlackToken() {
-	if !strings.HasPrefix(d.s.Slack.BotToken, "xoxb-") {
+	switch {
+	case d.s.Slack.BotToken == "":
+		d.skip("slack token", "SLACK_BOT_TOKEN is missing (see configuration)")
+		return
+	case !strings.HasPrefix(d.s.Slack.BotToken, "xoxb-"):
 		d.skip("slack token", "SLACK_BOT_TOKEN is not a bot token (see configuration)")
 		return
 	}
-	opts := []slack.Option{slack.OptionHTTPClient(d.client)}
-	if d.s.Slack.APIURL != "" {
-		opts = append(opts, slack.OptionAPIURL(d.s.Slack.APIURL))
-	}
-	api := slack.New(d.s.Slack.BotToken, opts...)
+	api := d.slackAPI(d.s.Slack.BotToken)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	who, err := api.AuthTestContext(ctx)
+	if d.failNetwork("slack token", slackHost, err) {
+		return
+	}
 	if err != nil {
 		d.fail("slack token", "auth.test failed: "+err.Error(), "copy the Bot User OAuth Token (xoxb-…) again from your Slack app's OAuth & Permissions page; reinstall the app if it was revoked")
 		return
@@ -37,6 +40,18 @@ func (d *run) checkSlackToken() {
 	d.slack, d.botName = api, who.User
 	d.pass("slack token", fmt.Sprintf("valid: bot @%s in workspace %q", who.User, who.Team))
 	d.checkSlackScopes(who.Header.Get("X-OAuth-Scopes"))
+}
+
+// slackHost names Slack in a network failure without a URL.
+const slackHost = "slack.com"
+
+// slackAPI is a Slack client with token, through doctor's outbound client.
+func (d *run) slackAPI(token string, opts ...slack.Option) *slack.Client {
+	opts = append(opts, slack.OptionHTTPClient(d.client))
+	if d.s.Slack.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(d.s.Slack.APIURL))
+	}
+	return slack.New(token, opts...)
 }
 
 func (d *run) checkSlackScopes(header string) {
@@ -77,6 +92,7 @@ func (d *run) checkApprovalChannel() {
 	ch, err := d.slack.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: d.s.Slack.ApprovalChannel})
 	invite := "open the channel in Slack and type /invite @" + d.botName
 	switch {
+	case d.failNetwork(name, slackHost, err):
 	case err != nil && err.Error() == "missing_scope":
 		d.warn(name, "cannot check: conversations.info needs channels:read (groups:read for a private channel), which the manifests in deploy/slack grant", "add that scope and reinstall the app, or make sure the bot is in the channel: "+invite)
 	case err != nil && err.Error() == "channel_not_found":

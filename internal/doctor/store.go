@@ -44,6 +44,7 @@ func (d *run) checkDatabase() {
 	}
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
 	d.checkStranded(store)
+	d.noteTeamsReach(store)
 }
 
 // plainError is err for an operator: an approvals message without its code
