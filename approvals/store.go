@@ -78,6 +78,9 @@ type Store struct {
 	path     string
 	observer Observer // told of committed events (observer.go); nil: nobody
 	key      []byte   // the audit key (WithAuditKey); nil: events are hash-chained only
+
+	// appended wakes audit followers (follower.go).
+	appended appendNotice
 }
 
 // OpenOption changes how Open opens a store.
@@ -412,7 +415,11 @@ func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
 // Record appends an audit event that belongs to no request transition, such
 // as a revoke by UPN.
 func (s *Store) Record(ev Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+	if err == nil {
+		s.appended.notify()
+	}
+	return err
 }
 
 // withState stamps an event of r with the state r is committed in, so that

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,43 +18,23 @@ const mirrorRef = "slack-audit-mirror"
 
 // MirrorAudit posts every audit event (never a pass: events hold none),
 // with the audit head it makes, to channel, following the log until ctx
-// ends. It polls every interval and resumes after the last event it posted,
-// even across restarts. Slack failures are logged and retried at the next
-// poll.
+// ends: as events are appended, and every interval. It resumes after the
+// last event it posted, even across restarts. Slack failures are logged and
+// retried at the next look.
 func (b *Bot) MirrorAudit(ctx context.Context, store *approvals.Store, channel string, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		if err := b.mirrorOnce(ctx, store, channel); err != nil && ctx.Err() == nil {
+	f := approvals.Follower{
+		Store: store, Name: mirrorRef + "/" + channel, Interval: interval,
+		Handle: func(ctx context.Context, ev approvals.Event) error {
+			if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
+				return fmt.Errorf("post to Slack: %w", err)
+			}
+			return nil
+		},
+		Failed: func(err error, _ time.Duration) {
 			b.log.Warn("audit mirror to Slack paused", "channel", channel, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+		},
 	}
-}
-
-func (b *Bot) mirrorOnce(ctx context.Context, store *approvals.Store, channel string) error {
-	raw, err := store.GetRef(mirrorRef, channel)
-	if err != nil {
-		return err
-	}
-	last, _ := strconv.ParseUint(string(raw), 10, 64)
-	events, err := store.AuditAfter(last, 50)
-	if err != nil {
-		return err
-	}
-	for _, ev := range events {
-		if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
-			return fmt.Errorf("post audit event %d: %w", ev.Seq, err)
-		}
-		if err := store.PutRef(mirrorRef, channel, []byte(strconv.FormatUint(ev.Seq, 10))); err != nil {
-			return err
-		}
-	}
-	return nil
+	f.Run(ctx)
 }
 
 // auditLine is one event as a line of the audit channel.
