@@ -99,10 +99,15 @@ func WithAuditKey(key []byte) OpenOption {
 	}
 }
 
+// ErrInUse is what Open's error wraps when another process (a running
+// tapbot serve) holds the database file.
+var ErrInUse = errors.New("database file locked")
+
 // Open opens or creates the database at path with mode 0600. It fails fast
-// with a clear message when another process holds the file, when the file is
-// not a tapbot database, when it was written by a newer tapbot, or when an
-// audit key (WithAuditKey) is not the one its audit log was written with.
+// with a clear message when another process holds the file (the error wraps
+// ErrInUse), when the file is not a tapbot database, when it was written by
+// a newer tapbot, or when an audit key (WithAuditKey) is not the one its
+// audit log was written with.
 func Open(path string, opts ...OpenOption) (s *Store, err error) {
 	defer func() {
 		// bbolt may panic on a file that is not a database at all.
@@ -113,7 +118,7 @@ func Open(path string, opts ...OpenOption) (s *Store, err error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, Errorf(EINTERNAL, "database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path)
+		return nil, &Error{Code: EINTERNAL, Message: fmt.Sprintf("database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path), Err: ErrInUse}
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, Errorf(EINTERNAL, "%s is not a tapbot database or is corrupted (%v); restore it from a backup or point TAPBOT_DB elsewhere", path, err)
 	case err != nil:
