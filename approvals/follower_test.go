@@ -141,10 +141,10 @@ func TestFollowerBacksOffOnItsClockAndResumesAtTheFailedEvent(t *testing.T) {
 		t.Fatalf("handed event %d first", got)
 	}
 
-	record(t, s, 2) // event 2 fails, and 3 waits behind it
 	mu.Lock()
 	down = true
 	mu.Unlock()
+	record(t, s, 2) // event 2 fails, and 3 waits behind it
 	want := []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}
 	for i, w := range want {
 		select {
