@@ -32,7 +32,7 @@ type Follower struct {
 	// bounds its own time.
 	Handle func(ctx context.Context, ev Event) error
 	// Interval is how often the follower looks for a due retry, and for
-	// events it was not woken for.
+	// events it was not woken for; it must be positive.
 	Interval time.Duration
 	// Backoff spaces out retries after failures; the zero Backoff retries
 	// at the next look.
