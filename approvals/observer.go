@@ -20,9 +20,12 @@ func attachObserver(st *Store, o Observer) {
 	}
 }
 
-// observe tells the store's observer, if any, about events just committed
-// for r.
+// observe tells the store's observer, if any, and the audit followers
+// about events just committed for r.
 func (s *Store) observe(r *Request, events ...Event) {
+	if len(events) > 0 {
+		s.appended.notify() // audit followers (follower.go) take them now
+	}
 	if s.observer == nil {
 		return
 	}

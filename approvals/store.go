@@ -78,6 +78,9 @@ type Store struct {
 	path     string
 	observer Observer // told of committed events (observer.go); nil: nobody
 	key      []byte   // the audit key (WithAuditKey); nil: events are hash-chained only
+
+	// appended wakes audit followers (follower.go).
+	appended appendNotice
 }
 
 // OpenOption changes how Open opens a store.
@@ -96,10 +99,15 @@ func WithAuditKey(key []byte) OpenOption {
 	}
 }
 
+// ErrInUse is what Open's error wraps when another process (a running
+// tapbot serve) holds the database file.
+var ErrInUse = errors.New("database file locked")
+
 // Open opens or creates the database at path with mode 0600. It fails fast
-// with a clear message when another process holds the file, when the file is
-// not a tapbot database, when it was written by a newer tapbot, or when an
-// audit key (WithAuditKey) is not the one its audit log was written with.
+// with a clear message when another process holds the file (the error wraps
+// ErrInUse), when the file is not a tapbot database, when it was written by
+// a newer tapbot, or when an audit key (WithAuditKey) is not the one its
+// audit log was written with.
 func Open(path string, opts ...OpenOption) (s *Store, err error) {
 	defer func() {
 		// bbolt may panic on a file that is not a database at all.
@@ -110,7 +118,7 @@ func Open(path string, opts ...OpenOption) (s *Store, err error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, Errorf(EINTERNAL, "database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path)
+		return nil, &Error{Code: EINTERNAL, Message: fmt.Sprintf("database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path), Err: ErrInUse}
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return nil, Errorf(EINTERNAL, "%s is not a tapbot database or is corrupted (%v); restore it from a backup or point TAPBOT_DB elsewhere", path, err)
 	case err != nil:
@@ -412,7 +420,11 @@ func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
 // Record appends an audit event that belongs to no request transition, such
 // as a revoke by UPN.
 func (s *Store) Record(ev Event) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+	err := s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+	if err == nil {
+		s.appended.notify()
+	}
+	return err
 }
 
 // withState stamps an event of r with the state r is committed in, so that

@@ -182,3 +182,15 @@ func TestSchemaOneFileIsMigratedWithItsIndexes(t *testing.T) {
 		return nil
 	})
 }
+
+func TestOpenOfAFileHeldByAnotherTapbotSaysSoToCallers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tapbot.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := Open(path); !errors.Is(err, ErrInUse) || ErrorCode(err) != EINTERNAL {
+		t.Fatalf("second open: %v, want one wrapping ErrInUse", err)
+	}
+}

@@ -25,6 +25,7 @@ var secretVars = []string{
 	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
 	"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "TEAMS_APP_PASSWORD",
 	"TAPBOT_AUDIT_KEY",
+	"TAPBOT_AUDIT_WEBHOOK_HEADER", "TAPBOT_AUDIT_WEBHOOK_SECRET", "TAPBOT_ADMIN_TOKEN",
 }
 
 func readFile(t *testing.T, path string) []byte {
@@ -1210,6 +1211,38 @@ func TestPortalPathsFollowTodaysEntraAdminCenter(t *testing.T) {
 			if strings.Contains(text, old) {
 				t.Errorf("%s still says %q; the path now starts at Entra ID →", file, old)
 			}
+		}
+	}
+}
+
+// --- SIEM ------------------------------------------------------------------
+
+func TestSIEMExamplesPassSecretsAsFilesAndShipOnlyAuditLines(t *testing.T) {
+	env := readEnvFile(t, "siem/splunk/tapbot.env")
+	for k := range env {
+		if slices.Contains(secretVars, k) {
+			t.Errorf("siem/splunk/tapbot.env sets secret %s directly; use %s_FILE", k, k)
+		}
+	}
+	if env["TAPBOT_AUDIT_WEBHOOK_FORMAT"] != "splunk-hec" || !strings.HasSuffix(env["TAPBOT_AUDIT_WEBHOOK"], "/services/collector/event") || env["TAPBOT_AUDIT_WEBHOOK_HEADER_FILE"] == "" {
+		t.Errorf("the Splunk example does not point tapbot at HEC's event endpoint with its token: %v", env)
+	}
+	var fb struct {
+		Pipeline struct {
+			Filters []map[string]any `yaml:"filters"`
+			Outputs []map[string]any `yaml:"outputs"`
+		} `yaml:"pipeline"`
+	}
+	if err := yaml.Unmarshal(readFile(t, "siem/fluent-bit/fluent-bit.yaml"), &fb); err != nil {
+		t.Fatalf("siem/fluent-bit/fluent-bit.yaml: %v", err)
+	}
+	grep := fmt.Sprint(fb.Pipeline.Filters)
+	if !strings.Contains(grep, "stream stdout") || !strings.Contains(grep, `tapbot\.audit/v1`) {
+		t.Errorf("the Fluent Bit example does not keep only stdout audit lines: %s", grep)
+	}
+	for _, out := range fb.Pipeline.Outputs {
+		if out["retry_limit"] != "no_limits" || strings.Contains(fmt.Sprint(out), "Splunk ") {
+			t.Errorf("Fluent Bit output %v may drop records or holds a token", out["name"])
 		}
 	}
 }

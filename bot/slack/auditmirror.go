@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,53 +16,31 @@ import (
 // event it posted, so a restart neither repeats nor skips events.
 const mirrorRef = "slack-audit-mirror"
 
-// MirrorStore is what MirrorAudit needs of the store: the audit log to
-// follow and a place to remember the last event it posted.
-// *approvals.Store is one.
-type MirrorStore interface {
-	approvals.AuditLog
-	approvals.RefStore
+// AuditFollowers start followers of the audit log: each hands every event,
+// oldest first and at least once, to handle, keeping its own cursor named
+// name so a restart neither repeats nor skips events, and calls failed after
+// a round that failed. It returns when ctx ends. The mirror needs nothing
+// else of the store; approvals.Store.Follow is one.
+type AuditFollowers interface {
+	Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, approvals.Event) error, failed func(error, time.Duration))
 }
 
 // MirrorAudit posts every audit event (never a pass: events hold none),
 // with the audit head it makes, to channel, following the log until ctx
-// ends. It polls every interval and resumes after the last event it posted,
-// even across restarts. Slack failures are logged and retried at the next
-// poll.
-func (b *Bot) MirrorAudit(ctx context.Context, store MirrorStore, channel string, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		if err := b.mirrorOnce(ctx, store, channel); err != nil && ctx.Err() == nil {
+// ends: as events are appended, and every interval. It resumes after the
+// last event it posted, even across restarts. Slack failures are logged and
+// retried at the next look.
+func (b *Bot) MirrorAudit(ctx context.Context, log AuditFollowers, channel string, interval time.Duration) {
+	log.Follow(ctx, mirrorRef+"/"+channel, interval,
+		func(ctx context.Context, ev approvals.Event) error {
+			if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
+				return fmt.Errorf("post to Slack: %w", err)
+			}
+			return nil
+		},
+		func(err error, _ time.Duration) {
 			b.log.Warn("audit mirror to Slack paused", "channel", channel, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-func (b *Bot) mirrorOnce(ctx context.Context, store MirrorStore, channel string) error {
-	raw, err := store.GetRef(mirrorRef, channel)
-	if err != nil {
-		return err
-	}
-	last, _ := strconv.ParseUint(string(raw), 10, 64)
-	events, err := store.AuditAfter(last, 50)
-	if err != nil {
-		return err
-	}
-	for _, ev := range events {
-		if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
-			return fmt.Errorf("post audit event %d: %w", ev.Seq, err)
-		}
-		if err := store.PutRef(mirrorRef, channel, []byte(strconv.FormatUint(ev.Seq, 10))); err != nil {
-			return err
-		}
-	}
-	return nil
+		})
 }
 
 // auditLine is one event as a line of the audit channel.

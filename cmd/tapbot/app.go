@@ -28,6 +28,7 @@ type Deps struct {
 	Now        func() time.Time // nil: time.Now
 	LogOutput  io.Writer        // nil: stderr
 	Crashpoint func(string)     // crash tests only (crash.go)
+	Stdout     io.Writer        // audit lines of TAPBOT_AUDIT_STDOUT (siem.go); nil: os.Stdout
 }
 
 // App is a wired tapbot: store, Graph client, Slack front-end and service.
@@ -47,6 +48,8 @@ type App struct {
 	headAt    time.Time        // when it was last logged
 	// metricsAddr is where /metrics is served, once it is (metrics.go).
 	metricsAddr atomic.Pointer[string]
+	// feeds ship the audit log to stdout and the webhook (siem.go).
+	feeds auditFeeds
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
@@ -72,6 +75,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	if deps, err = a.withOutbound(deps); err != nil { // one measured, proxy-aware client (outbound.go)
 		return nil, err
 	}
+	a.feeds = auditFeeds{client: deps.HTTPClient, stdout: deps.Stdout}
 	tenant, err := a.tenant(deps)
 	if err != nil {
 		return nil, err
@@ -220,6 +224,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer sock.stop()
 	mirrorCtx, stopMirror := context.WithCancel(ctx)
 	defer a.startAuditMirror(mirrorCtx)() // runs before the store closes
+	defer a.startAuditFeeds(mirrorCtx)()  // stdout and the webhook (siem.go)
 	defer stopMirror()
 	a.ready.Store(true)
 	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.DBPath, "graph", a.cfg.Graph)

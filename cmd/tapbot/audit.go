@@ -14,7 +14,8 @@ import (
 )
 
 // audit runs "tapbot audit export|verify". bbolt lets one process hold the
-// file, so these run while the bot is stopped (or on a copy of the file).
+// file: while a tapbot serve holds it, they ask that bot over its admin
+// listener instead (auditremote.go).
 func audit(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("audit needs a subcommand: export or verify")
@@ -33,6 +34,9 @@ func audit(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		return err
 	}
 	store, err := approvals.Open(*db)
+	if errors.Is(err, approvals.ErrInUse) {
+		return auditRunning(args[0], auditAsk{db: *db, since: *since, format: *format, head: *head}, getenv, stdout, stderr)
+	}
 	if err != nil {
 		return err
 	}

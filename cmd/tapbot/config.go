@@ -66,6 +66,14 @@ type Config struct {
 	Outbound Outbound // HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE (outbound.go)
 
 	AuditKey string // TAPBOT_AUDIT_KEY: HMAC key of the audit chain (audithead.go); "": unkeyed
+
+	// The audit log for SIEMs (siem.go) and the admin endpoints (admin.go).
+	AuditStdout        bool   // TAPBOT_AUDIT_STDOUT
+	AuditWebhook       string // TAPBOT_AUDIT_WEBHOOK: URL; may hold a token, so it is never logged whole
+	AuditWebhookFormat string // json or splunk-hec
+	AuditWebhookHeader string // TAPBOT_AUDIT_WEBHOOK_HEADER (secret): "Name: value" lines
+	AuditWebhookSecret string // TAPBOT_AUDIT_WEBHOOK_SECRET (secret): signs each delivery
+	AdminToken         string // TAPBOT_ADMIN_TOKEN (secret): bearer token of the admin endpoints
 }
 
 // setting is one non-secret setting: its flag, environment variable,
@@ -135,6 +143,10 @@ var settings = []setting{
 	{"teams-redact-after", "TEAMS_REDACT_AFTER", "10m", "how long a delivered pass stays readable in the requester's Teams chat", dur(func(c *Config) *time.Duration { return &c.TeamsRedactAfter })},
 	{"teams-openid-metadata-url", "TEAMS_OPENID_METADATA_URL", "", "Bot Framework OpenID metadata URL for incoming tokens (overrides --cloud)", str(func(c *Config) *string { return &c.TeamsOpenIDMetadataURL })},
 	{"teams-authority-host", "TEAMS_AUTHORITY_HOST", "", "Entra login host for the bot's own token (overrides --cloud)", str(func(c *Config) *string { return &c.TeamsAuthorityHost })},
+	// The audit log for SIEMs (see siem.go and deploy/siem).
+	{"audit-stdout", "TAPBOT_AUDIT_STDOUT", "false", "true: also write every audit event to stdout as one JSON line (schema tapbot.audit/v1) for a log shipper; logs stay on stderr", auditStdout},
+	{"audit-webhook", "TAPBOT_AUDIT_WEBHOOK", "", "HTTPS URL that receives every audit event as a JSON POST, at least once and in order (e.g. Splunk HEC https://splunk:8088/services/collector/event)", str(func(c *Config) *string { return &c.AuditWebhook })},
+	{"audit-webhook-format", "TAPBOT_AUDIT_WEBHOOK_FORMAT", "json", "body of each webhook POST: json (the tapbot.audit/v1 record) or splunk-hec (the record in HEC's event envelope, sourcetype tapbot:audit)", str(func(c *Config) *string { return &c.AuditWebhookFormat })},
 }
 
 // secretHelp lists the secrets, which are never flags.
@@ -149,6 +161,11 @@ Secrets (environment only; each also as <NAME>_FILE = path of a file holding it)
   TAPBOT_AUDIT_KEY                   key of the audit log's HMAC chain (32+ random characters); keep it
                                      outside the database's volume and backups
   TEAMS_APP_CERTIFICATE_PASSWORD     password of a PFX TEAMS_APP_CERTIFICATE_PATH, if any
+  TAPBOT_AUDIT_WEBHOOK_HEADER        header(s) sent with every audit webhook POST, one "Name: value" a line,
+                                     e.g. Authorization: Splunk <HEC token>
+  TAPBOT_AUDIT_WEBHOOK_SECRET        signs every audit webhook POST: X-Tapbot-Signature: sha256=<hex HMAC>
+  TAPBOT_ADMIN_TOKEN                 bearer token of GET /admin/* on TAPBOT_METRICS_LISTEN (16+ characters);
+                                     required there unless that listener is a loopback address
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -208,6 +225,9 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 		{"TEAMS_APP_PASSWORD", &c.TeamsAppPassword},
 		{"TAPBOT_AUDIT_KEY", &c.AuditKey},
 		{"TEAMS_APP_CERTIFICATE_PASSWORD", &c.TeamsAppCertPassword},
+		{"TAPBOT_AUDIT_WEBHOOK_HEADER", &c.AuditWebhookHeader},
+		{"TAPBOT_AUDIT_WEBHOOK_SECRET", &c.AuditWebhookSecret},
+		{"TAPBOT_ADMIN_TOKEN", &c.AdminToken},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -286,6 +306,7 @@ func (c *Config) validate() []string {
 	if problem := auditKeyProblem(c.AuditKey); problem != "" {
 		p = append(p, problem)
 	}
+	p = append(p, c.validateAuditFeeds()...) // siem.go
 	return p
 }
 

@@ -55,6 +55,7 @@ type env struct {
 	dbPath string
 	vars   map[string]string // the environment the app's config was read from
 	stop   func()
+	stdout *logbuf.Buffer // what TAPBOT_AUDIT_STDOUT wrote (siem.go)
 }
 
 // startEnv starts the real server wired to the fakes. vars override the
@@ -77,7 +78,8 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 	}
 	e.slack.AddChannel(approvalsCh, "tap-approvals", true)
 	e.slack.AddChannel(generalCh, "helpdesk", true)
-	deps := Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now}
+	e.stdout = &logbuf.Buffer{}
+	deps := Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now, Stdout: e.stdout}
 	var outboundVars map[string]string
 	if outbound != nil {
 		outboundVars, deps.HTTPClient = outbound(e), nil
@@ -205,6 +207,9 @@ func (e *env) scanForLeaks() {
 		}
 		if strings.Contains(logs, p.Secret) {
 			e.t.Errorf("pass %s found in the logs", p.MethodID)
+		}
+		if strings.Contains(e.stdout.String(), p.Secret) {
+			e.t.Errorf("pass %s found in the audit lines on stdout", p.MethodID)
 		}
 		for _, m := range e.slack.Messages() {
 			if strings.Contains(m.Text+string(m.Blocks), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {

@@ -91,7 +91,7 @@ func metricsListen(c *Config, v string) error {
 	return nil
 }
 
-// serveMetrics serves GET /metrics, and nothing else, on
+// serveMetrics serves GET /metrics, and the admin endpoints (admin.go), on
 // TAPBOT_METRICS_LISTEN, apart from the listener the internet reaches, and
 // returns the function that stops it. An address that cannot be bound is
 // logged and metrics stay off: they are not worth refusing passes over,
@@ -109,6 +109,7 @@ func (a *App) serveMetrics() (stop func()) {
 	a.metricsAddr.Store(&addr)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.Handler())
+	a.mountAdmin(mux, ln.Addr()) // GET /admin/audit/*, for tapbot audit while the bot runs (admin.go)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed when stopped
 	a.log.Info("metrics serving", "addr", addr)

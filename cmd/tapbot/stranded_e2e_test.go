@@ -23,7 +23,7 @@ func (e *env) restartOnSameDB(vars map[string]string) {
 		env[k] = v
 	}
 	e.vars = env
-	e.startApp(Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now})
+	e.startApp(Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now, Stdout: e.stdout})
 	e.waitReady()
 }
 
