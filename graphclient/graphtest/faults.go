@@ -110,15 +110,12 @@ func (s *Server) record(r *http.Request, tenant string) {
 // is held (see Hold); false means the call was abandoned.
 func (s *Tenant) wait(r *http.Request) bool {
 	s.mu.Lock()
-	d, g := s.latency, s.gate
+	d := s.latency
 	s.mu.Unlock()
 	if d > 0 && !s.sleep(r, d) {
 		return false
 	}
-	if g == nil {
-		return true
-	}
-	return g.hold(r, s.server.closed)
+	return s.waitGate(r)
 }
 
 func (s *Tenant) sleep(r *http.Request, d time.Duration) bool {

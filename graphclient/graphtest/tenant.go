@@ -184,10 +184,11 @@ type Gate struct {
 	once     sync.Once
 }
 
-// Hold makes every Graph call of the tenant from now on wait, after any
-// latency, until the gate is released, its caller goes away or the server
-// closes: a test can keep one tenant's calls in flight, see them arrive on
-// Arrived, and watch another tenant's calls finish meanwhile.
+// Hold makes every call of the tenant from now on wait until the gate is
+// released, its caller goes away or the server closes: Graph calls with the
+// tenant's tokens (after any latency) and, for an added tenant, requests to
+// its token endpoint. A test can keep one tenant's calls in flight, see
+// them arrive on Arrived, and watch another tenant's calls finish meanwhile.
 func (s *Tenant) Hold() *Gate {
 	g := &Gate{tenant: s, arrived: make(chan Recorded, 1000), released: make(chan struct{})}
 	s.mu.Lock()
@@ -210,6 +211,25 @@ func (g *Gate) Release() {
 		g.tenant.mu.Unlock()
 		close(g.released)
 	})
+}
+
+// waitGate holds the call while the tenant is held; false means the call
+// was abandoned.
+func (s *Tenant) waitGate(r *http.Request) bool {
+	s.mu.Lock()
+	g := s.gate
+	s.mu.Unlock()
+	if g == nil {
+		return true
+	}
+	return g.hold(r, s.server.closed)
+}
+
+// holdToken holds a token request to an added tenant's endpoint while the
+// tenant is held; false means the request was abandoned.
+func (s *Server) holdToken(r *http.Request, tenant string) bool {
+	t, ok := s.added(tenant)
+	return !ok || t.waitGate(r)
 }
 
 // hold keeps the call at the gate; false means it was abandoned.

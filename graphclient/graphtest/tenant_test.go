@@ -210,8 +210,9 @@ func TestHeldTenantDoesNotHoldAnother(t *testing.T) {
 	gate := c.contoso.Hold()
 	done := make(chan int, 1)
 	go func() {
-		status, _ := graphGet(context.Background(), t, c.s, contoso, "/users/alice@contoso.com")
-		done <- status
+		req, _ := http.NewRequest(http.MethodGet, c.s.GraphURL()+"/users/alice@contoso.com", nil)
+		req.Header.Set("Authorization", "Bearer "+contoso)
+		done <- statusOf(c.s.Client().Do(req))
 	}()
 	if r := <-gate.Arrived(); r.Tenant != contosoID || !strings.HasSuffix(r.Path, "alice@contoso.com") {
 		t.Fatalf("held %+v", r)
@@ -280,4 +281,40 @@ func tokenClaims(t *testing.T, token string) map[string]any {
 		t.Fatalf("token %q is not a JWT", token)
 	}
 	return claims
+}
+
+func TestHeldTenantHoldsItsTokenEndpointOnly(t *testing.T) {
+	c := newCustomers(t)
+	c.s.Consent(contosoID, mspApp)
+	c.s.Consent(fabrikamID, mspApp)
+	gate := c.contoso.Hold()
+	done := make(chan int, 1)
+	go func() {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {mspApp},
+			"client_secret": {"msp-secret"}, "scope": {c.s.URL + "/.default"}}
+		done <- statusOf(c.s.Client().PostForm(c.s.URL+"/"+contosoID+"/oauth2/v2.0/token", form))
+	}()
+	if r := <-gate.Arrived(); !strings.HasSuffix(r.Path, "/"+contosoID+"/oauth2/v2.0/token") {
+		t.Fatalf("held %+v", r)
+	}
+	mustToken(t, c.s, fabrikamID)
+	select {
+	case status := <-done:
+		t.Fatalf("contoso's held token request finished (%d) before its release", status)
+	default:
+	}
+	gate.Release()
+	if status := <-done; status != http.StatusOK {
+		t.Fatalf("contoso's token request after release: %d", status)
+	}
+}
+
+// statusOf is the status of an answer, or -1 when there is none; unlike
+// decode it may be called from any goroutine.
+func statusOf(resp *http.Response, err error) int {
+	if err != nil {
+		return -1
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

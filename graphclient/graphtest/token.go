@@ -170,6 +170,9 @@ func (s *Server) serveOpenID(w http.ResponseWriter, tenant string) {
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
+	if !s.holdToken(r, tenant) {
+		panic(http.ErrAbortHandler)
+	}
 	if err := r.ParseForm(); err != nil {
 		s.writeTokenError(w, newTokenFault("AADSTS900144: The request body must contain the following parameter: 'grant_type'."))
 		return
