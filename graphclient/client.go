@@ -40,6 +40,7 @@ type Client struct {
 	adapter  abs.RequestAdapter
 	users    *users.UsersRequestBuilder
 	policies *policies.PoliciesRequestBuilder
+	customer *Customer // the MSP's customer tenant this client serves; nil for New's (customer.go)
 }
 
 // userCollection returns a builder for /users of its own. Kiota writes into

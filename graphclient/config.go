@@ -27,6 +27,11 @@ type Config struct {
 	GraphURL      string // e.g. "https://127.0.0.1:1234/v1.0"
 	AuthorityHost string // e.g. "https://127.0.0.1:1234/"
 
+	// ConsentRedirectURI is where the admin-consent link (ConsentURL) sends
+	// the administrator back; it must be a redirect URI registered on the
+	// app. "" means ConsentRedirect of the authority host.
+	ConsentRedirectURI string
+
 	// HTTPClient carries both token and Graph calls; only its Transport is
 	// used. nil means Go's default transport, which honours HTTPS_PROXY,
 	// NO_PROXY and SSL_CERT_FILE.

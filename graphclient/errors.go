@@ -177,6 +177,9 @@ var credentialAdvice = map[string]string{
 // EPERMISSION (the configuration must change); outages EUNAVAILABLE.
 func (c *Client) tokenFailure(err error) *approvals.Error {
 	code := aadstsPattern.FindString(err.Error())
+	if e := c.consentMissing(code); e != nil {
+		return e
+	}
 	if advice, ok := credentialAdvice[code]; ok {
 		return approvals.Errorf(approvals.EPERMISSION, "%s", advice)
 	}

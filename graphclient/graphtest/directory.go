@@ -59,7 +59,7 @@ var (
 
 // AddUser adds u to the tenant, replacing any user with the same id, and
 // returns it with the defaults filled in.
-func (s *Server) AddUser(u User) User {
+func (s *Tenant) AddUser(u User) User {
 	if u.ID == "" {
 		u.ID = newID()
 	}
@@ -83,7 +83,7 @@ func (s *Server) AddUser(u User) User {
 
 // findUser returns the user whose id or UPN is key, case-insensitively.
 // The caller holds s.mu.
-func (s *Server) findUser(key string) *User {
+func (s *Tenant) findUser(key string) *User {
 	for _, u := range s.users {
 		if strings.EqualFold(u.ID, key) || strings.EqualFold(u.UPN, key) {
 			return u
@@ -93,7 +93,7 @@ func (s *Server) findUser(key string) *User {
 }
 
 // userCopy returns a copy of the user with that id or UPN, or false.
-func (s *Server) userCopy(key string) (User, bool) {
+func (s *Tenant) userCopy(key string) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.findUser(key)
@@ -137,7 +137,7 @@ func nullable(s string) any {
 	return s
 }
 
-func (s *Server) serveUser(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Tenant) serveUser(w http.ResponseWriter, r *http.Request, key string) {
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
 		return
@@ -158,7 +158,7 @@ func (s *Server) serveUser(w http.ResponseWriter, r *http.Request, key string) {
 
 // serveUserList answers GET /users, honouring the `eq` / `or` forms of
 // $filter on mail and userPrincipalName.
-func (s *Server) serveUserList(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) serveUserList(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
 		return
@@ -187,7 +187,7 @@ func (s *Server) serveUserList(w http.ResponseWriter, r *http.Request) {
 // serveMemberOf answers /users/{id}/transitiveMemberOf and its casts to
 // microsoft.graph.group and microsoft.graph.directoryRole (the SDK sends the
 // short form graph.group, which Graph also accepts).
-func (s *Server) serveMemberOf(w http.ResponseWriter, r *http.Request, key string, seg []string) {
+func (s *Tenant) serveMemberOf(w http.ResponseWriter, r *http.Request, key string, seg []string) {
 	cast := ""
 	if len(seg) > 0 {
 		cast = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(seg[0]), "microsoft."), "graph.")

@@ -14,6 +14,7 @@ type Recorded struct {
 	Method string
 	Path   string // decoded, e.g. /v1.0/users/alice@contoso.com
 	Query  string // raw query, e.g. %24select=id%2CdisplayName
+	Tenant string // the id of the tenant whose directory answered; "" for the default one
 }
 
 // fault is a pending injected Graph failure.
@@ -43,28 +44,28 @@ var faultMessages = map[string]string{
 // Fail makes the next n Graph calls whose path contains pathSubstring and
 // whose method is method ("" for any) fail with status and a Graph error
 // body carrying code.
-func (s *Server) Fail(pathSubstring, method string, status int, code string, n int) {
+func (s *Tenant) Fail(pathSubstring, method string, status int, code string, n int) {
 	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, left: n})
 }
 
 // Throttle makes the next n Graph calls whose path contains pathSubstring
 // answer 429 TooManyRequests with Retry-After set to retryAfter (in whole
 // seconds, rounded up).
-func (s *Server) Throttle(pathSubstring string, n int, retryAfter time.Duration) {
+func (s *Tenant) Throttle(pathSubstring string, n int, retryAfter time.Duration) {
 	s.addFault(&fault{path: pathSubstring, status: http.StatusTooManyRequests,
 		code: "TooManyRequests", retryAfter: retryAfter, left: n})
 }
 
 // FailWithMessage is Fail with Graph's error message set to message, for
 // tests of what tapbot makes of a long or odd one.
-func (s *Server) FailWithMessage(pathSubstring, method string, status int, code, message string, n int) {
+func (s *Tenant) FailWithMessage(pathSubstring, method string, status int, code, message string, n int) {
 	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, message: message, left: n})
 }
 
 // FailAfter makes the next n matching calls take effect as usual and then
 // answer status with a Graph error body carrying code, as Graph does when
 // it fails after the work was done: a create answered 500 may have created.
-func (s *Server) FailAfter(pathSubstring, method string, status int, code string, n int) {
+func (s *Tenant) FailAfter(pathSubstring, method string, status int, code string, n int) {
 	s.addFault(&fault{path: pathSubstring, method: method, status: status, code: code, left: n, after: true})
 }
 
@@ -72,19 +73,20 @@ func (s *Server) FailAfter(pathSubstring, method string, status int, code string
 // be answered: the connection is cut where the answer should start, as when
 // it is lost on the way back (a dropped connection, a proxy giving up). A
 // create then makes a pass whose text its caller never sees.
-func (s *Server) DropAnswer(pathSubstring, method string, n int) {
+func (s *Tenant) DropAnswer(pathSubstring, method string, n int) {
 	s.addFault(&fault{path: pathSubstring, method: method, left: n, drop: true})
 }
 
-func (s *Server) addFault(f *fault) {
+func (s *Tenant) addFault(f *fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, f)
 }
 
-// SetLatency makes every Graph call wait d before it is answered. A call
-// stops waiting when its client goes away or the server closes.
-func (s *Server) SetLatency(d time.Duration) {
+// SetLatency makes every Graph call of the tenant wait d before it is
+// answered. A call stops waiting when its client goes away or the server
+// closes.
+func (s *Tenant) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
@@ -98,27 +100,32 @@ func (s *Server) Requests() []Recorded {
 	return slices.Clone(s.requests)
 }
 
-func (s *Server) record(r *http.Request) {
+func (s *Server) record(r *http.Request, tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+	s.requests = append(s.requests, Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Tenant: tenant})
 }
 
-// wait applies the injected latency; false means the call was abandoned.
-func (s *Server) wait(r *http.Request) bool {
+// wait applies the injected latency, then holds the call while the tenant
+// is held (see Hold); false means the call was abandoned.
+func (s *Tenant) wait(r *http.Request) bool {
 	s.mu.Lock()
 	d := s.latency
 	s.mu.Unlock()
-	if d <= 0 {
-		return true
+	if d > 0 && !s.sleep(r, d) {
+		return false
 	}
+	return s.waitGate(r)
+}
+
+func (s *Tenant) sleep(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
 	case <-r.Context().Done():
-	case <-s.closed:
+	case <-s.server.closed:
 	}
 	return false
 }
@@ -126,7 +133,7 @@ func (s *Server) wait(r *http.Request) bool {
 // injectFault answers the call with the first pending matching fault, if
 // any, and reports whether it did. A fault that comes after the work serves
 // the call into a discarded answer first.
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
+func (s *Tenant) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	f, ok := s.takeFault(r)
 	if !ok {
 		return false
@@ -165,7 +172,7 @@ func (*discarded) Write(b []byte) (int, error) { return len(b), nil }
 
 func (*discarded) WriteHeader(int) {}
 
-func (s *Server) takeFault(r *http.Request) (fault, bool) {
+func (s *Tenant) takeFault(r *http.Request) (fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {

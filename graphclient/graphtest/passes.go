@@ -54,7 +54,7 @@ func (p PassRecord) End() time.Time {
 // SetPolicy replaces the TAP policy. Zero fields take the values of
 // DefaultPolicy, so SetPolicy(Policy{IsUsableOnce: true}) only forces
 // one-time passes and SetPolicy(Policy{State: "disabled"}) only disables.
-func (s *Server) SetPolicy(p Policy) {
+func (s *Tenant) SetPolicy(p Policy) {
 	d := DefaultPolicy()
 	if p.State == "" {
 		p.State = d.State
@@ -79,7 +79,7 @@ func (s *Server) SetPolicy(p Policy) {
 
 // Passes returns the current pass of the user with that id or UPN (a user
 // has at most one), with its secret.
-func (s *Server) Passes(user string) []PassRecord {
+func (s *Tenant) Passes(user string) []PassRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.findUser(user)
@@ -94,14 +94,14 @@ func (s *Server) Passes(user string) []PassRecord {
 
 // Issued returns every pass created through Graph, with its secret, in the
 // order created. Passes placed with AddPass are not included.
-func (s *Server) Issued() []PassRecord {
+func (s *Tenant) Issued() []PassRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.issued)
 }
 
 // Deleted returns the method ids deleted through Graph, in order.
-func (s *Server) Deleted() []string {
+func (s *Tenant) Deleted() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.deleted)
@@ -111,7 +111,7 @@ func (s *Server) Deleted() []string {
 // the one they have. Empty MethodID, Secret, Created and Start, and a zero
 // lifetime, are filled in from the clock and the policy. It returns the pass
 // as stored, and false when no user has p.UserID as id or UPN.
-func (s *Server) AddPass(p PassRecord) (PassRecord, bool) {
+func (s *Tenant) AddPass(p PassRecord) (PassRecord, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.findUser(p.UserID)
@@ -146,7 +146,7 @@ func isPolicyPath(seg []string) bool {
 		strings.EqualFold(seg[3], "TemporaryAccessPass")
 }
 
-func (s *Server) servePolicy(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) servePolicy(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
 		return
@@ -217,7 +217,7 @@ func usability(p PassRecord, now time.Time, policy Policy) (bool, string) {
 	return true, "EnabledByPolicy"
 }
 
-func (s *Server) serveListPasses(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Tenant) serveListPasses(w http.ResponseWriter, r *http.Request, key string) {
 	if !s.granted(permReadPasses) {
 		writeForbidden(w)
 		return
@@ -238,7 +238,7 @@ func (s *Server) serveListPasses(w http.ResponseWriter, r *http.Request, key str
 	s.writePage(w, r, "users('"+key+"')/authentication/temporaryAccessPassMethods", items)
 }
 
-func (s *Server) serveDeletePass(w http.ResponseWriter, _ *http.Request, key, methodID string) {
+func (s *Tenant) serveDeletePass(w http.ResponseWriter, _ *http.Request, key, methodID string) {
 	if !s.granted(permWritePasses) {
 		writeForbidden(w)
 		return
@@ -275,7 +275,7 @@ type createBody struct {
 	StartDateTime     *string `json:"startDateTime"`
 }
 
-func (s *Server) serveCreatePass(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Tenant) serveCreatePass(w http.ResponseWriter, r *http.Request, key string) {
 	if !s.granted(permWritePasses) {
 		writeForbidden(w)
 		return
@@ -318,7 +318,7 @@ func readCreateBody(r *http.Request) (createBody, error) {
 // bounds, and a policy that forces one-time passes refuses multi-use ones.
 // Omitted fields take the policy's defaults. The new pass replaces any
 // existing one. It returns the pass, or the error status, code and message.
-func (s *Server) create(key string, b createBody) (PassRecord, int, string, string) {
+func (s *Tenant) create(key string, b createBody) (PassRecord, int, string, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.findUser(key)

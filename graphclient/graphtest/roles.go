@@ -28,7 +28,7 @@ var (
 
 // AddGroup adds g to the tenant, replacing any group with the same id, and
 // returns it with the defaults filled in.
-func (s *Server) AddGroup(g Group) Group {
+func (s *Tenant) AddGroup(g Group) Group {
 	if g.ID == "" {
 		g.ID = newID()
 	}
@@ -49,7 +49,7 @@ func (s *Server) AddGroup(g Group) Group {
 // ID Governance), which Privileged Identity Management needs. Without it
 // the eligibility endpoints answer 400 AadPremiumLicenseRequired, as Graph
 // does, and nobody can be eligible for anything. A new Server has it.
-func (s *Server) SetPremiumLicense(licensed bool) {
+func (s *Tenant) SetPremiumLicense(licensed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unlicensed = !licensed
@@ -67,7 +67,7 @@ func withRoleIDs(roles []Role) []Role {
 
 // routeRoleManagement answers /roleManagement/directory/roleAssignments and
 // /roleManagement/directory/roleEligibilityScheduleInstances.
-func (s *Server) routeRoleManagement(w http.ResponseWriter, r *http.Request, seg []string) {
+func (s *Tenant) routeRoleManagement(w http.ResponseWriter, r *http.Request, seg []string) {
 	if len(seg) != 3 || !strings.EqualFold(seg[1], "directory") || r.Method != http.MethodGet {
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+strings.Join(seg, "/")+"'.")
 		return
@@ -93,7 +93,7 @@ func isPIMForGroupsPath(seg []string) bool {
 // serveRoleAssignments lists the active role assignments of one principal:
 // a user's tenant-wide roles (Roles) and its scoped or custom ones
 // (Assignments), or a group's Roles.
-func (s *Server) serveRoleAssignments(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) serveRoleAssignments(w http.ResponseWriter, r *http.Request) {
 	if !s.granted(permReadAssignments) {
 		writeForbidden(w)
 		return
@@ -104,7 +104,7 @@ func (s *Server) serveRoleAssignments(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveRoleEligibility lists the PIM role eligibilities of one principal.
-func (s *Server) serveRoleEligibility(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) serveRoleEligibility(w http.ResponseWriter, r *http.Request) {
 	if !s.pimAvailable(w, permReadEligibility) {
 		return
 	}
@@ -116,7 +116,7 @@ func (s *Server) serveRoleEligibility(w http.ResponseWriter, r *http.Request) {
 // servePrincipalRoles answers a role collection filtered by principal
 // (`$filter=principalId eq '…'`, as tapbot asks): the roles of the user or
 // group with that object id, each rendered by render.
-func (s *Server) servePrincipalRoles(w http.ResponseWriter, r *http.Request, context string,
+func (s *Tenant) servePrincipalRoles(w http.ResponseWriter, r *http.Request, context string,
 	render func(principal string, ro Role, expand bool) map[string]any, ofUser func(*User) []Role, ofGroup func(*Group) []Role) {
 	principal, ok := principalFilter(w, r, "principalId")
 	if !ok {
@@ -141,7 +141,7 @@ func (s *Server) servePrincipalRoles(w http.ResponseWriter, r *http.Request, con
 
 // servePIMForGroups lists PIM for Groups eligibilities, which Graph insists
 // be filtered by principalId or groupId.
-func (s *Server) servePIMForGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) servePIMForGroups(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
 		return
@@ -170,7 +170,7 @@ func (s *Server) servePIMForGroups(w http.ResponseWriter, r *http.Request) {
 
 // pimAvailable checks the permission, then the licence, as Graph does, and
 // answers the call when either is missing.
-func (s *Server) pimAvailable(w http.ResponseWriter, perms []string) bool {
+func (s *Tenant) pimAvailable(w http.ResponseWriter, perms []string) bool {
 	if !s.granted(perms) {
 		writePIMForbidden(w, perms[0])
 		return false
@@ -216,7 +216,7 @@ func expands(r *http.Request, property string) bool {
 
 // userByID and groupByID find a principal by object id, as Graph's
 // principalId filters do (a UPN is not a principal id). The caller holds s.mu.
-func (s *Server) userByID(id string) *User {
+func (s *Tenant) userByID(id string) *User {
 	for _, u := range s.users {
 		if strings.EqualFold(u.ID, id) {
 			return u
@@ -225,7 +225,7 @@ func (s *Server) userByID(id string) *User {
 	return nil
 }
 
-func (s *Server) groupByID(id string) *Group {
+func (s *Tenant) groupByID(id string) *Group {
 	for _, g := range s.groups {
 		if strings.EqualFold(g.ID, id) {
 			return g
@@ -276,7 +276,7 @@ func eligibilityJSON(principal string, ro Role, expand bool) map[string]any {
 
 // groupEligibilityJSON renders a privilegedAccessGroupEligibilityScheduleInstance
 // of a member eligibility. The caller holds s.mu.
-func (s *Server) groupEligibilityJSON(userID, groupID string, expand bool) map[string]any {
+func (s *Tenant) groupEligibilityJSON(userID, groupID string, expand bool) map[string]any {
 	out := map[string]any{
 		"id": groupID + "_member_" + userID, "startDateTime": "2025-01-06T09:00:00Z", "endDateTime": nil,
 		"accessId": "member", "principalId": userID, "groupId": groupID, "memberType": "Direct",

@@ -10,7 +10,8 @@
 // Graph is served under /v1.0/...; the token endpoint and the OpenID
 // configuration are served under /{tenant}/..., so a client points both its
 // Graph base URL (GraphURL) and its authority host (AuthorityHost) at the
-// same server.
+// same server. Several tenants can be served at once (AddTenant), each with
+// its own directory and its own consented apps.
 package graphtest
 
 import (
@@ -24,7 +25,18 @@ import (
 
 // Server is a fake Microsoft Graph and token endpoint. All methods are safe
 // for concurrent use.
+//
+// It serves one directory per tenant. The embedded Tenant is the default
+// one: it answers every token whose tenant was not added with AddTenant,
+// so the directory methods promoted from it (AddUser, SetPolicy, Fail,
+// SetLatency …) set up the single tenant most tests need. A tenant added
+// with AddTenant has a directory of its own, gets tokens only for the apps
+// consented in it (Consent), and its Graph calls are told apart from the
+// others' by the tid of their token, as in Graph, whose URL is the same for
+// every tenant.
 type Server struct {
+	*Tenant
+
 	// URL is the base of the server, e.g. https://127.0.0.1:40123.
 	URL string
 
@@ -33,25 +45,15 @@ type Server struct {
 	once   sync.Once
 
 	mu       sync.Mutex
-	users    []*User
-	policy   Policy
-	passes   map[string]PassRecord // by user id: the user's current pass
-	issued   []PassRecord
-	deleted  []string
-	roles    []string
 	tokens   map[string]tokenInfo
-	faults   []*fault
 	tokFault []*tokenFault
-	latency  time.Duration
 	requests []Recorded
 	pageSize int
 	now      func() time.Time
 
 	apps      map[string]App // registered apps, by client id (apps.go)
 	tokenReqs []TokenRequest
-	groups    []*Group // role-holding groups, see AddGroup
-	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400.
-	unlicensed bool
+	tenants   map[string]*Tenant // added with AddTenant, by lower-case id (tenant.go)
 }
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
@@ -60,13 +62,12 @@ type Server struct {
 func NewServer() *Server {
 	s := &Server{
 		closed:   make(chan struct{}),
-		policy:   DefaultPolicy(),
-		passes:   make(map[string]PassRecord),
-		roles:    DefaultRoles(),
 		tokens:   make(map[string]tokenInfo),
 		pageSize: 100,
 		now:      time.Now,
+		tenants:  make(map[string]*Tenant),
 	}
+	s.Tenant = newTenant(s, "", "")
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
 	return s
@@ -133,28 +134,32 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveGraph runs the steps every Graph call goes through, in Graph's order:
-// authentication, throttling and injected faults, then the resource.
+// authentication, throttling and injected faults, then the resource. The
+// token's tenant picks the directory, and with it the latency and faults;
+// a call without a token this server issued goes to the default one.
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
-	s.record(r)
-	if !s.wait(r) {
+	info, known := s.bearer(r)
+	t := s.directory(info.tenant)
+	s.record(r, t.ID)
+	if !t.wait(r) {
 		// The caller has gone: abort rather than answer, so that nothing
 		// can mistake an empty reply for a result.
 		panic(http.ErrAbortHandler)
 	}
 	// Graph's answers are dated by Graph's clock, which SetNow sets.
 	w.Header().Set("Date", s.clock().Format(http.TimeFormat))
-	if !s.authorized(r) {
+	if !known || !t.accepts(info) {
 		writeUnauthorized(w)
 		return
 	}
-	if s.injectFault(w, r) {
+	if t.injectFault(w, r) {
 		return
 	}
-	s.route(w, r)
+	t.route(w, r)
 }
 
 // route dispatches a Graph call by its path segments after /v1.0.
-func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+func (s *Tenant) route(w http.ResponseWriter, r *http.Request) {
 	seg := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/v1.0"), "/"), "/")
 	switch {
 	case isPolicyPath(seg):
@@ -170,7 +175,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) routeUsers(w http.ResponseWriter, r *http.Request, seg []string) {
+func (s *Tenant) routeUsers(w http.ResponseWriter, r *http.Request, seg []string) {
 	switch {
 	case len(seg) == 0:
 		s.serveUserList(w, r)
@@ -186,7 +191,7 @@ func (s *Server) routeUsers(w http.ResponseWriter, r *http.Request, seg []string
 	}
 }
 
-func (s *Server) routePasses(w http.ResponseWriter, r *http.Request, user string, seg []string) {
+func (s *Tenant) routePasses(w http.ResponseWriter, r *http.Request, user string, seg []string) {
 	switch {
 	case len(seg) == 0 && r.Method == http.MethodGet:
 		s.serveListPasses(w, r, user)

@@ -70,14 +70,21 @@ type tokenFault struct {
 // calls are checked against them at once, whatever token they carry (as if
 // consent changes took effect immediately), so a test can withdraw a
 // permission and see the 403 Authorization_RequestDenied that follows.
-func (s *Server) SetRoles(roles ...string) {
+func (s *Tenant) SetRoles(roles ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roles = slices.Clone(roles)
 }
 
+// consentedRoles are the roles claim of a token issued now.
+func (s *Tenant) consentedRoles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.roles)
+}
+
 // granted reports whether any of the permissions is consented.
-func (s *Server) granted(anyOf []string) bool {
+func (s *Tenant) granted(anyOf []string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range anyOf {
@@ -181,6 +188,9 @@ func (s *Server) serveOpenID(w http.ResponseWriter, tenant string) {
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
+	if !s.holdToken(r, tenant) {
+		panic(http.ErrAbortHandler)
+	}
 	if err := r.ParseForm(); err != nil {
 		s.writeTokenError(w, newTokenFault("AADSTS900144: The request body must contain the following parameter: 'grant_type'."))
 		return
@@ -206,12 +216,16 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant strin
 }
 
 // grant decides a token request: an injected fault, Entra's rules for
-// any client credentials request, then those of a registered app.
+// any client credentials request, the tenant's consent, then the rules of
+// a registered app.
 func (s *Server) grant(tenant string, form url.Values) (tokenFault, bool) {
 	if f, ok := s.nextTokenFault(); ok {
 		return f, false
 	}
 	if f, ok := checkTokenRequest(form); !ok {
+		return f, false
+	}
+	if f, ok := s.checkConsent(tenant, form.Get("client_id")); !ok {
 		return f, false
 	}
 	return s.checkApp(tenant, form)
@@ -316,6 +330,10 @@ func (s *Server) writeTokenError(w http.ResponseWriter, f tokenFault) {
 // whose payload carries tid, appid, aud and the consented roles. The
 // signature is random; the fake recognises its tokens by remembering them.
 func (s *Server) issueToken(tenant, clientID, audience string) string {
+	if t, ok := s.added(tenant); ok {
+		tenant = t.ID // the tid is the id, whatever case the path used
+	}
+	roles := s.directory(tenant).consentedRoles()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
@@ -323,7 +341,7 @@ func (s *Server) issueToken(tenant, clientID, audience string) string {
 		"aud": audience, "iss": "https://sts.windows.net/" + tenant + "/",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(tokenLifetime).Unix(),
 		"appid": clientID, "idtyp": "app", "oid": newID(), "sub": newID(),
-		"tid": tenant, "roles": slices.Clone(s.roles), "ver": "1.0",
+		"tid": tenant, "roles": roles, "ver": "1.0",
 	}
 	token := jwtPart(map[string]any{"typ": "JWT", "alg": "RS256", "kid": "graphtest"}) + "." +
 		jwtPart(claims) + "." + randomPart()
@@ -342,15 +360,19 @@ func randomPart() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// authorized reports whether the request carries a live token this server
-// issued for its own Graph (audience = the server's URL).
-func (s *Server) authorized(r *http.Request) bool {
+// bearer returns what the server knows of the request's token when it is
+// a live token this server issued for its own Graph (audience = the
+// server's URL).
+func (s *Server) bearer(r *http.Request) (tokenInfo, bool) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return false
+		return tokenInfo{}, false
 	}
 	s.mu.Lock()
 	info, known := s.tokens[token]
 	s.mu.Unlock()
-	return known && time.Now().Before(info.expires) && strings.EqualFold(info.audience, s.URL)
+	if !known || !time.Now().Before(info.expires) || !strings.EqualFold(info.audience, s.URL) {
+		return tokenInfo{}, false
+	}
+	return info, true
 }
