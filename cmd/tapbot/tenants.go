@@ -1,0 +1,106 @@
+package main
+
+import (
+	"reflect"
+	"regexp"
+	"slices"
+
+	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/tenantsfile"
+)
+
+// How a tenant's entry in TAPBOT_TENANTS_FILE changes the global policy
+// (the environment and TAPBOT_POLICY_FILE, merged by Config.policy):
+//   - requesters, approvers: the tenant's list replaces the global one;
+//   - approvalsRequired: the larger wins; allowedDomains: only domains in
+//     both (the stricter value, as between the environment and the policy
+//     file);
+//   - protect: the tenant's rules are added to the global ones, and its
+//     protectOff turns built-in rules off for it as well;
+//   - every other setting the tenant writes replaces the global one, a
+//     reason or limits field at a time.
+//
+// A setting the tenant does not write stays as the global policy has it.
+
+// tenantConfigs turns the tenants file into the tenants approvals routes
+// to, each with its policy override.
+func (c Config) tenantConfigs(f *tenantsfile.File, groups approvals.GroupResolver) []approvals.TenantConfig {
+	out := make([]approvals.TenantConfig, len(f.Tenants))
+	for i, t := range f.Tenants {
+		out[i] = approvals.TenantConfig{
+			Name: t.Name, ID: t.ID, Domains: t.Domains,
+			ApprovalChannel: t.ApprovalChannel, TeamsApprovalConversation: t.TeamsApprovalConversation,
+			Policy: c.tenantPolicy(t.Policy, groups),
+		}
+	}
+	return out
+}
+
+// tenantPolicy is the override of one tenant (see the rules above).
+func (c Config) tenantPolicy(tp tenantsfile.Policy, groups approvals.GroupResolver) func(approvals.Policy) approvals.Policy {
+	requesters, approvers := c.Requesters, c.Approvers
+	if pf := c.PolicyFile; pf != nil {
+		requesters, approvers = append(slices.Clone(requesters), pf.Requesters...), append(slices.Clone(approvers), pf.Approvers...)
+	}
+	if tp.Requesters != nil {
+		requesters = tp.Requesters
+	}
+	if tp.Approvers != nil {
+		approvers = tp.Approvers
+	}
+	return func(p approvals.Policy) approvals.Policy {
+		a := approvals.NewStaticAuthorizer(accessKeys(requesters), accessKeys(approvers))
+		a.Groups = groups
+		p.Authorizer = a
+		if tp.ApprovalsRequired != nil {
+			p.ApprovalsRequired = max(p.ApprovalsRequired, *tp.ApprovalsRequired)
+		}
+		if tp.AllowedDomains != nil {
+			p.AllowedDomains = stricterDomains(p.AllowedDomains, tp.AllowedDomains)
+		}
+		if tp.SeparateGroups != nil {
+			p.SeparateGroups = accessKeys(tp.SeparateGroups)
+		}
+		p.Protect = tenantProtect(p.Protect, tp)
+		override(&p.AllowDisabled, tp.AllowDisabledAccounts)
+		override(&p.AllowGuests, tp.AllowGuests)
+		override(&p.AllowTechnicianTargets, tp.AllowTechnicianTargets)
+		override(&p.Reason.Required, tp.Reason.Required)
+		override(&p.Reason.MinLength, tp.Reason.MinLength)
+		if tp.Reason.TicketPattern != nil {
+			p.Reason.TicketPattern = regexp.MustCompile(*tp.Reason.TicketPattern) // checked when loaded
+		}
+		override(&p.RequesterLimit, tp.Limits.RequestsPerRequester)
+		override(&p.RequesterWindow, tp.Limits.Window)
+		override(&p.TargetCooldown, tp.Limits.TargetCooldown)
+		return p
+	}
+}
+
+// tenantProtect adds a tenant's protect rules to the global ones, without
+// the built-in rules the tenant turns off. nil global rules are the
+// built-in ones (approvals.Policy.Protect).
+func tenantProtect(global []approvals.ProtectRule, tp tenantsfile.Policy) []approvals.ProtectRule {
+	if tp.Protect == nil && tp.ProtectOff == nil {
+		return global
+	}
+	if global == nil {
+		global = approvals.DefaultProtect
+	}
+	rules := slices.DeleteFunc(slices.Clone(global), func(r approvals.ProtectRule) bool {
+		return slices.Contains(tp.ProtectOff, r.Name) && slices.ContainsFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return reflect.DeepEqual(d, r) })
+	})
+	for _, r := range tp.Protect {
+		if !slices.ContainsFunc(rules, func(d approvals.ProtectRule) bool { return reflect.DeepEqual(d, r) }) {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+// override sets *dst to *v when the tenant wrote v.
+func override[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
