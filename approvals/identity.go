@@ -45,10 +45,10 @@ type Roster interface {
 // identify fills in p.EntraID and returns what is known of p; without
 // Identities nothing is.
 func (s *Service) identify(ctx context.Context, p Principal) (Principal, Identity, error) {
-	if s.policy.Identities == nil {
+	if s.policy().Identities == nil {
 		return p, Identity{}, nil
 	}
-	id, err := s.policy.Identities.Identify(ctx, p)
+	id, err := s.policy().Identities.Identify(ctx, p)
 	if err != nil {
 		return p, Identity{}, fmt.Errorf("identify %s: %w", p.Key(), err)
 	}
@@ -79,7 +79,7 @@ func (s *Service) checkWhoseAccount(ctx context.Context, requester Principal, t 
 	if err != nil {
 		return requester, "", err
 	}
-	if s.policy.Identities != nil && !id.known() {
+	if s.policy().Identities != nil && !id.known() {
 		return requester, "", Errorf(EFORBIDDEN, "tapbot cannot tell who you are in Entra: your chat account shows no verified e-mail address, so tapbot cannot make sure the pass is not for your own account, and refuses. Ask the tapbot operator to run tapbot doctor (on Slack the app needs the users:read.email scope).")
 	}
 	why := "is your own account"
@@ -88,7 +88,7 @@ func (s *Service) checkWhoseAccount(ctx context.Context, requester Principal, t 
 			return requester, "", err
 		}
 	}
-	process := s.policy.AllowTechnicianTargets
+	process := s.policy().AllowTechnicianTargets
 	if process == "" {
 		return requester, "", Errorf(EFORBIDDEN, "%s %s. tapbot does not issue passes for technicians' own accounts: the holder could sign in as that technician and approve requests in their name. An administrator can create one in the Entra admin center if it is really needed.", t.UPN, why)
 	}
@@ -100,7 +100,7 @@ func (s *Service) checkWhoseAccount(ctx context.Context, requester Principal, t 
 // or "" when it is none of theirs. If tapbot cannot tell, the error says so
 // and the request is refused (fail closed).
 func (s *Service) technicianAccount(ctx context.Context, t Target) (string, error) {
-	roster, ok := s.policy.Authorizer.(Roster)
+	roster, ok := s.policy().Authorizer.(Roster)
 	if !ok {
 		return "", nil
 	}
@@ -162,10 +162,10 @@ func (m *accountMatch) inEntraGroup(ctx context.Context, group, verb string) (st
 }
 
 func (m *accountMatch) inChatGroup(ctx context.Context, key, verb string) (string, error) {
-	if m.s.policy.Identities == nil {
+	if m.s.policy().Identities == nil {
 		return "", nil
 	}
-	members, err := m.s.policy.Identities.Members(ctx, key)
+	members, err := m.s.policy().Identities.Members(ctx, key)
 	if err != nil {
 		return "", fmt.Errorf("members of %s: %w", key, err)
 	}

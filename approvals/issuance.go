@@ -191,12 +191,12 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 	if err := s.mayReissue(ctx, cur, by); err != nil {
 		return nil, err
 	}
-	since := s.now().Add(-s.policy.lookback())
+	since := s.now().Add(-s.policy().lookback())
 	r, err := s.store.UpdateAdmitted(id, since, func(r *Request, others []*Request) (Change, error) {
 		if err := s.reissuable(r, by); err != nil {
 			return Change{}, err
 		}
-		if err := s.policy.admit(r, others, s.now()); err != nil {
+		if err := s.policy().admit(r, others, s.now()); err != nil {
 			return Change{}, err
 		}
 		r.Reissues++

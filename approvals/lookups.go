@@ -95,7 +95,7 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 // give out a pass, redraws its card and tells its requester. An issuance in
 // flight then fails its next compare-and-set and deletes the pass it made.
 func (s *Service) endRequestsFor(ctx context.Context, by Principal, t Target) error {
-	live, err := s.store.ListRecent(s.now().Add(-s.policy.lookback()), func(r *Request) bool {
+	live, err := s.store.ListRecent(s.now().Add(-s.policy().lookback()), func(r *Request) bool {
 		return r.Target.ID == t.ID && mayGiveOutPass(r)
 	})
 	if err != nil {

@@ -20,7 +20,7 @@ func (s *Service) mayReissue(ctx context.Context, r *Request, by Principal) erro
 	if err != nil {
 		return fmt.Errorf("look up %s again: %w", r.Target.UPN, err)
 	}
-	if err := s.policy.checkTarget(t); err != nil {
+	if err := s.policy().checkTarget(t); err != nil {
 		return err
 	}
 	need, err := s.protection(ctx, t)
@@ -52,10 +52,10 @@ func (s *Service) reissuable(r *Request, by Principal) error {
 		return stateError(r)
 	}
 	approved := r.Approvals[len(r.Approvals)-1].At
-	if s.now().Sub(approved) > s.policy.ReissueWindow {
-		return Errorf(ECONFLICT, "A pass can be re-issued for %s after approval; that time has passed for %s. Raise a new request.", FormatMinutes(int(s.policy.ReissueWindow.Minutes())), r.ID)
+	if s.now().Sub(approved) > s.policy().ReissueWindow {
+		return Errorf(ECONFLICT, "A pass can be re-issued for %s after approval; that time has passed for %s. Raise a new request.", FormatMinutes(int(s.policy().ReissueWindow.Minutes())), r.ID)
 	}
-	if r.Reissues >= s.policy.MaxReissues {
+	if r.Reissues >= s.policy().MaxReissues {
 		return Errorf(ECONFLICT, "%s was re-issued %d time(s) already, the most tapbot allows. Raise a new request.", r.ID, r.Reissues)
 	}
 	return nil

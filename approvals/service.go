@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,10 +42,11 @@ const (
 // store serialises every transition, and Graph and chat calls happen outside
 // transactions, after the state that announces them is written.
 type Service struct {
-	store     *Store
-	tenant    Tenant
-	tenantID  string
-	policy    Policy
+	store    *Store
+	tenant   Tenant
+	tenantID string
+	// pol is the policy in force; SetPolicy swaps it while requests run.
+	pol       atomic.Pointer[Policy]
 	notifiers map[string]Notifier
 	now       func() time.Time
 	log       *slog.Logger
@@ -59,9 +61,10 @@ type Service struct {
 func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
-		policy: cfg.Policy.withDefaults(), notifiers: cfg.Notifiers,
-		now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
+		notifiers: cfg.Notifiers,
+		now:       cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
 	}
+	s.SetPolicy(cfg.Policy)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -72,6 +75,17 @@ func NewService(cfg Config) *Service {
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
 	return s
 }
+
+// SetPolicy puts p in force for every operation that starts from now on;
+// operations already running finish under the policy they started with
+// where they read it once. tapbot calls it when the policy file is re-read.
+func (s *Service) SetPolicy(p Policy) {
+	p = p.withDefaults()
+	s.pol.Store(&p)
+}
+
+// policy is the policy in force.
+func (s *Service) policy() Policy { return *s.pol.Load() }
 
 func (s *Service) crashpoint(point string) {
 	if s.crashAt != nil {
@@ -147,9 +161,9 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	admit := func(existing []*Request) error { return s.policy.admit(r, existing, r.CreatedAt) }
+	admit := func(existing []*Request) error { return s.policy().admit(r, existing, r.CreatedAt) }
 	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, raisedDetail(r))
-	if err := s.store.Create(r, ev, r.CreatedAt.Add(-s.policy.lookback()), admit); err != nil {
+	if err := s.store.Create(r, ev, r.CreatedAt.Add(-s.policy().lookback()), admit); err != nil {
 		return nil, err
 	}
 	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
@@ -172,7 +186,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy.checkReason(in.Reason); err != nil {
+	if err := s.policy().checkReason(in.Reason); err != nil {
 		return nil, err
 	}
 	if !in.Start.IsZero() && in.Start.Before(now) {
@@ -182,7 +196,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy.checkTarget(target); err != nil {
+	if err := s.policy().checkTarget(target); err != nil {
 		return nil, err
 	}
 	required, err := s.protection(ctx, target)
@@ -201,7 +215,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 		ID: id, Tenant: s.tenantID, Requester: requester, Target: target, Exception: exception,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
-		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy.RequestTTL),
+		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy().RequestTTL),
 		ApprovalsRequired: required,
 	}, nil
 }
@@ -363,7 +377,7 @@ func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
 }
 
 func (s *Service) mayRequest(ctx context.Context, p Principal) error {
-	ok, err := s.policy.Authorizer.CanRequest(ctx, p)
+	ok, err := s.policy().Authorizer.CanRequest(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check requester %s: %w", p.Key(), err)
 	}
@@ -374,7 +388,7 @@ func (s *Service) mayRequest(ctx context.Context, p Principal) error {
 }
 
 func (s *Service) mayApprove(ctx context.Context, p Principal) error {
-	ok, err := s.policy.Authorizer.CanApprove(ctx, p)
+	ok, err := s.policy().Authorizer.CanApprove(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check approver %s: %w", p.Key(), err)
 	}

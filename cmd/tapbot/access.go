@@ -74,6 +74,12 @@ func loadPolicyFile(path string) (*PolicyFile, []string) {
 	if err != nil {
 		return nil, []string{fmt.Sprintf("TAPBOT_POLICY_FILE: cannot read %s: %v", path, err)}
 	}
+	return parsePolicyFile(path, b)
+}
+
+// parsePolicyFile checks the content b of the policy file at path. Every
+// problem is reported.
+func parsePolicyFile(path string, b []byte) (*PolicyFile, []string) {
 	pf := new(PolicyFile)
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ type Deps struct {
 	LogOutput  io.Writer        // nil: stderr
 	Crashpoint func(string)     // crash tests only (crash.go)
 	Stdout     io.Writer        // audit lines of TAPBOT_AUDIT_STDOUT (siem.go); nil: os.Stdout
+	Reload     <-chan os.Signal // each signal re-reads the policy file (reload.go); serve passes SIGHUP
 }
 
 // App is a wired tapbot: store, Graph client, Slack front-end and service.
@@ -43,9 +45,11 @@ type App struct {
 	metrics *metrics // served at /metrics; observes the service (metrics.go)
 	ready   atomic.Bool
 
-	now       func() time.Time // the service's clock
-	headEvery time.Duration    // how often the audit head is logged (audithead.go)
-	headAt    time.Time        // when it was last logged
+	now       func() time.Time     // the service's clock
+	headEvery time.Duration        // how often the audit head is logged (audithead.go)
+	headAt    time.Time            // when it was last logged
+	people    approvals.Identities // who technicians are in Entra, cached
+	reload    policyReload         // re-reading the policy file (reload.go)
 	// metricsAddr is where /metrics is served, once it is (metrics.go).
 	metricsAddr atomic.Pointer[string]
 	// feeds ship the audit log to stdout and the webhook (siem.go).
@@ -80,6 +84,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.reload = policyReload{signals: deps.Reload, graph: tenant, seen: stampOf(cfg.PolicyPath)}
 	if a.store, err = approvals.Open(cfg.DBPath, approvals.WithAuditKey([]byte(cfg.AuditKey))); err != nil {
 		a.closeSandbox()
 		return nil, err
@@ -117,11 +122,17 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 // groupResolver is nil (no interface holding a nil pointer) unless a group
 // is configured somewhere.
 func (a *App) groupResolver(gc *graphclient.Client, now func() time.Time) approvals.GroupResolver {
+	return a.groupResolverFor(a.cfg, gc, now)
+}
+
+// groupResolverFor is groupResolver for the groups cfg names (a reloaded
+// policy file may name new ones).
+func (a *App) groupResolverFor(cfg Config, gc *graphclient.Client, now func() time.Time) approvals.GroupResolver {
 	if now == nil {
 		now = time.Now
 	}
-	keys := accessKeys(append(slices.Clone(a.cfg.Requesters), a.cfg.Approvers...))
-	if pf := a.cfg.PolicyFile; pf != nil {
+	keys := accessKeys(append(slices.Clone(cfg.Requesters), cfg.Approvers...))
+	if pf := cfg.PolicyFile; pf != nil {
 		keys = append(keys, accessKeys(append(append(slices.Clone(pf.Requesters), pf.Approvers...), pf.SeparateGroups...))...)
 	}
 	var sc *slack.Client
@@ -143,7 +154,10 @@ func (a *App) withIdentities(p approvals.Policy, gc *graphclient.Client, now fun
 	if a.slack != nil {
 		sc = a.slack.API()
 	}
-	p.Identities = identity.NewPeople(sc, gc, now)
+	if a.people == nil { // one cache of who is who, kept across policy reloads
+		a.people = identity.NewPeople(sc, gc, now)
+	}
+	p.Identities = a.people
 	return p
 }
 
@@ -240,6 +254,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 				a.log.Error("expiry sweep failed", "err", err)
 			}
 			a.logAuditHeadIfDue()
+			a.reloadPolicyIfChanged()
+		case <-a.reload.signals:
+			_ = a.reloadPolicy("SIGHUP")
 		case <-sock.stopped():
 			return a.shutdownWithSocket(srv, sock)
 		case <-ctx.Done():

@@ -273,10 +273,7 @@ func (c *Config) validate() []string {
 		c.PolicyFile, problems = loadPolicyFile(c.PolicyPath)
 		p = append(p, problems...)
 	}
-	if pf := c.PolicyFile; pf != nil && len(c.AllowedDomains) > 0 && len(pf.AllowedDomains) > 0 && len(stricterDomains(c.AllowedDomains, pf.AllowedDomains)) == 0 {
-		p = append(p, fmt.Sprintf("TAPBOT_ALLOWED_DOMAINS (%s) and the policy file's allowedDomains (%s) have no domain in common, so no pass could be issued; tapbot allows only domains in both lists",
-			strings.Join(c.AllowedDomains, ", "), strings.Join(pf.AllowedDomains, ", ")))
-	}
+	p = append(p, c.policyProblems()...)
 	if c.slackEnabled() { // Slack is optional when only Teams is configured (teams.go)
 		p = append(p, c.validateSlack()...)
 	}
@@ -341,4 +338,15 @@ type ConfigError struct{ Problems []string }
 
 func (e *ConfigError) Error() string {
 	return "configuration problems:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// policyProblems are the problems of the policy file together with the
+// environment, checked at start and at every reload.
+func (c Config) policyProblems() []string {
+	pf := c.PolicyFile
+	if pf == nil || len(c.AllowedDomains) == 0 || len(pf.AllowedDomains) == 0 || len(stricterDomains(c.AllowedDomains, pf.AllowedDomains)) > 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("TAPBOT_ALLOWED_DOMAINS (%s) and the policy file's allowedDomains (%s) have no domain in common, so no pass could be issued; tapbot allows only domains in both lists",
+		strings.Join(c.AllowedDomains, ", "), strings.Join(pf.AllowedDomains, ", "))}
 }

@@ -56,6 +56,7 @@ type env struct {
 	vars   map[string]string // the environment the app's config was read from
 	stop   func()
 	stdout *logbuf.Buffer // what TAPBOT_AUDIT_STDOUT wrote (siem.go)
+	hup    chan os.Signal // what serve's SIGHUP would send: re-read the policy file
 }
 
 // startEnv starts the real server wired to the fakes. vars override the
@@ -79,7 +80,8 @@ func newFakes(t *testing.T, vars map[string]string, outbound func(e *env) map[st
 	e.slack.AddChannel(approvalsCh, "tap-approvals", true)
 	e.slack.AddChannel(generalCh, "helpdesk", true)
 	e.stdout = &logbuf.Buffer{}
-	deps := Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now, Stdout: e.stdout}
+	e.hup = make(chan os.Signal, 1)
+	deps := Deps{HTTPClient: e.graph.Client(), Now: e.clock.Now, Stdout: e.stdout, Reload: e.hup}
 	var outboundVars map[string]string
 	if outbound != nil {
 		outboundVars, deps.HTTPClient = outbound(e), nil

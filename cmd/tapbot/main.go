@@ -79,7 +79,10 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	app, err := NewApp(cfg, Deps{Crashpoint: crashpointFromEnv(getenv, log)}, log)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // re-read the policy file (reload.go)
+	defer signal.Stop(hup)
+	app, err := NewApp(cfg, Deps{Crashpoint: crashpointFromEnv(getenv, log), Reload: hup}, log)
 	if err != nil {
 		return err
 	}
