@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tapbot/tapbot/internal/outbound"
 	"io"
 	"os"
 	"regexp"
@@ -63,7 +64,7 @@ type Config struct {
 	TeamsOpenIDMetadataURL    string
 	TeamsAuthorityHost        string
 
-	Outbound Outbound // HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE (outbound.go)
+	Outbound outbound.Settings // HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE
 
 	AuditKey string // TAPBOT_AUDIT_KEY: HMAC key of the audit chain (audithead.go); "": unkeyed
 
@@ -202,7 +203,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 	}
 	problems = append(problems, c.loadSecrets(getenv)...)
-	c.Outbound = outboundFromEnv(getenv)
+	c.Outbound = outbound.FromEnv(getenv)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return c, &ConfigError{Problems: problems}

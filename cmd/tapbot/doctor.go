@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"github.com/tapbot/tapbot/internal/outbound"
 	"io"
 	"net/url"
 	"slices"
@@ -67,9 +68,9 @@ func doctorSettings(c Config) tapdoctor.Settings {
 
 // doctorOutbound builds the transport serve would use, and the same
 // proxies without the extra CAs for the checks after a CA problem.
-func doctorOutbound(o Outbound) tapdoctor.Outbound {
+func doctorOutbound(o outbound.Settings) tapdoctor.Outbound {
 	t, err := o.Transport()
-	direct, _ := Outbound{Proxy: o.Proxy}.Transport() // without a CertFile it cannot fail
+	direct, _ := outbound.Settings{Proxy: o.Proxy}.Transport() // without a CertFile it cannot fail
 	return tapdoctor.Outbound{Transport: t, Err: err, Direct: direct, Description: o.Describe()}
 }
 
