@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tapbot/tapbot/internal/metrics"
 	"io"
 	"log/slog"
 	"net"
@@ -42,7 +43,7 @@ type App struct {
 	slack   *slackbot.Bot
 	teams   *teamsbot.Bot // nil unless Teams is configured (teams.go)
 	sandbox *graphtest.Server
-	metrics *metrics // served at /metrics; observes the service (metrics.go)
+	metrics *metrics.Metrics // served at /metrics; observes the service
 	ready   atomic.Bool
 
 	now       func() time.Time     // the service's clock

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tapbot/tapbot/internal/metrics"
 	"net/http"
 	"time"
 )
@@ -14,7 +15,7 @@ const outboundTimeout = 15 * time.Second
 // transport when a test lends one, else the one cfg.Outbound describes,
 // wrapped so that every call is measured.
 func (a *App) withOutbound(deps Deps) (Deps, error) {
-	a.metrics = newMetrics()
+	a.metrics = metrics.New()
 	var base http.RoundTripper
 	timeout := outboundTimeout
 	if deps.HTTPClient != nil {
@@ -27,6 +28,6 @@ func (a *App) withOutbound(deps Deps) (Deps, error) {
 		}
 		base = t
 	}
-	deps.HTTPClient = &http.Client{Transport: a.metrics.instrument(base, newServiceRouter(a.cfg)), Timeout: timeout}
+	deps.HTTPClient = &http.Client{Transport: a.metrics.Instrument(base, serviceRouter(a.cfg)), Timeout: timeout}
 	return deps, nil
 }

@@ -170,7 +170,7 @@ func (a *App) webhookFeed() *approvals.Follower {
 		}
 		return float64(n)
 	})
-	a.metrics.reg.MustRegister(failures, lag)
+	a.metrics.Register(failures, lag)
 	a.log.Info("sending every audit event to the audit webhook", "host", host, "format", a.cfg.AuditWebhookFormat, "signed", hook.Secret != nil)
 	return &approvals.Follower{
 		Store: a.store, Name: webhookCursor, Handle: hook.Ship, Interval: min(a.cfg.SweepInterval, feedLook),
