@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/tapbot/tapbot/internal/auditcli"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -74,7 +75,7 @@ func bearerIs(r *http.Request, want [sha256.Size]byte) bool {
 
 // serveAuditExport answers what tapbot audit export prints.
 func (a *App) serveAuditExport(w http.ResponseWriter, r *http.Request) {
-	since, err := parseSince(r.URL.Query().Get("since"), a.now())
+	since, err := auditcli.ParseSince(r.URL.Query().Get("since"), a.now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -91,7 +92,7 @@ func (a *App) serveAuditExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out bytes.Buffer // whole, so that a failed read is an error, not half an export
-	if err := exportAudit(a.store, since, format, &out); err != nil {
+	if err := auditcli.Export(a.store, since, format, &out); err != nil {
 		a.log.Error("audit export for tapbot audit failed", "err", err)
 		http.Error(w, "reading the audit log failed; tapbot's log has the details", http.StatusInternalServerError)
 		return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tapbot/tapbot/internal/auditcli"
 	"io"
 	"net"
 	"net/http"
@@ -69,7 +70,7 @@ func (ask auditAsk) query(sub string) (url.Values, error) {
 	q := url.Values{}
 	switch sub {
 	case "export":
-		from, err := parseSince(ask.since, time.Now())
+		from, err := auditcli.ParseSince(ask.since, time.Now())
 		if err != nil {
 			return nil, err
 		}
