@@ -26,6 +26,9 @@ const (
 	EventFailed    = "failed"
 	EventRevoked   = "revoked"
 	EventReissued  = "reissued"
+	// EventPolicyReloaded belongs to no request: the running policy was
+	// replaced (Service.ReplacePolicy).
+	EventPolicyReloaded = "policy-reloaded"
 )
 
 // Event is one line of the audit log. It never holds a pass. Hash covers

@@ -14,17 +14,18 @@ import (
 // happened instead) when the request is no longer pending, ENOTFOUND for an
 // unknown id.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
-	if err := s.mayApprove(ctx, by); err != nil {
+	pol := s.pol()
+	if err := s.mayApprove(ctx, pol, by); err != nil {
 		return nil, err
 	}
 	cur, err := s.store.Get(id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.separated(ctx, cur.Requester, by); err != nil {
+	if err := s.separated(ctx, pol, cur.Requester, by); err != nil {
 		return nil, err
 	}
-	requester, by, err := s.identifyBoth(ctx, cur.Requester, by)
+	requester, by, err := s.identifyBoth(ctx, pol, cur.Requester, by)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 // the requester's own request (it only takes power away). Returns EFORBIDDEN
 // for a non-approver and ECONFLICT when the request is no longer pending.
 func (s *Service) Deny(ctx context.Context, id string, by Principal, reason string) (*Request, error) {
-	if err := s.mayApprove(ctx, by); err != nil {
+	if err := s.mayApprove(ctx, s.pol(), by); err != nil {
 		return nil, err
 	}
 	return s.decide(ctx, id, by, reason, StateDenied, EventDenied, func(r *Request) string {

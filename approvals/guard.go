@@ -31,12 +31,12 @@ func (p Policy) checkReason(reason string) error {
 // refuses the target. Directory roles and groups are read from Graph only
 // when a rule needs them; if Graph cannot tell, the request is refused (fail
 // closed) with Graph's message.
-func (s *Service) protection(ctx context.Context, t Target) (int, error) {
-	need := s.policy().ApprovalsRequired
+func (s *Service) protection(ctx context.Context, pol *Policy, t Target) (int, error) {
+	need := pol.ApprovalsRequired
 	var roles []DirectoryRole
 	var groups []string
 	var rolesRead, groupsRead bool
-	for _, rule := range s.policy().Protect {
+	for _, rule := range pol.Protect {
 		why, err := s.matchRule(ctx, rule, t, &roles, &rolesRead, &groups, &groupsRead)
 		if err != nil {
 			return 0, err
@@ -172,19 +172,19 @@ func isOpen(o *Request, now time.Time) bool {
 
 // separated refuses an approver who shares one of the policy's separate
 // groups with the requester.
-func (s *Service) separated(ctx context.Context, requester, approver Principal) error {
-	if len(s.policy().SeparateGroups) == 0 || s.policy().Groups == nil {
+func (s *Service) separated(ctx context.Context, pol *Policy, requester, approver Principal) error {
+	if len(pol.SeparateGroups) == 0 || pol.Groups == nil {
 		return nil
 	}
-	rg, err := s.policy().Groups.GroupsOf(ctx, requester)
+	rg, err := pol.Groups.GroupsOf(ctx, requester)
 	if err != nil {
 		return fmt.Errorf("groups of requester %s: %w", requester.Key(), err)
 	}
-	ag, err := s.policy().Groups.GroupsOf(ctx, approver)
+	ag, err := pol.Groups.GroupsOf(ctx, approver)
 	if err != nil {
 		return fmt.Errorf("groups of approver %s: %w", approver.Key(), err)
 	}
-	for _, g := range s.policy().SeparateGroups {
+	for _, g := range pol.SeparateGroups {
 		if slices.Contains(rg, g) && slices.Contains(ag, g) {
 			return Errorf(EFORBIDDEN, "You and the requester are both in %s; an approver from another team has to approve.", g)
 		}

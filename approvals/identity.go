@@ -44,11 +44,11 @@ type Roster interface {
 
 // identify fills in p.EntraID and returns what is known of p; without
 // Identities nothing is.
-func (s *Service) identify(ctx context.Context, p Principal) (Principal, Identity, error) {
-	if s.policy().Identities == nil {
+func (s *Service) identify(ctx context.Context, pol *Policy, p Principal) (Principal, Identity, error) {
+	if pol.Identities == nil {
 		return p, Identity{}, nil
 	}
-	id, err := s.policy().Identities.Identify(ctx, p)
+	id, err := pol.Identities.Identify(ctx, p)
 	if err != nil {
 		return p, Identity{}, fmt.Errorf("identify %s: %w", p.Key(), err)
 	}
@@ -59,12 +59,12 @@ func (s *Service) identify(ctx context.Context, p Principal) (Principal, Identit
 // identifyBoth fills in the Entra ids of an approver and of the requester,
 // whose id is looked up again only when the stored request lacks it (stored
 // before tapbot recorded it, or unknown then).
-func (s *Service) identifyBoth(ctx context.Context, requester, approver Principal) (Principal, Principal, error) {
-	approver, _, err := s.identify(ctx, approver)
+func (s *Service) identifyBoth(ctx context.Context, pol *Policy, requester, approver Principal) (Principal, Principal, error) {
+	approver, _, err := s.identify(ctx, pol, approver)
 	if err != nil || requester.EntraID != "" {
 		return requester, approver, err
 	}
-	requester, _, err = s.identify(ctx, requester)
+	requester, _, err = s.identify(ctx, pol, requester)
 	return requester, approver, err
 }
 
@@ -74,21 +74,21 @@ func (s *Service) identifyBoth(ctx context.Context, requester, approver Principa
 // requests as them. It returns the requester with their Entra id filled in
 // and, when the policy's break-glass process allows such a target, the
 // exception to show. Returns EFORBIDDEN saying why.
-func (s *Service) checkWhoseAccount(ctx context.Context, requester Principal, t Target) (Principal, string, error) {
-	requester, id, err := s.identify(ctx, requester)
+func (s *Service) checkWhoseAccount(ctx context.Context, pol *Policy, requester Principal, t Target) (Principal, string, error) {
+	requester, id, err := s.identify(ctx, pol, requester)
 	if err != nil {
 		return requester, "", err
 	}
-	if s.policy().Identities != nil && !id.known() {
+	if pol.Identities != nil && !id.known() {
 		return requester, "", Errorf(EFORBIDDEN, "tapbot cannot tell who you are in Entra: your chat account shows no verified e-mail address, so tapbot cannot make sure the pass is not for your own account, and refuses. Ask the tapbot operator to run tapbot doctor (on Slack the app needs the users:read.email scope).")
 	}
 	why := "is your own account"
 	if !id.owns(t) {
-		if why, err = s.technicianAccount(ctx, t); err != nil || why == "" {
+		if why, err = s.technicianAccount(ctx, pol, t); err != nil || why == "" {
 			return requester, "", err
 		}
 	}
-	process := s.policy().AllowTechnicianTargets
+	process := pol.AllowTechnicianTargets
 	if process == "" {
 		return requester, "", Errorf(EFORBIDDEN, "%s %s. tapbot does not issue passes for technicians' own accounts: the holder could sign in as that technician and approve requests in their name. An administrator can create one in the Entra admin center if it is really needed.", t.UPN, why)
 	}
@@ -99,13 +99,13 @@ func (s *Service) checkWhoseAccount(ctx context.Context, requester Principal, t 
 // knows — a listed requester or approver, or a member of a listed group —
 // or "" when it is none of theirs. If tapbot cannot tell, the error says so
 // and the request is refused (fail closed).
-func (s *Service) technicianAccount(ctx context.Context, t Target) (string, error) {
-	roster, ok := s.policy().Authorizer.(Roster)
+func (s *Service) technicianAccount(ctx context.Context, pol *Policy, t Target) (string, error) {
+	roster, ok := pol.Authorizer.(Roster)
 	if !ok {
 		return "", nil
 	}
 	requesters, approvers := roster.Technicians()
-	m := &accountMatch{s: s, t: t, seen: map[string]bool{}}
+	m := &accountMatch{s: s, pol: pol, t: t, seen: map[string]bool{}}
 	for _, l := range []struct {
 		verb string
 		keys []string
@@ -124,6 +124,7 @@ func (s *Service) technicianAccount(ctx context.Context, t Target) (string, erro
 // keys, reading the target's Entra groups at most once.
 type accountMatch struct {
 	s          *Service
+	pol        *Policy // the policy of the operation that compares
 	t          Target
 	seen       map[string]bool // principal keys already compared
 	groups     []string
@@ -162,10 +163,10 @@ func (m *accountMatch) inEntraGroup(ctx context.Context, group, verb string) (st
 }
 
 func (m *accountMatch) inChatGroup(ctx context.Context, key, verb string) (string, error) {
-	if m.s.policy().Identities == nil {
+	if m.pol.Identities == nil {
 		return "", nil
 	}
-	members, err := m.s.policy().Identities.Members(ctx, key)
+	members, err := m.pol.Identities.Members(ctx, key)
 	if err != nil {
 		return "", fmt.Errorf("members of %s: %w", key, err)
 	}
@@ -188,7 +189,7 @@ func (m *accountMatch) owns(ctx context.Context, p Principal) (bool, error) {
 		return false, nil
 	}
 	m.seen[p.Key()] = true
-	_, id, err := m.s.identify(ctx, p)
+	_, id, err := m.s.identify(ctx, m.pol, p)
 	return id.owns(m.t), err
 }
 

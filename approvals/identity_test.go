@@ -209,7 +209,7 @@ func TestRequestStoredWithoutEntraIDIsComparedByEntraAtApproval(t *testing.T) {
 	h := newHarness(t, twoPlatforms)
 	old := NewService(Config{ // an earlier tapbot, which recorded no Entra ids
 		Store: h.store, Tenant: h.tenant, TenantID: "contoso", Notifiers: map[string]Notifier{"slack": h.chat}, Now: h.clock.Now,
-		Policy: Policy{Authorizer: h.svc.policy().Authorizer},
+		Policy: Policy{Authorizer: h.svc.pol().Authorizer},
 	})
 	r, err := old.Raise(context.Background(), RaiseInput{Requester: slackPat, UPN: "alice@contoso.com"})
 	if err != nil || r.Requester.EntraID != "" {

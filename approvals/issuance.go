@@ -188,15 +188,16 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mayReissue(ctx, cur, by); err != nil {
+	pol := s.pol()
+	if err := s.mayReissue(ctx, pol, cur, by); err != nil {
 		return nil, err
 	}
-	since := s.now().Add(-s.policy().lookback())
+	since := s.now().Add(-pol.lookback())
 	r, err := s.store.UpdateAdmitted(id, since, func(r *Request, others []*Request) (Change, error) {
-		if err := s.reissuable(r, by); err != nil {
+		if err := s.reissuable(pol, r, by); err != nil {
 			return Change{}, err
 		}
-		if err := s.policy().admit(r, others, s.now()); err != nil {
+		if err := pol.admit(r, others, s.now()); err != nil {
 			return Change{}, err
 		}
 		r.Reissues++

@@ -41,14 +41,15 @@ func (s *Service) status(ctx context.Context, upn string) (UserStatus, error) {
 // failed delivery), so neither a re-issue nor an issuance in flight brings
 // a pass back. Returns the passes deleted.
 func (s *Service) Revoke(ctx context.Context, by Principal, upn string) (UserStatus, error) {
-	if err := s.mayApprove(ctx, by); err != nil {
+	pol := s.pol()
+	if err := s.mayApprove(ctx, pol, by); err != nil {
 		return UserStatus{}, err
 	}
 	t, err := s.tenant.LookupUser(ctx, upn)
 	if err != nil {
 		return UserStatus{}, err
 	}
-	if err := s.endRequestsFor(ctx, by, t); err != nil {
+	if err := s.endRequestsFor(ctx, pol, by, t); err != nil {
 		return UserStatus{Target: t}, err
 	}
 	passes, err := s.tenant.ListPasses(ctx, t.ID)
@@ -94,8 +95,8 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 // endRequestsFor marks revoked, by by, every request for t that could still
 // give out a pass, redraws its card and tells its requester. An issuance in
 // flight then fails its next compare-and-set and deletes the pass it made.
-func (s *Service) endRequestsFor(ctx context.Context, by Principal, t Target) error {
-	live, err := s.store.ListRecent(s.now().Add(-s.policy().lookback()), func(r *Request) bool {
+func (s *Service) endRequestsFor(ctx context.Context, pol *Policy, by Principal, t Target) error {
+	live, err := s.store.ListRecent(s.now().Add(-pol.lookback()), func(r *Request) bool {
 		return r.Target.ID == t.ID && mayGiveOutPass(r)
 	})
 	if err != nil {

@@ -141,7 +141,7 @@ func TestReissueByRemovedRequesterIsRefused(t *testing.T) {
 	if _, err := h.svc.Approve(ctx, r.ID, appr1); err != nil {
 		t.Fatal(err)
 	}
-	delete(h.svc.policy().Authorizer.(*StaticAuthorizer).Requesters, req1.Key())
+	delete(h.svc.pol().Authorizer.(*StaticAuthorizer).Requesters, req1.Key())
 	_, err := h.svc.Reissue(ctx, r.ID, req1)
 	wantCode(t, err, EFORBIDDEN)
 	if !strings.Contains(ErrorMessage(err), "not allowed to request") || h.tenant.createdCount() != 1 {
@@ -165,7 +165,7 @@ func TestReissueRerunsTheTargetChecks(t *testing.T) {
 			h.tenant.users["alice@contoso.com"] = u
 		}, "disabled"},
 		{"target became a technician", func(p *Policy) { p.Identities = withPeople(nil) }, func(h *harness) {
-			h.svc.policy().Identities.(fakeIdentities).people[appr2.Key()] = Identity{EntraID: "id-alice"}
+			h.svc.pol().Identities.(fakeIdentities).people[appr2.Key()] = Identity{EntraID: "id-alice"}
 		}, "is the account of slack:UAPP2"},
 		{"target now needs more approvals", func(p *Policy) {
 			p.Protect = []ProtectRule{{Name: "finance", Groups: []string{"grp-finance"}, ApprovalsRequired: 2}}

@@ -42,11 +42,11 @@ const (
 // store serialises every transition, and Graph and chat calls happen outside
 // transactions, after the state that announces them is written.
 type Service struct {
-	store    *Store
-	tenant   Tenant
-	tenantID string
-	// pol is the policy in force; SetPolicy swaps it while requests run.
-	pol       atomic.Pointer[Policy]
+	store     *Store
+	tenant    Tenant
+	tenantID  string
+	policy    atomic.Pointer[Policy] // swapped whole by SetPolicy; an operation reads it once (pol) and passes it down
+	replacing sync.Mutex             // one ReplacePolicy at a time
 	notifiers map[string]Notifier
 	now       func() time.Time
 	log       *slog.Logger
@@ -61,8 +61,7 @@ type Service struct {
 func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
-		notifiers: cfg.Notifiers,
-		now:       cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
+		notifiers: cfg.Notifiers, now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
 	}
 	s.SetPolicy(cfg.Policy)
 	if s.now == nil {
@@ -76,16 +75,20 @@ func NewService(cfg Config) *Service {
 	return s
 }
 
-// SetPolicy puts p in force for every operation that starts from now on;
-// operations already running finish under the policy they started with
-// where they read it once. tapbot calls it when the policy file is re-read.
+// SetPolicy replaces the policy that operations starting from now follow;
+// operations already running finish under the policy they started with.
+// Requests raised before keep the approvals they were raised with.
 func (s *Service) SetPolicy(p Policy) {
 	p = p.withDefaults()
-	s.pol.Store(&p)
+	s.policy.Store(&p)
 }
 
-// policy is the policy in force.
-func (s *Service) policy() Policy { return *s.pol.Load() }
+// Policy is the policy operations starting now follow (defaults filled in).
+// It is shared: change a copy and hand that to SetPolicy.
+func (s *Service) Policy() Policy { return *s.pol() }
+
+// pol is the current policy. Read it once per operation.
+func (s *Service) pol() *Policy { return s.policy.Load() }
 
 func (s *Service) crashpoint(point string) {
 	if s.crashAt != nil {
@@ -154,16 +157,17 @@ type RaiseInput struct {
 // EINVALID with the tenant's bounds for a lifetime or usage it refuses,
 // ENOTFOUND for an unknown user, and Graph errors as they come.
 func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
-	if err := s.mayRequest(ctx, in.Requester); err != nil {
+	pol := s.pol()
+	if err := s.mayRequest(ctx, pol, in.Requester); err != nil {
 		return nil, err
 	}
-	r, err := s.draft(ctx, in)
+	r, err := s.draft(ctx, pol, in)
 	if err != nil {
 		return nil, err
 	}
-	admit := func(existing []*Request) error { return s.policy().admit(r, existing, r.CreatedAt) }
+	admit := func(existing []*Request) error { return pol.admit(r, existing, r.CreatedAt) }
 	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, raisedDetail(r))
-	if err := s.store.Create(r, ev, r.CreatedAt.Add(-s.policy().lookback()), admit); err != nil {
+	if err := s.store.Create(r, ev, r.CreatedAt.Add(-pol.lookback()), admit); err != nil {
 		return nil, err
 	}
 	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
@@ -173,7 +177,7 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 }
 
 // draft builds a pending request after every check that needs no write.
-func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
+func (s *Service) draft(ctx context.Context, pol *Policy, in RaiseInput) (*Request, error) {
 	now := s.now()
 	tp, err := s.tenant.TAPPolicy(ctx)
 	if err != nil {
@@ -186,7 +190,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy().checkReason(in.Reason); err != nil {
+	if err := pol.checkReason(in.Reason); err != nil {
 		return nil, err
 	}
 	if !in.Start.IsZero() && in.Start.Before(now) {
@@ -196,14 +200,14 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.policy().checkTarget(target); err != nil {
+	if err := pol.checkTarget(target); err != nil {
 		return nil, err
 	}
-	required, err := s.protection(ctx, target)
+	required, err := s.protection(ctx, pol, target)
 	if err != nil {
 		return nil, err
 	}
-	requester, exception, err := s.checkWhoseAccount(ctx, in.Requester, target)
+	requester, exception, err := s.checkWhoseAccount(ctx, pol, in.Requester, target)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +219,7 @@ func (s *Service) draft(ctx context.Context, in RaiseInput) (*Request, error) {
 		ID: id, Tenant: s.tenantID, Requester: requester, Target: target, Exception: exception,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
-		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.policy().RequestTTL),
+		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(pol.RequestTTL),
 		ApprovalsRequired: required,
 	}, nil
 }
@@ -376,8 +380,8 @@ func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
 	}
 }
 
-func (s *Service) mayRequest(ctx context.Context, p Principal) error {
-	ok, err := s.policy().Authorizer.CanRequest(ctx, p)
+func (s *Service) mayRequest(ctx context.Context, pol *Policy, p Principal) error {
+	ok, err := pol.Authorizer.CanRequest(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check requester %s: %w", p.Key(), err)
 	}
@@ -387,8 +391,8 @@ func (s *Service) mayRequest(ctx context.Context, p Principal) error {
 	return nil
 }
 
-func (s *Service) mayApprove(ctx context.Context, p Principal) error {
-	ok, err := s.policy().Authorizer.CanApprove(ctx, p)
+func (s *Service) mayApprove(ctx context.Context, pol *Policy, p Principal) error {
+	ok, err := pol.Authorizer.CanApprove(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check approver %s: %w", p.Key(), err)
 	}
@@ -400,10 +404,11 @@ func (s *Service) mayApprove(ctx context.Context, p Principal) error {
 
 // mayView allows requesters and approvers to look at requests and passes.
 func (s *Service) mayView(ctx context.Context, p Principal) error {
-	if err := s.mayRequest(ctx, p); err == nil {
+	pol := s.pol()
+	if err := s.mayRequest(ctx, pol, p); err == nil {
 		return nil
 	}
-	if err := s.mayApprove(ctx, p); err == nil {
+	if err := s.mayApprove(ctx, pol, p); err == nil {
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "You are neither a requester nor an approver in tapbot. Ask the tapbot operator to add you (%s).", p.ID)

@@ -17,6 +17,9 @@ type policyReload struct {
 	signals <-chan os.Signal // SIGHUP; nil: none
 	graph   *graphclient.Client
 	seen    fileStamp // the file as last read
+	// settling is the changed file as the last tick saw it; it is read
+	// once a tick sees it unchanged.
+	settling fileStamp
 }
 
 // fileStamp is what the sweeper compares to notice an edited policy file.
@@ -33,10 +36,21 @@ func stampOf(path string) fileStamp {
 	return fileStamp{size: fi.Size(), mod: fi.ModTime()}
 }
 
-// reloadPolicyIfChanged re-reads the policy file when it changed since it
-// was last read; the sweeper calls it on every tick.
+// reloadPolicyIfChanged re-reads the policy file once it has changed since
+// it was last read and then stayed the same for a whole sweep interval, so
+// that an editor still writing it is not read half-way; the sweeper calls
+// it on every tick. SIGHUP reloads at once.
 func (a *App) reloadPolicyIfChanged() {
-	if a.cfg.PolicyPath == "" || stampOf(a.cfg.PolicyPath) == a.reload.seen {
+	if a.cfg.PolicyPath == "" {
+		return
+	}
+	now := stampOf(a.cfg.PolicyPath)
+	if now == a.reload.seen {
+		a.reload.settling = fileStamp{}
+		return
+	}
+	if now != a.reload.settling {
+		a.reload.settling = now // changed: look again at the next tick
 		return
 	}
 	_ = a.reloadPolicy("file changed")
@@ -70,9 +84,10 @@ func (a *App) reloadPolicy(why string) error {
 	}
 	p := a.withIdentities(cfg.policy(a.groupResolverFor(cfg, a.reload.graph, a.now)), a.reload.graph, a.now)
 	source := fmt.Sprintf("%s sha256:%x (%s)", path, sha256.Sum256(raw), why)
-	if err := a.svc.ReloadPolicy(p, source); err != nil {
+	if err := a.svc.ReplacePolicy(p, source); err != nil {
 		a.log.Error("policy file not reloaded; the running policy stays", "why", why, "err", err)
 		return err
 	}
+	a.log.Info("policy reloaded", "source", source)
 	return nil
 }
