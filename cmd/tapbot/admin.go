@@ -6,11 +6,12 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"github.com/tapbot/tapbot/internal/auditcli"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+
+	"github.com/tapbot/tapbot/internal/auditcli"
 )
 
 // databaseHeader names the database a running tapbot answers for, so that

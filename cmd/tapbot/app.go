@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tapbot/tapbot/internal/metrics"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"github.com/tapbot/tapbot/graphclient"
 	"github.com/tapbot/tapbot/graphclient/graphtest"
 	"github.com/tapbot/tapbot/internal/identity"
+	"github.com/tapbot/tapbot/internal/metrics"
 )
 
 // Deps are what the outside world lends the app; tests replace them.

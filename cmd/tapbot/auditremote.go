@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tapbot/tapbot/internal/auditcli"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/tapbot/tapbot/internal/auditcli"
 )
 
 // auditAsk is what tapbot audit was asked, for a running tapbot to answer.

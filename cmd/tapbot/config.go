@@ -4,13 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tapbot/tapbot/internal/outbound"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tapbot/tapbot/internal/outbound"
 )
 
 // Config is every setting of tapbot serve. Simple settings come from flags

@@ -3,13 +3,13 @@ package main
 import (
 	"errors"
 	"flag"
-	"github.com/tapbot/tapbot/internal/outbound"
 	"io"
 	"net/url"
 	"slices"
 	"strings"
 
 	tapdoctor "github.com/tapbot/tapbot/internal/doctor"
+	"github.com/tapbot/tapbot/internal/outbound"
 )
 
 // doctor runs "tapbot doctor [--json] [flags]" (internal/doctor) with the

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"github.com/tapbot/tapbot/internal/metrics"
 	"net/http"
 	"time"
+
+	"github.com/tapbot/tapbot/internal/metrics"
 )
 
 // outboundTimeout bounds one Slack call when tapbot builds its own client,
