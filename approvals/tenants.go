@@ -44,7 +44,7 @@ type Tenants struct {
 }
 
 var (
-	tenantGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	entraGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// A tenant's name is a metric label and appears in every log line and
 	// card: short, and the same however it is typed.
 	tenantName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -57,7 +57,11 @@ var (
 func ValidTenantName(name string) bool { return tenantName.MatchString(name) }
 
 // ValidTenantID reports whether id is an Entra tenant id (a GUID).
-func ValidTenantID(id string) bool { return tenantGUID.MatchString(id) }
+func ValidTenantID(id string) bool { return ValidEntraID(id) }
+
+// ValidEntraID reports whether id has the form of an Entra id: a tenant,
+// object or application (client) id, each a GUID.
+func ValidEntraID(id string) bool { return entraGUID.MatchString(id) }
 
 // ValidTenantDomain reports whether d is a DNS domain name (any letter case).
 func ValidTenantDomain(d string) bool { return tenantDomain.MatchString(strings.ToLower(d)) }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapbot/tapbot/bot"
 	"github.com/tapbot/tapbot/internal/outbound"
 )
 
@@ -321,7 +322,7 @@ func (c *Config) validateSlack() []string {
 		p = append(p, "SLACK_SIGNING_SECRET: missing; copy it from your Slack app's Basic Information page (or set SLACK_APP_TOKEN to use Socket Mode)")
 	}
 	p = append(p, c.validateSocketMode()...)
-	if !regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`).MatchString(c.SlackApprovalChannel) {
+	if !bot.IsSlackChannelID(c.SlackApprovalChannel) {
 		p = append(p, fmt.Sprintf("SLACK_APPROVAL_CHANNEL: %q is not a channel id like C0123ABCD (right-click the channel → Copy link; the id is the last part)", c.SlackApprovalChannel))
 	}
 	return p

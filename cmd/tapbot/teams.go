@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
 	teamsbot "github.com/tapbot/tapbot/bot/teams"
 )
 
@@ -22,18 +22,13 @@ func (c *Config) slackEnabled() bool {
 	return !c.teamsEnabled() || c.SlackBotToken != "" || c.SlackSigningSecret != "" || c.SlackAppToken != "" || c.SlackApprovalChannel != ""
 }
 
-var (
-	guid              = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	teamsConversation = regexp.MustCompile(`^19:[^\s;/]+$`)
-)
-
 // validateTeams checks the Teams settings when Teams is on.
 func (c *Config) validateTeams() []string {
 	if !c.teamsEnabled() {
 		return nil
 	}
 	var p []string
-	if !guid.MatchString(c.TeamsAppID) {
+	if !approvals.ValidEntraID(c.TeamsAppID) {
 		p = append(p, fmt.Sprintf("TEAMS_APP_ID: %q is not an app id like 00000000-0000-0000-0000-000000000000 (Azure Bot → Configuration → Microsoft App ID)", c.TeamsAppID))
 	}
 	switch {
@@ -45,11 +40,11 @@ func (c *Config) validateTeams() []string {
 	case c.TeamsAppPassword != "" && c.TeamsAppCertPath != "":
 		p = append(p, "TEAMS_APP_PASSWORD and TEAMS_APP_CERTIFICATE_PATH are both set; choose one credential")
 	}
-	if t := c.TeamsAppTenantID; t != "" && t != teamsbot.MultiTenant && !guid.MatchString(t) {
+	if t := c.TeamsAppTenantID; t != "" && t != teamsbot.MultiTenant && !approvals.ValidEntraID(t) {
 		p = append(p, fmt.Sprintf("TEAMS_APP_TENANT_ID: %q is neither a tenant id (GUID) nor botframework.com", t))
 	}
 	p = append(p, c.validateTeamsAppType()...)
-	if !teamsConversation.MatchString(c.TeamsApprovalConversation) {
+	if !bot.IsTeamsConversationID(c.TeamsApprovalConversation) {
 		p = append(p, fmt.Sprintf("TEAMS_APPROVAL_CONVERSATION: %q is not a Teams conversation id like 19:…@thread.tacv2 (channel → ⋯ → Get link to channel; the id is the part after /channel/, URL-decoded)", c.TeamsApprovalConversation))
 	}
 	if _, ok := teamsbot.CloudEndpoints(c.Cloud); !ok && (c.TeamsOpenIDMetadataURL == "" || c.TeamsAuthorityHost == "") {
@@ -95,13 +90,13 @@ func (c *Config) validateTeamsAppType() []string {
 // (U…, W…, optionally "slack:"), or an Entra object id (a GUID, optionally
 // "teams:") for Teams.
 func validPrincipalID(id string) bool {
-	return slackUserID.MatchString(id) || guid.MatchString(strings.TrimPrefix(id, teamsbot.Platform+":"))
+	return slackUserID.MatchString(id) || approvals.ValidEntraID(strings.TrimPrefix(id, teamsbot.Platform+":"))
 }
 
 // principalKey turns a configured id into an approvals principal key: a
 // GUID is a Teams user (teams:<object id>), anything else a Slack user.
 func principalKey(id string) string {
-	if g := strings.TrimPrefix(id, teamsbot.Platform+":"); guid.MatchString(g) {
+	if g := strings.TrimPrefix(id, teamsbot.Platform+":"); approvals.ValidEntraID(g) {
 		return teamsbot.Platform + ":" + strings.ToLower(g)
 	}
 	return "slack:" + strings.TrimPrefix(id, "slack:")

@@ -11,11 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tapbot/tapbot/approvals"
-)
-
-var (
-	slackChannel      = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
-	teamsConversation = regexp.MustCompile(`^19:[^\s;/]+$`)
+	"github.com/tapbot/tapbot/bot"
 )
 
 // checker holds what the checks of one file share.
@@ -100,10 +96,10 @@ func (c *checker) once(i int, key string, line int, format, value string, all []
 
 // delivery checks where the tenant's cards go.
 func (c *checker) delivery(i int, t Tenant) {
-	if t.ApprovalChannel != "" && !slackChannel.MatchString(t.ApprovalChannel) {
+	if t.ApprovalChannel != "" && !bot.IsSlackChannelID(t.ApprovalChannel) {
 		c.add(c.lines.key(i, "approvalChannel"), "%s: approvalChannel %q is not a Slack channel id (C… or G…: the channel's details → About, at the bottom)", label(i, t), t.ApprovalChannel)
 	}
-	if t.TeamsApprovalConversation != "" && !teamsConversation.MatchString(t.TeamsApprovalConversation) {
+	if t.TeamsApprovalConversation != "" && !bot.IsTeamsConversationID(t.TeamsApprovalConversation) {
 		c.add(c.lines.key(i, "teamsApprovalConversation"), "%s: teamsApprovalConversation %q is not a Teams conversation id (19:…)", label(i, t), t.TeamsApprovalConversation)
 	}
 }
@@ -121,7 +117,7 @@ func (c *checker) credentials(i int, t Tenant) {
 	case t.ClientID != "" && !secret && !cert:
 		c.add(c.lines.key(i, "clientId"), "%s: clientId needs clientSecretFile or clientCertificatePath (or leave it out to use the MSP's app)", who)
 	}
-	if t.ClientID != "" && !approvals.ValidTenantID(t.ClientID) {
+	if t.ClientID != "" && !approvals.ValidEntraID(t.ClientID) {
 		c.add(c.lines.key(i, "clientId"), "%s: clientId %q is not an application (client) id (a GUID)", who, t.ClientID)
 	}
 	if secret {
