@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,6 +144,38 @@ type ProtectRule struct {
 // DefaultProtect refuses passes for anyone holding an Entra directory role:
 // a pass bypasses MFA, so for an admin it is a path to the whole tenant.
 var DefaultProtect = []ProtectRule{{Name: "directory role holders", AnyDirectoryRole: true, Refuse: true}}
+
+// IsBuiltinProtect reports whether name is a rule of DefaultProtect, which
+// a policy may turn off by name.
+func IsBuiltinProtect(name string) bool {
+	return slices.ContainsFunc(DefaultProtect, func(d ProtectRule) bool { return d.Name == name })
+}
+
+// ShadowsBuiltin reports whether r takes the name of a built-in rule
+// without being a copy of it and without off turning that rule off: r does
+// not replace the built-in rule, which still applies.
+func ShadowsBuiltin(r ProtectRule, off []string) bool {
+	i := slices.IndexFunc(DefaultProtect, func(d ProtectRule) bool { return d.Name == r.Name })
+	return i >= 0 && !slices.Contains(off, r.Name) && !reflect.DeepEqual(r, DefaultProtect[i])
+}
+
+// MergeProtect is base without the built-in rules off names, then the
+// rules of extra it does not hold yet. It is never nil: a nil Protect would
+// mean DefaultProtect again.
+func MergeProtect(base []ProtectRule, off []string, extra []ProtectRule) []ProtectRule {
+	rules := slices.DeleteFunc(slices.Clone(base), func(r ProtectRule) bool {
+		return slices.Contains(off, r.Name) && slices.ContainsFunc(DefaultProtect, func(d ProtectRule) bool { return reflect.DeepEqual(d, r) })
+	})
+	for _, r := range extra {
+		if !slices.ContainsFunc(rules, func(d ProtectRule) bool { return reflect.DeepEqual(d, r) }) {
+			rules = append(rules, r)
+		}
+	}
+	if rules == nil {
+		rules = []ProtectRule{}
+	}
+	return rules
+}
 
 // ReasonRule says what a request's reason must look like.
 type ReasonRule struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -19,13 +18,12 @@ import (
 func (pf *PolicyFile) checkProtectNames() []string {
 	var p []string
 	for _, name := range pf.ProtectOff {
-		if !slices.ContainsFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return d.Name == name }) {
+		if !approvals.IsBuiltinProtect(name) {
 			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protectOff: %q is not a built-in protect rule (there is only %q)", name, approvals.DefaultProtect[0].Name))
 		}
 	}
 	for _, r := range pf.Protect {
-		builtin := slices.IndexFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return d.Name == r.Name })
-		if builtin >= 0 && !slices.Contains(pf.ProtectOff, r.Name) && !reflect.DeepEqual(r, approvals.DefaultProtect[builtin]) {
+		if approvals.ShadowsBuiltin(r, pf.ProtectOff) {
 			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protect %q has the name of a built-in rule, which still applies; give your rule another name, or add %q to protectOff to replace the built-in one", r.Name, r.Name))
 		}
 	}
@@ -35,18 +33,7 @@ func (pf *PolicyFile) checkProtectNames() []string {
 // protectRules are the built-in protect rules not turned off by name, then
 // the file's own (a copy of a built-in rule is dropped).
 func (pf *PolicyFile) protectRules() []approvals.ProtectRule {
-	rules := []approvals.ProtectRule{}
-	for _, d := range approvals.DefaultProtect {
-		if !slices.Contains(pf.ProtectOff, d.Name) {
-			rules = append(rules, d)
-		}
-	}
-	for _, r := range pf.Protect {
-		if !slices.ContainsFunc(rules, func(d approvals.ProtectRule) bool { return reflect.DeepEqual(d, r) }) {
-			rules = append(rules, r)
-		}
-	}
-	return rules
+	return approvals.MergeProtect(approvals.DefaultProtect, pf.ProtectOff, pf.Protect)
 }
 
 // stricterDomains is the intersection of two allowed-domain lists, where an

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"reflect"
 	"regexp"
 	"slices"
 
@@ -87,15 +86,7 @@ func tenantProtect(global []approvals.ProtectRule, tp tenantsfile.Policy) []appr
 	if global == nil {
 		global = approvals.DefaultProtect
 	}
-	rules := slices.DeleteFunc(slices.Clone(global), func(r approvals.ProtectRule) bool {
-		return slices.Contains(tp.ProtectOff, r.Name) && slices.ContainsFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return reflect.DeepEqual(d, r) })
-	})
-	for _, r := range tp.Protect {
-		if !slices.ContainsFunc(rules, func(d approvals.ProtectRule) bool { return reflect.DeepEqual(d, r) }) {
-			rules = append(rules, r)
-		}
-	}
-	return rules
+	return approvals.MergeProtect(global, tp.ProtectOff, tp.Protect)
 }
 
 // override sets *dst to *v when the tenant wrote v.

@@ -3,9 +3,7 @@ package tenantsfile
 import (
 	"fmt"
 	"os"
-	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -192,22 +190,15 @@ func (c *checker) policy(i int, t Tenant) {
 		} else if !r.Refuse && r.ApprovalsRequired < 2 {
 			c.add(line, "%s: protect %q must either refuse or need at least 2 approvals", who, r.Name)
 		}
-		if shadowsBuiltin(r, t.ProtectOff) {
+		if approvals.ShadowsBuiltin(r, t.ProtectOff) {
 			c.add(line, "%s: protect %q has the name of a built-in rule, which still applies; give your rule another name, or add %q to protectOff to replace the built-in one", who, r.Name, r.Name)
 		}
 	}
 	for j, name := range t.ProtectOff {
-		if !slices.ContainsFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return d.Name == name }) {
+		if !approvals.IsBuiltinProtect(name) {
 			c.add(c.lines.item(i, "protectOff", j), "%s: protectOff: %q is not a built-in protect rule (there is only %q)", who, name, approvals.DefaultProtect[0].Name)
 		}
 	}
-}
-
-// shadowsBuiltin reports a rule that takes a built-in rule's name without
-// turning the built-in one off, as the policy file's check does.
-func shadowsBuiltin(r approvals.ProtectRule, off []string) bool {
-	i := slices.IndexFunc(approvals.DefaultProtect, func(d approvals.ProtectRule) bool { return d.Name == r.Name })
-	return i >= 0 && !slices.Contains(off, r.Name) && !reflect.DeepEqual(r, approvals.DefaultProtect[i])
 }
 
 // list is one of the tenant's access lists, by key.
