@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -23,26 +22,17 @@ import (
 type Groups struct {
 	slack       *slack.Client // nil without Slack
 	graph       *graphclient.Client
-	slackGroups []string // Slack user group ids named in the configuration
-	entra       bool     // whether any entra-group key is configured
-	ttl         time.Duration
-	now         func() time.Time
-
-	mu    sync.Mutex
-	cache map[string]cachedGroups
+	slackGroups []string           // Slack user group ids named in the configuration
+	entra       bool               // whether any entra-group key is configured
+	cache       ttlCache[[]string] // by principal key
 }
 
 var _ approvals.GroupResolver = (*Groups)(nil)
 
-type cachedGroups struct {
-	groups  []string
-	expires time.Time
-}
-
 // NewGroups resolves the group keys among keys (the configured access
 // entries as approvals keys); it returns nil when none is a group.
 func NewGroups(keys []string, sc *slack.Client, gc *graphclient.Client, now func() time.Time) *Groups {
-	g := &Groups{slack: sc, graph: gc, ttl: 5 * time.Minute, now: now, cache: map[string]cachedGroups{}}
+	g := &Groups{slack: sc, graph: gc, cache: newTTLCache[[]string](5*time.Minute, now)}
 	for _, k := range keys {
 		switch {
 		case strings.HasPrefix(k, "slack-group:"):
@@ -60,20 +50,7 @@ func NewGroups(keys []string, sc *slack.Client, gc *graphclient.Client, now func
 // GroupsOf returns p's group keys among those tapbot cares about. It
 // returns an error when Slack or Graph could not be asked.
 func (g *Groups) GroupsOf(ctx context.Context, p approvals.Principal) ([]string, error) {
-	g.mu.Lock()
-	c, ok := g.cache[p.Key()]
-	g.mu.Unlock()
-	if ok && g.now().Before(c.expires) {
-		return c.groups, nil
-	}
-	groups, err := g.lookup(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	g.mu.Lock()
-	g.cache[p.Key()] = cachedGroups{groups: groups, expires: g.now().Add(g.ttl)}
-	g.mu.Unlock()
-	return groups, nil
+	return g.cache.get(ctx, p.Key(), func() ([]string, error) { return g.lookup(ctx, p) })
 }
 
 func (g *Groups) lookup(ctx context.Context, p approvals.Principal) ([]string, error) {
