@@ -13,6 +13,7 @@ import (
 
 	"github.com/tapbot/tapbot/bot"
 	"github.com/tapbot/tapbot/internal/outbound"
+	"github.com/tapbot/tapbot/internal/tenantsfile"
 )
 
 // Config is every setting of tapbot serve. Simple settings come from flags
@@ -53,6 +54,10 @@ type Config struct {
 
 	PolicyPath string      // TAPBOT_POLICY_FILE
 	PolicyFile *PolicyFile // its contents, when set (access.go)
+
+	// MSP mode (tenants.go): one tapbot for several customer tenants.
+	TenantsPath string            // TAPBOT_TENANTS_FILE
+	TenantsFile *tenantsfile.File // its contents, when set
 
 	// Teams (wired in teams.go): on when TeamsAppID is set.
 	TeamsAppID                string
@@ -123,6 +128,7 @@ var settings = []setting{
 		return nil
 	}},
 	{"request-ttl", "TAPBOT_REQUEST_TTL", "30m", "how long a request waits for approval before it expires", dur(func(c *Config) *time.Duration { return &c.RequestTTL })},
+	{"tenants-file", "TAPBOT_TENANTS_FILE", "", "optional YAML file of customer tenants for MSP mode: each tenant's id, UPN domains, approval channel and rules (see README, MSP mode)", str(func(c *Config) *string { return &c.TenantsPath })},
 	{"policy-file", "TAPBOT_POLICY_FILE", "", "optional YAML policy file: groups, protected accounts, reason rules, rate limits (see README)", str(func(c *Config) *string { return &c.PolicyPath })},
 	{"sweep-interval", "TAPBOT_SWEEP_INTERVAL", "30s", "how often expired requests are swept and their cards updated", dur(func(c *Config) *time.Duration { return &c.SweepInterval })},
 	{"shutdown-timeout", "TAPBOT_SHUTDOWN_TIMEOUT", "25s", "how long SIGTERM waits for requests in flight", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
@@ -131,7 +137,7 @@ var settings = []setting{
 	{"slack-approval-channel", "SLACK_APPROVAL_CHANNEL", "", "Slack channel id (C…) where approval cards are posted; invite the bot there", str(func(c *Config) *string { return &c.SlackApprovalChannel })},
 	{"slack-audit-channel", "SLACK_AUDIT_CHANNEL", "", "optional Slack channel id that receives a copy of every audit event (never a pass)", str(func(c *Config) *string { return &c.SlackAuditChannel })},
 	{"slack-api-url", "SLACK_API_URL", "", "Slack Web API base URL (default https://slack.com/api/)", str(func(c *Config) *string { return &c.SlackAPIURL })},
-	{"azure-tenant-id", "AZURE_TENANT_ID", "", "Entra tenant id (directory id) of the app registration", str(func(c *Config) *string { return &c.AzureTenantID })},
+	{"azure-tenant-id", "AZURE_TENANT_ID", "", "Entra tenant id (directory id) of the app registration; in MSP mode (TAPBOT_TENANTS_FILE) the MSP's home tenant, optional", str(func(c *Config) *string { return &c.AzureTenantID })},
 	{"azure-client-id", "AZURE_CLIENT_ID", "", "application (client) id of the app registration", str(func(c *Config) *string { return &c.AzureClientID })},
 	{"azure-client-certificate-path", "AZURE_CLIENT_CERTIFICATE_PATH", "", "certificate credential: PEM (certificate + key) or PFX file", str(func(c *Config) *string { return &c.AzureCertPath })},
 	{"cloud", "TAPBOT_CLOUD", "global", "Microsoft cloud: global, usgov or china", str(func(c *Config) *string { return &c.Cloud })},
@@ -265,9 +271,12 @@ func (c *Config) validate() []string {
 	switch {
 	case c.Graph != "live" && c.Graph != "sandbox":
 		p = append(p, fmt.Sprintf("TAPBOT_GRAPH: %q is neither live nor sandbox", c.Graph))
-	case c.Graph == "live" && (c.AzureTenantID == "" || c.AzureClientID == ""):
+	case c.Graph == "live" && c.TenantsPath != "" && c.AzureClientID == "":
+		p = append(p, "AZURE_CLIENT_ID: missing; in MSP mode (TAPBOT_TENANTS_FILE) it is the application (client) id of your multi-tenant app registration")
+	case c.Graph == "live" && c.TenantsPath == "" && (c.AzureTenantID == "" || c.AzureClientID == ""):
 		p = append(p, "AZURE_TENANT_ID and AZURE_CLIENT_ID: both are needed to reach your tenant (or set TAPBOT_GRAPH=sandbox to try tapbot with a fake tenant)")
 	}
+	p = append(p, c.loadTenants()...) // tenants.go
 	if c.AzureClientSecret != "" && c.AzureCertPath != "" {
 		p = append(p, "AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are both set; choose one credential")
 	}

@@ -1,12 +1,60 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/graphclient"
 	"github.com/tapbot/tapbot/internal/tenantsfile"
 )
+
+// loadTenants reads and checks TAPBOT_TENANTS_FILE, when it is set, into
+// c.TenantsFile. Every problem is reported, each with its line, and so is
+// every routing problem (a domain two tenants claim).
+func (c *Config) loadTenants() []string {
+	if c.TenantsPath == "" {
+		return nil
+	}
+	f, problems := tenantsfile.Load(c.TenantsPath, validAccessEntry)
+	var p []string
+	for _, pr := range problems {
+		p = append(p, "TAPBOT_TENANTS_FILE: "+pr.String())
+	}
+	if len(problems) > 0 {
+		return p
+	}
+	if _, err := approvals.NewTenants(c.tenantConfigs(f, nil)); err != nil {
+		for _, e := range strings.Split(approvals.ErrorMessage(err), "\n") {
+			p = append(p, "TAPBOT_TENANTS_FILE: "+e)
+		}
+		return p
+	}
+	c.TenantsFile = f
+	return nil
+}
+
+// customers are the tenants of the tenants file as graphclient signs in to
+// them: with the MSP's app, or the tenant's own (its secret read from its
+// file now).
+func (c Config) customers() ([]graphclient.Customer, error) {
+	out := make([]graphclient.Customer, len(c.TenantsFile.Tenants))
+	for i, t := range c.TenantsFile.Tenants {
+		cu := graphclient.Customer{Name: t.Name, ID: t.ID, ClientID: t.ClientID, CertificatePath: t.ClientCertificatePath}
+		if t.ClientSecretFile != "" {
+			b, err := os.ReadFile(t.ClientSecretFile)
+			if err != nil {
+				return nil, fmt.Errorf("tenant %s: cannot read clientSecretFile %s: %v", t.Name, t.ClientSecretFile, err)
+			}
+			cu.ClientSecret = strings.TrimRight(string(b), "\r\n")
+		}
+		out[i] = cu
+	}
+	return out, nil
+}
 
 // How a tenant's entry in TAPBOT_TENANTS_FILE changes the global policy
 // (the environment and TAPBOT_POLICY_FILE, merged by Config.policy):
