@@ -46,7 +46,8 @@ type Event struct {
 	Actor           string    `json:"actor"` // principal key, or "tapbot" for the bot itself
 	ActorName       string    `json:"actorName,omitempty"`
 	RequestID       string    `json:"requestId,omitempty"`
-	Tenant          string    `json:"tenant,omitempty"`
+	Tenant          string    `json:"tenant,omitempty"`     // the tenant's Entra id
+	TenantName      string    `json:"tenantName,omitempty"` // its configured name (MSP mode); empty for the single tenant
 	TargetUPN       string    `json:"targetUpn,omitempty"`
 	TargetID        string    `json:"targetId,omitempty"`
 	LifetimeMinutes int       `json:"lifetimeMinutes,omitempty"`
@@ -66,7 +67,7 @@ const BotActor = "tapbot"
 func eventFor(typ string, r *Request, actor Principal, at time.Time, detail string) Event {
 	ev := Event{
 		Time: at.UTC(), Type: typ, Actor: actor.Key(), ActorName: actor.Name,
-		RequestID: r.ID, Tenant: r.Tenant, TargetUPN: r.Target.UPN, TargetID: r.Target.ID,
+		RequestID: r.ID, Tenant: r.Tenant, TenantName: r.TenantName, TargetUPN: r.Target.UPN, TargetID: r.Target.ID,
 		LifetimeMinutes: r.LifetimeMinutes, UsableOnce: r.UsableOnce, MethodID: r.MethodID,
 		Detail: detail,
 	}

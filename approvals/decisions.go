@@ -14,11 +14,7 @@ import (
 // happened instead) when the request is no longer pending, ENOTFOUND for an
 // unknown id.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
-	pol := s.pol()
-	if err := s.mayApprove(ctx, pol, by); err != nil {
-		return nil, err
-	}
-	cur, err := s.store.Get(id)
+	cur, pol, err := s.forApprover(ctx, id, by)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +44,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err != nil {
 		return r, err
 	}
-	s.log.Info("request approved", "request", r.ID, "approver", by.Key(), "approvals", len(r.Approvals), "required", r.ApprovalsRequired)
+	s.log.Info("request approved", append(s.logTenant(r), "request", r.ID, "approver", by.Key(), "approvals", len(r.Approvals), "required", r.ApprovalsRequired)...)
 	if r.State != StateApproved {
 		s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s; it needs %d more approval(s).",
 			nameOf(&by), r.ID, r.Target.UPN, r.ApprovalsRequired-len(r.Approvals)))
@@ -63,7 +59,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 // the requester's own request (it only takes power away). Returns EFORBIDDEN
 // for a non-approver and ECONFLICT when the request is no longer pending.
 func (s *Service) Deny(ctx context.Context, id string, by Principal, reason string) (*Request, error) {
-	if err := s.mayApprove(ctx, s.pol(), by); err != nil {
+	if _, _, err := s.forApprover(ctx, id, by); err != nil {
 		return nil, err
 	}
 	return s.decide(ctx, id, by, reason, StateDenied, EventDenied, func(r *Request) string {
@@ -73,6 +69,25 @@ func (s *Service) Deny(ctx context.Context, id string, by Principal, reason stri
 		}
 		return text
 	})
+}
+
+// forApprover reads request id for by, who must be an approver of its
+// tenant: an approver of one customer cannot decide another's requests,
+// wherever the card is. For an unknown id, someone who approves nowhere
+// gets EFORBIDDEN, as before the id is looked at.
+func (s *Service) forApprover(ctx context.Context, id string, by Principal) (*Request, *scope, error) {
+	cur, err := s.store.Get(id)
+	if err != nil {
+		if ferr := s.mayApproveAny(ctx, by); ferr != nil {
+			return nil, nil, ferr
+		}
+		return nil, nil, err
+	}
+	pol := s.scopeOf(cur)
+	if err := s.mayApprove(ctx, pol, by); err != nil {
+		return nil, nil, err
+	}
+	return cur, pol, nil
 }
 
 // Cancel ends pending request id at its requester's wish. Returns EFORBIDDEN
@@ -99,7 +114,7 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 	if err != nil {
 		return r, err
 	}
-	s.log.Info("request "+string(to), "request", r.ID, "by", by.Key())
+	s.log.Info("request "+string(to), append(s.logTenant(r), "request", r.ID, "by", by.Key())...)
 	s.refresh(ctx, r, typ, tell(r))
 	return r, nil
 }

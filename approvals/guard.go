@@ -31,13 +31,13 @@ func (p Policy) checkReason(reason string) error {
 // refuses the target. Directory roles and groups are read from Graph only
 // when a rule needs them; if Graph cannot tell, the request is refused (fail
 // closed) with Graph's message.
-func (s *Service) protection(ctx context.Context, pol *Policy, t Target) (int, error) {
+func (s *Service) protection(ctx context.Context, pol *scope, t Target) (int, error) {
 	need := pol.ApprovalsRequired
 	var roles []DirectoryRole
 	var groups []string
 	var rolesRead, groupsRead bool
 	for _, rule := range pol.Protect {
-		why, err := s.matchRule(ctx, rule, t, &roles, &rolesRead, &groups, &groupsRead)
+		why, err := s.matchRule(ctx, pol.graph, rule, t, &roles, &rolesRead, &groups, &groupsRead)
 		if err != nil {
 			return 0, err
 		}
@@ -54,7 +54,7 @@ func (s *Service) protection(ctx context.Context, pol *Policy, t Target) (int, e
 
 // matchRule returns why t matches rule ("holds the directory role …"), or ""
 // when it does not. roles and groups are fetched once, on first need.
-func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, roles *[]DirectoryRole, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
+func (s *Service) matchRule(ctx context.Context, graph Directory, rule ProtectRule, t Target, roles *[]DirectoryRole, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
 	upn := strings.ToLower(t.UPN)
 	for _, pat := range rule.UPNPatterns {
 		if ok, _ := path.Match(strings.ToLower(pat), upn); ok {
@@ -63,7 +63,7 @@ func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, rol
 	}
 	if rule.AnyDirectoryRole || len(rule.DirectoryRoles) > 0 {
 		if !*rolesRead {
-			r, err := s.tenant.UserDirectoryRoles(ctx, t.ID)
+			r, err := graph.UserDirectoryRoles(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
@@ -75,7 +75,7 @@ func (s *Service) matchRule(ctx context.Context, rule ProtectRule, t Target, rol
 	}
 	if len(rule.Groups) > 0 {
 		if !*groupsRead {
-			g, err := s.tenant.UserGroups(ctx, t.ID)
+			g, err := graph.UserGroups(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
@@ -172,7 +172,7 @@ func isOpen(o *Request, now time.Time) bool {
 
 // separated refuses an approver who shares one of the policy's separate
 // groups with the requester.
-func (s *Service) separated(ctx context.Context, pol *Policy, requester, approver Principal) error {
+func (s *Service) separated(ctx context.Context, pol *scope, requester, approver Principal) error {
 	if len(pol.SeparateGroups) == 0 || pol.Groups == nil {
 		return nil
 	}

@@ -44,7 +44,7 @@ type Roster interface {
 
 // identify fills in p.EntraID and returns what is known of p; without
 // Identities nothing is.
-func (s *Service) identify(ctx context.Context, pol *Policy, p Principal) (Principal, Identity, error) {
+func (s *Service) identify(ctx context.Context, pol *scope, p Principal) (Principal, Identity, error) {
 	if pol.Identities == nil {
 		return p, Identity{}, nil
 	}
@@ -59,7 +59,7 @@ func (s *Service) identify(ctx context.Context, pol *Policy, p Principal) (Princ
 // identifyBoth fills in the Entra ids of an approver and of the requester,
 // whose id is looked up again only when the stored request lacks it (stored
 // before tapbot recorded it, or unknown then).
-func (s *Service) identifyBoth(ctx context.Context, pol *Policy, requester, approver Principal) (Principal, Principal, error) {
+func (s *Service) identifyBoth(ctx context.Context, pol *scope, requester, approver Principal) (Principal, Principal, error) {
 	approver, _, err := s.identify(ctx, pol, approver)
 	if err != nil || requester.EntraID != "" {
 		return requester, approver, err
@@ -74,7 +74,7 @@ func (s *Service) identifyBoth(ctx context.Context, pol *Policy, requester, appr
 // requests as them. It returns the requester with their Entra id filled in
 // and, when the policy's break-glass process allows such a target, the
 // exception to show. Returns EFORBIDDEN saying why.
-func (s *Service) checkWhoseAccount(ctx context.Context, pol *Policy, requester Principal, t Target) (Principal, string, error) {
+func (s *Service) checkWhoseAccount(ctx context.Context, pol *scope, requester Principal, t Target) (Principal, string, error) {
 	requester, id, err := s.identify(ctx, pol, requester)
 	if err != nil {
 		return requester, "", err
@@ -99,9 +99,9 @@ func (s *Service) checkWhoseAccount(ctx context.Context, pol *Policy, requester 
 // knows — a listed requester or approver, or a member of a listed group —
 // or "" when it is none of theirs. If tapbot cannot tell, the error says so
 // and the request is refused (fail closed).
-func (s *Service) technicianAccount(ctx context.Context, pol *Policy, t Target) (string, error) {
-	roster, ok := pol.Authorizer.(Roster)
-	if !ok {
+func (s *Service) technicianAccount(ctx context.Context, pol *scope, t Target) (string, error) {
+	roster := s.roster(pol)
+	if roster == nil {
 		return "", nil
 	}
 	requesters, approvers := roster.Technicians()
@@ -124,7 +124,7 @@ func (s *Service) technicianAccount(ctx context.Context, pol *Policy, t Target) 
 // keys, reading the target's Entra groups at most once.
 type accountMatch struct {
 	s          *Service
-	pol        *Policy // the policy of the operation that compares
+	pol        *scope // the scope of the operation that compares
 	t          Target
 	seen       map[string]bool // principal keys already compared
 	groups     []string
@@ -150,7 +150,7 @@ func (m *accountMatch) check(ctx context.Context, key, verb string) (string, err
 
 func (m *accountMatch) inEntraGroup(ctx context.Context, group, verb string) (string, error) {
 	if !m.groupsRead {
-		g, err := m.s.tenant.UserGroups(ctx, m.t.ID)
+		g, err := m.pol.graph.UserGroups(ctx, m.t.ID)
 		if err != nil {
 			return "", fmt.Errorf("groups of target %s: %w", m.t.UPN, err)
 		}

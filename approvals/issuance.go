@@ -35,7 +35,8 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 		s.log.Error("request stranded: no pass created", "request", r.ID, "platform", r.Requester.Platform, "err", err)
 		return r, err
 	}
-	pass, err := s.tenant.CreatePass(ctx, r.Target.ID, PassParams{
+	graph := s.scopeOf(r).graph
+	pass, err := graph.CreatePass(ctx, r.Target.ID, PassParams{
 		LifetimeMinutes: r.LifetimeMinutes, UsableOnce: r.UsableOnce, Start: r.StartAt,
 	})
 	if err != nil {
@@ -56,11 +57,11 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	})
 	if err != nil { // issued is nil: log and clean up with what r knew
 		s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", err)
-		s.deletePass(ctx, r.ID, r.Target.ID, pass.MethodID)
+		s.deletePass(ctx, graph, r.ID, r.Target.ID, pass.MethodID)
 		return nil, err
 	}
 	r = issued
-	s.log.Info("pass issued", "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)
+	s.log.Info("pass issued", append(s.logTenant(r), "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)...)
 	s.crashpoint(CrashIssued)
 	if err := n.DeliverPass(ctx, r, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
@@ -77,7 +78,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	if err != nil {
 		return r, err
 	}
-	s.log.Info("pass delivered", "request", r.ID, "method", r.MethodID)
+	s.log.Info("pass delivered", append(s.logTenant(r), "request", r.ID, "method", r.MethodID)...)
 	s.refresh(ctx, r, "", "")
 	return r, nil
 }
@@ -107,7 +108,7 @@ func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, e
 // nobody received: if Entra refuses the delete, the request stays issued so
 // the next Resume tries again, and the operator is told loudly.
 func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason string) (*Request, error) {
-	if err := s.tenant.DeletePass(ctx, r.Target.ID, r.MethodID); err != nil {
+	if err := s.scopeOf(r).graph.DeletePass(ctx, r.Target.ID, r.MethodID); err != nil {
 		s.log.Error("UNDELIVERED PASS STILL LIVE: revoke it in the Entra admin center", "request", r.ID, "target", r.Target.UPN, "method", r.MethodID, "err", err)
 		s.refresh(ctx, r, EventFailed, fmt.Sprintf("The pass for %s (request %s) could not be delivered and tapbot could not revoke it yet (%s). It will retry; an admin can also delete it in the Entra admin center.", r.Target.UPN, r.ID, ErrorMessage(err)))
 		return r, Errorf(EUNAVAILABLE, "The pass could not be delivered and is not revoked yet: %s", ErrorMessage(err))
@@ -126,8 +127,8 @@ func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason stri
 	return r, Errorf(EUNAVAILABLE, "The pass was revoked because %s.", reason)
 }
 
-func (s *Service) deletePass(ctx context.Context, requestID, userID, methodID string) {
-	if err := s.tenant.DeletePass(ctx, userID, methodID); err != nil {
+func (s *Service) deletePass(ctx context.Context, graph Issuer, requestID, userID, methodID string) {
+	if err := graph.DeletePass(ctx, userID, methodID); err != nil {
 		s.log.Error("UNRECORDED PASS STILL LIVE: revoke it in the Entra admin center", "request", requestID, "target", userID, "method", methodID, "err", err)
 	}
 }
@@ -188,7 +189,7 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 	if err != nil {
 		return nil, err
 	}
-	pol := s.pol()
+	pol := s.scopeOf(cur)
 	if err := s.mayReissue(ctx, pol, cur, by); err != nil {
 		return nil, err
 	}

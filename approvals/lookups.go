@@ -3,35 +3,45 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // UserStatus is what tapbot can say about a user's passes. It never holds a
 // pass text: Graph does not return it after creation.
 type UserStatus struct {
 	Target Target
+	Tenant string // the configured name of the user's tenant; empty for the single tenant
 	Passes []PassInfo
 }
 
 // Status looks up upn and lists their passes. Requesters and approvers may
 // ask. Returns EFORBIDDEN for anyone else and ENOTFOUND for an unknown user.
 func (s *Service) Status(ctx context.Context, by Principal, upn string) (UserStatus, error) {
-	if err := s.mayView(ctx, by); err != nil {
+	pol, err := s.route(upn)
+	if err != nil {
+		if _, verr := s.viewScopes(ctx, by); verr != nil {
+			return UserStatus{}, verr
+		}
 		return UserStatus{}, err
 	}
-	return s.status(ctx, upn)
+	if err := s.mayView(ctx, pol, by); err != nil {
+		return UserStatus{}, err
+	}
+	return s.status(ctx, pol, upn)
 }
 
 // status looks up upn and their passes, for a caller already authorised.
-func (s *Service) status(ctx context.Context, upn string) (UserStatus, error) {
-	t, err := s.tenant.LookupUser(ctx, upn)
+func (s *Service) status(ctx context.Context, pol *scope, upn string) (UserStatus, error) {
+	t, err := pol.graph.LookupUser(ctx, upn)
 	if err != nil {
 		return UserStatus{}, err
 	}
-	passes, err := s.tenant.ListPasses(ctx, t.ID)
+	passes, err := pol.graph.ListPasses(ctx, t.ID)
 	if err != nil {
 		return UserStatus{}, err
 	}
-	return UserStatus{Target: t, Passes: passes}, nil
+	return UserStatus{Target: t, Tenant: pol.tenant.Name, Passes: passes}, nil
 }
 
 // Revoke deletes every pass upn holds and audits each deletion. Approvers may
@@ -41,28 +51,34 @@ func (s *Service) status(ctx context.Context, upn string) (UserStatus, error) {
 // failed delivery), so neither a re-issue nor an issuance in flight brings
 // a pass back. Returns the passes deleted.
 func (s *Service) Revoke(ctx context.Context, by Principal, upn string) (UserStatus, error) {
-	pol := s.pol()
+	pol, err := s.route(upn)
+	if err != nil {
+		if aerr := s.mayApproveAny(ctx, by); aerr != nil {
+			return UserStatus{}, aerr
+		}
+		return UserStatus{}, err
+	}
 	if err := s.mayApprove(ctx, pol, by); err != nil {
 		return UserStatus{}, err
 	}
-	t, err := s.tenant.LookupUser(ctx, upn)
+	t, err := pol.graph.LookupUser(ctx, upn)
 	if err != nil {
 		return UserStatus{}, err
 	}
 	if err := s.endRequestsFor(ctx, pol, by, t); err != nil {
 		return UserStatus{Target: t}, err
 	}
-	passes, err := s.tenant.ListPasses(ctx, t.ID)
+	passes, err := pol.graph.ListPasses(ctx, t.ID)
 	if err != nil {
 		return UserStatus{Target: t}, err
 	}
-	st := UserStatus{Target: t, Passes: passes}
+	st := UserStatus{Target: t, Tenant: pol.tenant.Name, Passes: passes}
 	for _, p := range st.Passes {
-		if err := s.tenant.DeletePass(ctx, st.Target.ID, p.MethodID); err != nil {
+		if err := pol.graph.DeletePass(ctx, st.Target.ID, p.MethodID); err != nil {
 			return st, err
 		}
 		ev := Event{
-			Time: s.now().UTC(), Type: EventRevoked, Actor: by.Key(), ActorName: by.Name, Tenant: s.tenantID,
+			Time: s.now().UTC(), Type: EventRevoked, Actor: by.Key(), ActorName: by.Name, Tenant: pol.tenant.ID, TenantName: pol.tenant.Name,
 			TargetUPN: st.Target.UPN, TargetID: st.Target.ID, LifetimeMinutes: p.LifetimeMinutes,
 			UsableOnce: p.UsableOnce, MethodID: p.MethodID, Detail: "revoked by command",
 		}
@@ -75,13 +91,17 @@ func (s *Service) Revoke(ctx context.Context, by Principal, upn string) (UserSta
 }
 
 // Open lists requests that are not finished, oldest first, for requesters
-// and approvers.
+// and approvers: those of the tenants by may see.
 func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
-	if err := s.mayView(ctx, by); err != nil {
+	scopes, err := s.viewScopes(ctx, by)
+	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	return s.store.ListOpen(func(r *Request) bool {
+		if s.tenants.Multi() && !slices.ContainsFunc(scopes, func(sc *scope) bool { return sc.tenant.Name == r.TenantName || strings.EqualFold(sc.tenant.ID, r.Tenant) && r.TenantName == "" }) {
+			return false
+		}
 		switch r.State {
 		case StatePending:
 			return now.Before(r.ExpiresAt)
@@ -95,7 +115,7 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 // endRequestsFor marks revoked, by by, every request for t that could still
 // give out a pass, redraws its card and tells its requester. An issuance in
 // flight then fails its next compare-and-set and deletes the pass it made.
-func (s *Service) endRequestsFor(ctx context.Context, pol *Policy, by Principal, t Target) error {
+func (s *Service) endRequestsFor(ctx context.Context, pol *scope, by Principal, t Target) error {
 	live, err := s.store.ListRecent(s.now().Add(-pol.lookback()), func(r *Request) bool {
 		return r.Target.ID == t.ID && mayGiveOutPass(r)
 	})

@@ -9,14 +9,14 @@ import (
 // authorizer: a re-issue is a new pass without a new approval, so it gets
 // one only if the request could be raised as it is now. The cheap checks
 // run first so a refused click costs no Graph call.
-func (s *Service) mayReissue(ctx context.Context, pol *Policy, r *Request, by Principal) error {
+func (s *Service) mayReissue(ctx context.Context, pol *scope, r *Request, by Principal) error {
 	if err := s.reissuable(pol, r, by); err != nil {
 		return err
 	}
 	if err := s.mayRequest(ctx, pol, by); err != nil {
 		return err
 	}
-	t, err := s.tenant.LookupUser(ctx, r.Target.ID)
+	t, err := pol.graph.LookupUser(ctx, r.Target.ID)
 	if err != nil {
 		return fmt.Errorf("look up %s again: %w", r.Target.UPN, err)
 	}
@@ -42,7 +42,7 @@ func (s *Service) mayReissue(ctx context.Context, pol *Policy, r *Request, by Pr
 
 // reissuable checks, inside the transaction that starts a re-issue, that by
 // is the requester and that r is still within its re-issue limits.
-func (s *Service) reissuable(pol *Policy, r *Request, by Principal) error {
+func (s *Service) reissuable(pol *scope, r *Request, by Principal) error {
 	switch {
 	case !by.Same(r.Requester):
 		return Errorf(EFORBIDDEN, "Only the requester of %s can ask for its pass again.", r.ID)

@@ -102,7 +102,8 @@ type MessageRef struct {
 // Request is one ask for a Temporary Access Pass. It never holds the pass.
 type Request struct {
 	ID                string     `json:"id"`
-	Tenant            string     `json:"tenant"`
+	Tenant            string     `json:"tenant"`               // the tenant's Entra id
+	TenantName        string     `json:"tenantName,omitempty"` // its configured name in MSP mode; empty for the single tenant
 	Requester         Principal  `json:"requester"`
 	Target            Target     `json:"target"`
 	LifetimeMinutes   int        `json:"lifetimeMinutes"`

@@ -16,6 +16,10 @@ type Config struct {
 	Store     *Store
 	Tenant    Tenant
 	TenantID  string
+	// Tenants routes requests to their tenants (MSP mode: NewTenants,
+	// each tenant with its Graph); nil: the single tenant, TenantID,
+	// reached through Tenant.
+	Tenants *Tenants
 	Policy    Policy
 	Notifiers map[string]Notifier // by Principal.Platform
 	Now       func() time.Time    // default time.Now
@@ -51,6 +55,7 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	crashAt   func(point string)
+	tenantState
 
 	wg      sync.WaitGroup
 	baseCtx context.Context
@@ -64,6 +69,10 @@ func NewService(cfg Config) *Service {
 		notifiers: cfg.Notifiers, now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
 	}
 	s.SetPolicy(cfg.Policy)
+	s.tenants = cfg.Tenants
+	if s.tenants == nil {
+		s.tenants = Single("", cfg.TenantID)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -157,7 +166,13 @@ type RaiseInput struct {
 // EINVALID with the tenant's bounds for a lifetime or usage it refuses,
 // ENOTFOUND for an unknown user, and Graph errors as they come.
 func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
-	pol := s.pol()
+	pol, err := s.route(in.UPN)
+	if err != nil {
+		if ferr := s.mayRequestAny(ctx, in.Requester); ferr != nil {
+			return nil, ferr
+		}
+		return nil, err
+	}
 	if err := s.mayRequest(ctx, pol, in.Requester); err != nil {
 		return nil, err
 	}
@@ -170,16 +185,16 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err := s.store.Create(r, ev, r.CreatedAt.Add(-pol.lookback()), admit); err != nil {
 		return nil, err
 	}
-	s.log.Info("request raised", "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
-		"lifetime_minutes", r.LifetimeMinutes, "once", r.UsableOnce)
+	s.log.Info("request raised", append(s.logTenant(r), "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
+		"lifetime_minutes", r.LifetimeMinutes, "once", r.UsableOnce)...)
 	s.crashpoint(CrashRaised)
 	return s.postCard(ctx, r)
 }
 
 // draft builds a pending request after every check that needs no write.
-func (s *Service) draft(ctx context.Context, pol *Policy, in RaiseInput) (*Request, error) {
+func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Request, error) {
 	now := s.now()
-	tp, err := s.tenant.TAPPolicy(ctx)
+	tp, err := pol.graph.TAPPolicy(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +211,7 @@ func (s *Service) draft(ctx context.Context, pol *Policy, in RaiseInput) (*Reque
 	if !in.Start.IsZero() && in.Start.Before(now) {
 		return nil, Errorf(EINVALID, "The start time %s is in the past.", in.Start.UTC().Format("2006-01-02 15:04 MST"))
 	}
-	target, err := s.tenant.LookupUser(ctx, in.UPN)
+	target, err := pol.graph.LookupUser(ctx, in.UPN)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +231,7 @@ func (s *Service) draft(ctx context.Context, pol *Policy, in RaiseInput) (*Reque
 		id = NewRequestID()
 	}
 	return &Request{
-		ID: id, Tenant: s.tenantID, Requester: requester, Target: target, Exception: exception,
+		ID: id, Tenant: pol.tenant.ID, TenantName: pol.tenant.Name, Requester: requester, Target: target, Exception: exception,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(pol.RequestTTL),
@@ -380,7 +395,7 @@ func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
 	}
 }
 
-func (s *Service) mayRequest(ctx context.Context, pol *Policy, p Principal) error {
+func (s *Service) mayRequest(ctx context.Context, pol *scope, p Principal) error {
 	ok, err := pol.Authorizer.CanRequest(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check requester %s: %w", p.Key(), err)
@@ -391,7 +406,7 @@ func (s *Service) mayRequest(ctx context.Context, pol *Policy, p Principal) erro
 	return nil
 }
 
-func (s *Service) mayApprove(ctx context.Context, pol *Policy, p Principal) error {
+func (s *Service) mayApprove(ctx context.Context, pol *scope, p Principal) error {
 	ok, err := pol.Authorizer.CanApprove(ctx, p)
 	if err != nil {
 		return fmt.Errorf("check approver %s: %w", p.Key(), err)
@@ -402,9 +417,39 @@ func (s *Service) mayApprove(ctx context.Context, pol *Policy, p Principal) erro
 	return nil
 }
 
-// mayView allows requesters and approvers to look at requests and passes.
-func (s *Service) mayView(ctx context.Context, p Principal) error {
-	pol := s.pol()
+// mayRequestAny refuses p unless they may request passes in some tenant.
+func (s *Service) mayRequestAny(ctx context.Context, p Principal) error {
+	var first error
+	for _, tc := range s.tenants.All() {
+		err := s.mayRequest(ctx, s.scopeFor(tc), p)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// mayApproveAny refuses p unless they may approve in some tenant.
+func (s *Service) mayApproveAny(ctx context.Context, p Principal) error {
+	var first error
+	for _, tc := range s.tenants.All() {
+		err := s.mayApprove(ctx, s.scopeFor(tc), p)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// mayView allows the tenant's requesters and approvers to look at its
+// requests and passes.
+func (s *Service) mayView(ctx context.Context, pol *scope, p Principal) error {
 	if err := s.mayRequest(ctx, pol, p); err == nil {
 		return nil
 	}

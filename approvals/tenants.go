@@ -25,6 +25,9 @@ type TenantConfig struct {
 	// Policy turns the global policy into this tenant's (its own
 	// requesters, approvers and rules); nil: the global policy applies.
 	Policy func(global Policy) Policy
+	// Graph is how tapbot reaches this tenant (graphclient's client for
+	// it); nil: the Service's Config.Tenant.
+	Graph Tenant
 }
 
 // PolicyFor is the policy this tenant's requests follow.
