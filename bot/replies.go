@@ -53,7 +53,7 @@ func NotRaised(id string, err error, st Style) string {
 // approval channel as the platform names it (Slack links it).
 func Waiting(r *approvals.Request, where string, st Style) string {
 	return fmt.Sprintf("%s Request %s for %s is waiting for approval in %s. It expires %s if nobody decides.",
-		st.icon(IconInbox), st.bold(r.ID), st.Escape(r.Target.UPN), where, st.When(r.ExpiresAt))
+		st.icon(IconInbox), st.bold(r.ID), Whom(r, st), where, st.When(r.ExpiresAt))
 }
 
 // ApprovedButFailed tells an approver that their approval of request id
@@ -67,6 +67,9 @@ func ApprovedButFailed(id string, err error, st Style) string {
 func Status(s approvals.UserStatus, st Style) string {
 	t := s.Target
 	head := fmt.Sprintf("%s (%s), account %s.", st.bold(st.Escape(t.DisplayName)), st.Escape(t.UPN), EnabledWord(t.AccountEnabled))
+	if s.Tenant != "" {
+		head = fmt.Sprintf("%s (%s) in tenant %s, account %s.", st.bold(st.Escape(t.DisplayName)), st.Escape(t.UPN), st.Escape(s.Tenant), EnabledWord(t.AccountEnabled))
+	}
 	if len(s.Passes) == 0 {
 		return st.Paragraphs(head, "No Temporary Access Pass.")
 	}
@@ -105,7 +108,7 @@ func OpenList(open []*approvals.Request, st Style) string {
 	}
 	items := make([]string, len(open))
 	for i, r := range open {
-		items[i] = fmt.Sprintf("%s %s for %s by %s, %s, expires %s", st.bold(r.ID), stateWord(r), st.Escape(r.Target.UPN),
+		items[i] = fmt.Sprintf("%s %s for %s by %s, %s, expires %s", st.bold(r.ID), stateWord(r), Whom(r, st),
 			st.Person(r.Requester), approvals.FormatMinutes(r.LifetimeMinutes), st.When(r.ExpiresAt))
 	}
 	return st.Paragraphs(fmt.Sprintf("%d open request(s):", len(open)), st.List(items))

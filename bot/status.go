@@ -137,14 +137,18 @@ func CardFacts(r *approvals.Request, st Style) []Fact {
 	if !r.StartAt.IsZero() {
 		start = st.When(r.StartAt)
 	}
-	facts := []Fact{
+	var facts []Fact
+	if r.TenantName != "" { // MSP mode: whose customer this is, first
+		facts = append(facts, Fact{"Tenant", st.Escape(r.TenantName)})
+	}
+	facts = append(facts, []Fact{
 		{"Account", EnabledWord(r.Target.AccountEnabled)},
 		{"Existing pass", existing},
 		{"Lifetime", tenantDefault(approvals.FormatMinutes(r.LifetimeMinutes), r.LifetimeDefaulted)},
 		{"Use", tenantDefault(UsageWord(r.UsableOnce), r.OnceDefaulted)},
 		{"Starts", start},
 		{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
-	}
+	}...)
 	if r.Exception != "" { // an approver must see what the policy let through
 		facts = append(facts, Fact{"⚠️ Exception", st.Escape(r.Exception)})
 	}

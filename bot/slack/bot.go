@@ -22,11 +22,14 @@ type Config struct {
 	BotToken        string // xoxb-…
 	SigningSecret   string // verifies HTTP requests from Slack
 	ApprovalChannel string // channel id where approval cards go
-	APIURL          string // Web API base, "https://slack.com/api/" when empty; tests point it at slacktest
-	HTTPClient      *http.Client
-	Location        *time.Location // for fallback time texts; Slack renders dates in each viewer's zone
-	Sandbox         bool           // passes are fake: say so on every message
-	MaxRetries      int            // Web API retries on 429/5xx; default 3
+	// TenantChannels maps a tenant's name to the channel its cards go to
+	// (MSP mode); a tenant not in it uses ApprovalChannel.
+	TenantChannels map[string]string
+	APIURL         string // Web API base, "https://slack.com/api/" when empty; tests point it at slacktest
+	HTTPClient     *http.Client
+	Location       *time.Location // for fallback time texts; Slack renders dates in each viewer's zone
+	Sandbox        bool           // passes are fake: say so on every message
+	MaxRetries     int            // Web API retries on 429/5xx; default 3
 }
 
 // Bot serves Slack and implements approvals.Notifier for Slack requests.
@@ -76,4 +79,13 @@ func (b *Bot) API() *slack.Client { return b.api }
 
 func principal(id, name string) approvals.Principal {
 	return approvals.Principal{Platform: Platform, ID: id, Name: name}
+}
+
+// approvalChannel is where r's card goes: its tenant's channel, else the
+// approval channel.
+func (c Config) approvalChannel(r *approvals.Request) string {
+	if ch := c.TenantChannels[r.TenantName]; ch != "" {
+		return ch
+	}
+	return c.ApprovalChannel
 }

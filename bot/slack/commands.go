@@ -70,7 +70,7 @@ func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd
 	if err != nil {
 		return b.reply(bot.NotRaised(id, err, st))
 	}
-	text := b.banner() + bot.Waiting(r, "<#"+b.cfg.ApprovalChannel+">", st)
+	text := b.banner() + bot.Waiting(r, "<#"+b.cfg.approvalChannel(r)+">", st)
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
 		slack.NewActionBlock("requester",

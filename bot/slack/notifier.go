@@ -16,7 +16,7 @@ var _ approvals.Notifier = (*Bot)(nil)
 // PostCard posts the approval card to the approval channel. Returns
 // EUNAVAILABLE with Slack's error (channel_not_found, not_in_channel, …).
 func (b *Bot) PostCard(ctx context.Context, r *approvals.Request) (approvals.MessageRef, error) {
-	channel, ts, err := b.api.PostMessageContext(ctx, b.cfg.ApprovalChannel,
+	channel, ts, err := b.api.PostMessageContext(ctx, b.cfg.approvalChannel(r),
 		slack.MsgOptionText(b.cardFallback(r), false), slack.MsgOptionBlocks(b.card(r)...))
 	if err != nil {
 		return approvals.MessageRef{}, slackError("post the approval card", err)
@@ -37,7 +37,7 @@ func (b *Bot) UpdateCard(ctx context.Context, r *approvals.Request) error {
 // cardFallback is the notification text of the card (phones show it), so
 // in sandbox mode it opens with the banner too.
 func (b *Bot) cardFallback(r *approvals.Request) string {
-	return b.banner() + fmt.Sprintf("TAP request %s for %s: %s", r.ID, bot.EscapeMrkdwn(r.Target.UPN), r.State)
+	return b.banner() + bot.EscapeMrkdwn(bot.Summary(r))
 }
 
 // TellRequester writes to the requester in their DM with the bot.
@@ -46,7 +46,7 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	text := b.banner() + bot.EscapeMrkdwn(n.Text)
+	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text)
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
 	if n.Kind == approvals.EventRevoked {
 		opts = append(opts, slack.MsgOptionBlocks(
@@ -68,15 +68,15 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 		return err
 	}
 	end := p.Start.Add(minutes(p.LifetimeMinutes))
-	text := fmt.Sprintf("%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s.\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
-		b.banner(), bot.EscapeMrkdwn(r.Target.DisplayName), bot.EscapeMrkdwn(r.Target.UPN), r.ID,
+	text := fmt.Sprintf("%s%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s.\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
+		b.banner(), bot.EscapeMrkdwn(bot.TenantTag(r)), bot.EscapeMrkdwn(r.Target.DisplayName), bot.EscapeMrkdwn(r.Target.UPN), r.ID,
 		bot.EscapeMrkdwn(p.Secret.Reveal()),
 		strings.ToUpper(bot.UsageWord(p.UsableOnce)[:1])+bot.UsageWord(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
 		b.when(p.Start), b.when(end),
 		bot.SignInHint(func(s string) string { return "*" + s + "*" }))
 	// The fallback text, which phones show in notifications, never holds
 	// the pass; the blocks do.
-	fallback := b.banner() + fmt.Sprintf("Your Temporary Access Pass for %s is here (request %s).", bot.EscapeMrkdwn(r.Target.UPN), r.ID)
+	fallback := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(r)) + fmt.Sprintf("Your Temporary Access Pass for %s is here (request %s).", bot.EscapeMrkdwn(r.Target.UPN), r.ID)
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
 		slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, r.ID, plain("Lost it? Re-issue"))),

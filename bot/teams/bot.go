@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -90,11 +91,14 @@ type Config struct {
 	// ("19:…@thread.tacv2") or group chat ("19:…@thread.v2") where approval
 	// cards go.
 	ApprovalConversation string
-	RedactAfter          time.Duration // how long a delivered pass stays readable; default DefaultRedactAfter
-	Endpoints            Endpoints     // zero fields: the global cloud's
-	HTTPClient           *http.Client
-	Location             *time.Location // for times in messages; default UTC
-	Sandbox              bool           // passes are fake: say so on every message
+	// TenantConversations maps a tenant's name to the conversation its
+	// cards go to (MSP mode); a tenant not in it uses ApprovalConversation.
+	TenantConversations map[string]string
+	RedactAfter         time.Duration // how long a delivered pass stays readable; default DefaultRedactAfter
+	Endpoints           Endpoints     // zero fields: the global cloud's
+	HTTPClient          *http.Client
+	Location            *time.Location // for times in messages; default UTC
+	Sandbox             bool           // passes are fake: say so on every message
 }
 
 // Bot serves Teams and implements approvals.Notifier for Teams requests.
@@ -209,4 +213,24 @@ func teamsError(what string, err error) error {
 		return err
 	}
 	return &approvals.Error{Code: approvals.EUNAVAILABLE, Message: fmt.Sprintf("Teams refused to %s: %v", what, err), Err: err}
+}
+
+// approvalConversation is where r's card goes: its tenant's conversation,
+// else the approval conversation.
+func (c Config) approvalConversation(r *approvals.Request) string {
+	if conv := c.TenantConversations[r.TenantName]; conv != "" {
+		return conv
+	}
+	return c.ApprovalConversation
+}
+
+// approvalConversations are every conversation cards go to.
+func (c Config) approvalConversations() []string {
+	out := []string{c.ApprovalConversation}
+	for _, conv := range c.TenantConversations {
+		if conv != "" && !slices.Contains(out, conv) {
+			out = append(out, conv)
+		}
+	}
+	return out
 }

@@ -103,7 +103,7 @@ func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
 
 // cardSummary is the notification text of the card (phones show it).
 func cardSummary(r *approvals.Request) string {
-	return fmt.Sprintf("TAP request %s for %s: %s", r.ID, r.Target.UPN, r.State)
+	return bot.Summary(r)
 }
 
 // style is how Teams writes people, times, user text and markup.

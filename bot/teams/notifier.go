@@ -7,6 +7,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/bot"
 )
 
 var _ approvals.Notifier = (*Bot)(nil)
@@ -15,7 +16,7 @@ var _ approvals.Notifier = (*Bot)(nil)
 // Returns EUNAVAILABLE when Teams never told the bot where that is, or
 // refuses the message.
 func (b *Bot) PostCard(ctx context.Context, r *approvals.Request) (approvals.MessageRef, error) {
-	ref, err := b.approvalRef()
+	ref, err := b.approvalRef(r)
 	if err != nil {
 		return approvals.MessageRef{}, err
 	}
@@ -48,7 +49,7 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	return b.send(ctx, ref, b.banner()+md(n.Text))
+	return b.send(ctx, ref, b.banner()+md(bot.TenantTag(n.Request)+n.Text))
 }
 
 // DeliverPass shows the pass to the requester alone, in their 1:1 chat with
@@ -63,7 +64,7 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 		return err
 	}
 	removeAt := b.svc.Now().Add(b.cfg.RedactAfter)
-	summary := fmt.Sprintf("Temporary Access Pass for %s (request %s)", r.Target.UPN, r.ID)
+	summary := bot.TenantTag(r) + fmt.Sprintf("Temporary Access Pass for %s (request %s)", r.Target.UPN, r.ID)
 	stored := b.red.expect(r.ID)
 	defer stored()
 	id, err := b.conn.send(ctx, ref, outgoing(ref, summary, b.passCard(r, p, removeAt)))

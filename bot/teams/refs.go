@@ -39,25 +39,28 @@ func (b *Bot) remember(act schema.Activity) {
 			b.log.Warn("teams 1:1 chat not stored", "user", act.From.AadObjectID, "err", err)
 		}
 	}
-	if b.isApprovalConversation(act) {
+	if conv := b.approvalConversationOf(act); conv != "" {
 		ref := activityRef(act)
 		ref.ActivityID, ref.User = "", schema.ChannelAccount{}
-		ref.Conversation.ID = b.cfg.ApprovalConversation
-		if err := b.putJSON(refConversation, b.cfg.ApprovalConversation, ref); err != nil {
+		ref.Conversation.ID = conv
+		if err := b.putJSON(refConversation, conv, ref); err != nil {
 			b.log.Warn("teams approval conversation not stored", "err", err)
 		}
 	}
 }
 
-// isApprovalConversation reports whether act happened in the configured
-// approval channel (or a thread of it) or group chat.
-func (b *Bot) isApprovalConversation(act schema.Activity) bool {
-	if base, _, _ := strings.Cut(act.Conversation.ID, ";messageid="); base == b.cfg.ApprovalConversation {
-		return true
-	}
+// approvalConversationOf returns the configured approval channel or group
+// chat act happened in (or in a thread of), a tenant's in MSP mode, or "".
+func (b *Bot) approvalConversationOf(act schema.Activity) string {
+	base, _, _ := strings.Cut(act.Conversation.ID, ";messageid=")
 	ch, _ := act.ChannelData["channel"].(map[string]any)
 	id, _ := ch["id"].(string)
-	return id == b.cfg.ApprovalConversation
+	for _, conv := range b.cfg.approvalConversations() {
+		if base == conv || id == conv {
+			return conv
+		}
+	}
+	return ""
 }
 
 // activityRef is the reference to answer act in its own conversation,
@@ -122,8 +125,8 @@ func (b *Bot) personalRef(aad string) (schema.ConversationReference, bool, error
 // the bot was installed or messaged there, or else the configured id at the
 // service URL Teams last used (one per tenant region). It returns
 // EUNAVAILABLE while Teams has never talked to the bot.
-func (b *Bot) approvalRef() (schema.ConversationReference, error) {
-	return b.conversationRef(b.cfg.ApprovalConversation)
+func (b *Bot) approvalRef(r *approvals.Request) (schema.ConversationReference, error) {
+	return b.conversationRef(b.cfg.approvalConversation(r))
 }
 
 // conversationRef returns the reference of conversation id, as approvalRef

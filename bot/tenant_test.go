@@ -1,0 +1,33 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tapbot/tapbot/approvals"
+)
+
+func TestMessagesNameTheTenantInMSPModeOnly(t *testing.T) {
+	st := Style{Escape: EscapeMrkdwn, Bold: func(s string) string { return "*" + s + "*" }, When: func(time.Time) string { return "soon" }, Person: func(p approvals.Principal) string { return p.ID }}
+	r := &approvals.Request{ID: "TAP-AAAAAA", TenantName: "contoso", Target: approvals.Target{UPN: "alice@contoso.com"}, State: approvals.StatePending}
+	single := *r
+	single.TenantName = ""
+	for name, c := range map[string]struct{ msp, single string }{
+		"card summary": {Summary(r), Summary(&single)},
+		"waiting":      {Waiting(r, "#approvals", st), Waiting(&single, "#approvals", st)},
+		"list":         {OpenList([]*approvals.Request{r}, st), OpenList([]*approvals.Request{&single}, st)},
+		"card facts":   {CardFacts(r, st)[0].Label + " " + CardFacts(r, st)[0].Value, CardFacts(&single, st)[0].Label},
+		"status":       {Status(approvals.UserStatus{Target: r.Target, Tenant: "contoso"}, st), Status(approvals.UserStatus{Target: r.Target}, st)},
+	} {
+		if !strings.Contains(c.msp, "contoso)") && !strings.Contains(c.msp, "in contoso") && !strings.Contains(c.msp, "Tenant contoso") && !strings.Contains(c.msp, "tenant contoso") {
+			t.Errorf("%s in MSP mode does not name the tenant: %q", name, c.msp)
+		}
+		if strings.Contains(strings.ToLower(c.single), "tenant") || strings.Contains(c.single, "(contoso)") {
+			t.Errorf("%s of the single tenant names a tenant: %q", name, c.single)
+		}
+	}
+	if TenantTag(r) != "[contoso] " || TenantTag(&single) != "" {
+		t.Errorf("TenantTag = %q / %q", TenantTag(r), TenantTag(&single))
+	}
+}
