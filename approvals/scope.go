@@ -32,17 +32,6 @@ func (s *Service) scopeFor(tc TenantConfig) *scope {
 	return &scope{Policy: s.tenantPolicy(global, tc), tenant: tc, graph: s.graphOf(tc), global: global}
 }
 
-// globalScope is the scope of an operation that concerns no tenant yet
-// (who may use tapbot at all). In the single-tenant configuration it is the
-// tenant's.
-func (s *Service) globalScope() *scope {
-	if !s.tenants.Multi() {
-		return s.scopeFor(s.tenants.All()[0])
-	}
-	global := s.pol()
-	return &scope{Policy: global, graph: s.tenant, global: global}
-}
-
 // tenantPolicy is tc's policy under global, built once per global policy.
 func (s *Service) tenantPolicy(global *Policy, tc TenantConfig) *Policy {
 	if tc.Policy == nil {

@@ -81,7 +81,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.feeds = auditFeeds{client: deps.HTTPClient, stdout: deps.Stdout}
-	tenant, err := a.tenant(deps)
+	tenant, base, err := a.tenant(deps)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	notifiers := map[string]approvals.Notifier{}
 	if cfg.slackEnabled() { // Slack is optional when only Teams is configured
 		a.slack = slackbot.New(slackbot.Config{
-			BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, ApprovalChannel: cfg.SlackApprovalChannel,
+			BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, ApprovalChannel: cfg.SlackApprovalChannel, TenantChannels: cfg.tenantChannels(),
 			APIURL: cfg.SlackAPIURL, HTTPClient: deps.HTTPClient, Location: loc, Sandbox: a.sandbox != nil,
 		}, log.With("component", "slack"))
 		notifiers[slackbot.Platform] = a.slack
@@ -108,11 +108,22 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		a.closeSandbox()
 		return nil, err
 	}
-	a.svc = approvals.NewService(approvals.Config{
-		Store: a.store, Tenant: tenant, TenantID: tenant.TenantID(), Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
+	svcCfg := approvals.Config{
+		Store: a.store, TenantID: cfg.AzureTenantID, Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
 		Notifiers: notifiers,
 		Policy:    a.withIdentities(cfg.policy(a.groupResolver(tenant, deps.Now)), tenant, deps.Now),
-	})
+	}
+	if tenant != nil {
+		svcCfg.Tenant, svcCfg.TenantID = tenant, tenant.TenantID()
+	}
+	if cfg.TenantsFile != nil { // MSP mode (tenants.go)
+		if svcCfg.Tenants, err = a.customerTenants(base, a.groupResolver(tenant, deps.Now)); err != nil {
+			a.store.Close()
+			a.closeSandbox()
+			return nil, err
+		}
+	}
+	a.svc = approvals.NewService(svcCfg)
 	if a.slack != nil {
 		a.slack.Attach(a.svc)
 	}
@@ -172,9 +183,12 @@ func (c Config) graphConfig() graphclient.Config {
 	}
 }
 
-// tenant builds the Graph client: the real tenant, or the embedded fake one
-// in sandbox mode.
-func (a *App) tenant(deps Deps) (*graphclient.Client, error) {
+// tenant builds the Graph client of the tenant tapbot signs in to (the
+// real one, or the embedded fake one in sandbox mode) and returns it with
+// the configuration it was built from. In MSP mode that is the MSP's home
+// tenant, whose people are the technicians; without AZURE_TENANT_ID there
+// is none and the client is nil.
+func (a *App) tenant(deps Deps) (*graphclient.Client, graphclient.Config, error) {
 	gc := a.cfg.graphConfig()
 	gc.HTTPClient = deps.HTTPClient
 	if a.cfg.Graph == "sandbox" {
@@ -184,14 +198,18 @@ func (a *App) tenant(deps Deps) (*graphclient.Client, error) {
 			TenantID: "sandbox", ClientID: "tapbot-sandbox", ClientSecret: "sandbox",
 			GraphURL: a.sandbox.GraphURL(), AuthorityHost: a.sandbox.AuthorityHost(), HTTPClient: a.sandbox.Client(),
 		}
+		a.sandboxCustomers() // tenants.go
 		a.log.Warn("SANDBOX MODE: Graph is the built-in fake tenant; passes are fake and no real tenant is touched")
+	}
+	if a.cfg.TenantsFile != nil && gc.TenantID == "" {
+		return nil, gc, nil
 	}
 	c, err := graphclient.New(gc)
 	if err != nil {
 		a.closeSandbox()
-		return nil, fmt.Errorf("microsoft graph client: %w", err)
+		return nil, gc, fmt.Errorf("microsoft graph client: %w", err)
 	}
-	return c, nil
+	return c, gc, nil
 }
 
 func (a *App) closeSandbox() {

@@ -276,7 +276,6 @@ func (c *Config) validate() []string {
 	case c.Graph == "live" && c.TenantsPath == "" && (c.AzureTenantID == "" || c.AzureClientID == ""):
 		p = append(p, "AZURE_TENANT_ID and AZURE_CLIENT_ID: both are needed to reach your tenant (or set TAPBOT_GRAPH=sandbox to try tapbot with a fake tenant)")
 	}
-	p = append(p, c.loadTenants()...) // tenants.go
 	if c.AzureClientSecret != "" && c.AzureCertPath != "" {
 		p = append(p, "AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH are both set; choose one credential")
 	}
@@ -286,7 +285,8 @@ func (c *Config) validate() []string {
 		p = append(p, problems...)
 	}
 	p = append(p, c.policyProblems()...)
-	if c.slackEnabled() { // Slack is optional when only Teams is configured (teams.go)
+	p = append(p, c.loadTenants()...) // tenants.go
+	if c.slackEnabled() {             // Slack is optional when only Teams is configured (teams.go)
 		p = append(p, c.validateSlack()...)
 	}
 	p = append(p, c.validateTeams()...)

@@ -16,7 +16,7 @@ const outboundTimeout = 15 * time.Second
 // transport when a test lends one, else the one cfg.Outbound describes,
 // wrapped so that every call is measured.
 func (a *App) withOutbound(deps Deps) (Deps, error) {
-	a.metrics = metrics.New()
+	a.metrics = metrics.NewForTenants(a.cfg.tenantNames()) // tenants.go
 	var base http.RoundTripper
 	timeout := outboundTimeout
 	if deps.HTTPClient != nil {

@@ -133,7 +133,7 @@ func (c *Config) teamsBotConfig() teamsbot.Config {
 	return teamsbot.Config{
 		AppID: c.TeamsAppID, AppPassword: c.TeamsAppPassword, CertificatePath: c.TeamsAppCertPath, TenantID: c.TeamsAppTenantID,
 		CertificatePassword: c.TeamsAppCertPassword, ManagedIdentity: c.teamsManagedIdentity(),
-		ApprovalConversation: c.TeamsApprovalConversation, RedactAfter: c.TeamsRedactAfter, Endpoints: endpoints,
+		ApprovalConversation: c.TeamsApprovalConversation, TenantConversations: c.tenantConversations(), RedactAfter: c.TeamsRedactAfter, Endpoints: endpoints,
 	}
 }
 

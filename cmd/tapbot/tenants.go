@@ -9,6 +9,7 @@ import (
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/graphclient"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 	"github.com/tapbot/tapbot/internal/tenantsfile"
 )
 
@@ -34,6 +35,30 @@ func (c *Config) loadTenants() []string {
 		return p
 	}
 	c.TenantsFile = f
+	return c.homeTenantProblems()
+}
+
+// homeTenantProblems refuses Entra groups of technicians in MSP mode
+// without AZURE_TENANT_ID: technicians are the MSP's people, so their
+// groups are read in the MSP's home tenant.
+func (c Config) homeTenantProblems() []string {
+	if c.AzureTenantID != "" || c.Graph != "live" {
+		return nil
+	}
+	lists := [][]string{c.Requesters, c.Approvers}
+	if pf := c.PolicyFile; pf != nil {
+		lists = append(lists, pf.Requesters, pf.Approvers, pf.SeparateGroups)
+	}
+	for _, t := range c.TenantsFile.Tenants {
+		lists = append(lists, t.Requesters, t.Approvers, t.SeparateGroups)
+	}
+	for _, l := range lists {
+		for _, id := range l {
+			if strings.HasPrefix(accessKey(id), "entra-group:") {
+				return []string{fmt.Sprintf("AZURE_TENANT_ID: missing, and %s names technicians by an Entra group; in MSP mode tapbot reads technicians' groups in your own (home) tenant, so set AZURE_TENANT_ID to it", id)}
+			}
+		}
+	}
 	return nil
 }
 
@@ -142,4 +167,93 @@ func override[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// customerTenants builds MSP mode's router: every tenant of the tenants
+// file with its Graph client (one per tenant, from base: its own authority,
+// its own token cache, the MSP's app or its own) and its policy.
+func (a *App) customerTenants(base graphclient.Config, groups approvals.GroupResolver) (*approvals.Tenants, error) {
+	customers, err := a.cfg.customers()
+	if err != nil {
+		return nil, err
+	}
+	pool, err := graphclient.NewPool(base, customers)
+	if err != nil {
+		return nil, fmt.Errorf("customer tenants: %w", err)
+	}
+	cfgs := a.cfg.tenantConfigs(a.cfg.TenantsFile, groups)
+	for i := range cfgs {
+		c, _ := pool.Client(cfgs[i].ID)
+		cfgs[i].Graph = c
+	}
+	t, err := approvals.NewTenants(cfgs)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(cfgs))
+	for i, c := range cfgs {
+		names[i] = c.Name
+	}
+	a.log.Info("MSP mode: serving customer tenants", "tenants", strings.Join(names, ","))
+	return t, nil
+}
+
+// tenantChannels maps each tenant with a Slack approval channel of its own
+// to it.
+func (c Config) tenantChannels() map[string]string {
+	if c.TenantsFile == nil {
+		return nil
+	}
+	m := map[string]string{}
+	for _, t := range c.TenantsFile.Tenants {
+		if t.ApprovalChannel != "" {
+			m[t.Name] = t.ApprovalChannel
+		}
+	}
+	return m
+}
+
+// tenantConversations maps each tenant with a Teams approval conversation
+// of its own to it.
+func (c Config) tenantConversations() map[string]string {
+	if c.TenantsFile == nil {
+		return nil
+	}
+	m := map[string]string{}
+	for _, t := range c.TenantsFile.Tenants {
+		if t.TeamsApprovalConversation != "" {
+			m[t.Name] = t.TeamsApprovalConversation
+		}
+	}
+	return m
+}
+
+// sandboxCustomers gives every tenant of the tenants file a fake directory
+// in the sandbox, consented for the sandbox app, with a member and a
+// disabled account in each of its domains.
+func (a *App) sandboxCustomers() {
+	if a.cfg.TenantsFile == nil {
+		return
+	}
+	for _, t := range a.cfg.TenantsFile.Tenants {
+		ft := a.sandbox.AddTenant(t.ID, t.Name)
+		a.sandbox.Consent(t.ID, "tapbot-sandbox")
+		for _, d := range t.Domains {
+			ft.AddUser(graphtest.User{UPN: "alice@" + d, DisplayName: "Alice (" + t.Name + ")", AccountEnabled: true, Mail: "alice@" + d})
+			ft.AddUser(graphtest.User{UPN: "bob@" + d, DisplayName: "Bob (" + t.Name + ")", AccountEnabled: false, Mail: "bob@" + d})
+		}
+	}
+}
+
+// tenantNames are the configured names of the customer tenants, none in
+// the single-tenant configuration.
+func (c Config) tenantNames() []string {
+	if c.TenantsFile == nil {
+		return nil
+	}
+	names := make([]string, len(c.TenantsFile.Tenants))
+	for i, t := range c.TenantsFile.Tenants {
+		names[i] = t.Name
+	}
+	return names
 }

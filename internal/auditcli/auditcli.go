@@ -48,11 +48,11 @@ func Export(store *approvals.Store, since time.Time, format string, out io.Write
 		return nil
 	case "csv":
 		w := csv.NewWriter(out)
-		_ = w.Write([]string{"seq", "time", "type", "actor", "actor_name", "request_id", "tenant", "target_upn", "target_id", "lifetime_minutes", "usable_once", "method_id", "detail", "prev_hash", "hash", "state", "mac"})
+		_ = w.Write([]string{"seq", "time", "type", "actor", "actor_name", "request_id", "tenant", "target_upn", "target_id", "lifetime_minutes", "usable_once", "method_id", "detail", "prev_hash", "hash", "state", "mac", "tenant_name"})
 		for _, ev := range events {
 			_ = w.Write([]string{strconv.FormatUint(ev.Seq, 10), ev.Time.Format(time.RFC3339), ev.Type, ev.Actor, ev.ActorName, ev.RequestID, ev.Tenant,
 				ev.TargetUPN, ev.TargetID, strconv.Itoa(ev.LifetimeMinutes), strconv.FormatBool(ev.UsableOnce), ev.MethodID, ev.Detail, ev.PrevHash, ev.Hash,
-				string(ev.State), ev.MAC})
+				string(ev.State), ev.MAC, ev.TenantName})
 		}
 		w.Flush()
 		return w.Error()

@@ -39,6 +39,7 @@ type Record struct {
 	Seq             uint64     `json:"seq"`
 	RequestID       string     `json:"requestId,omitempty"`
 	Tenant          string     `json:"tenant,omitempty"`
+	TenantName      string     `json:"tenantName,omitempty"` // the customer tenant's configured name, in MSP mode
 	Requester       *Person    `json:"requester,omitempty"`
 	Approvers       []Approver `json:"approvers,omitempty"`
 	Actor           Person     `json:"actor"`
@@ -62,7 +63,7 @@ type Record struct {
 func NewRecord(ev approvals.Event, r *approvals.Request) Record {
 	rec := Record{
 		Schema: Schema, Time: ev.Time.UTC(), Event: ev.Type, Seq: ev.Seq,
-		RequestID: ev.RequestID, Tenant: ev.Tenant, Actor: Person{ID: ev.Actor, Name: ev.ActorName},
+		RequestID: ev.RequestID, Tenant: ev.Tenant, TenantName: ev.TenantName, Actor: Person{ID: ev.Actor, Name: ev.ActorName},
 		TargetUPN: ev.TargetUPN, TargetID: ev.TargetID, LifetimeMinutes: ev.LifetimeMinutes,
 		MethodID: ev.MethodID, Detail: ev.Detail, State: string(ev.State),
 		Hash: ev.Hash, PrevHash: ev.PrevHash, MAC: ev.MAC,

@@ -82,6 +82,9 @@ func slackIdentity(ctx context.Context, sc *slack.Client, gc *graphclient.Client
 		return approvals.Identity{}, nil
 	}
 	id := approvals.Identity{Email: u.Profile.Email}
+	if gc == nil { // MSP mode without a home tenant: compare by address only
+		return id, nil
+	}
 	t, err := gc.LookupUserByMail(ctx, u.Profile.Email)
 	switch approvals.ErrorCode(err) {
 	case "":

@@ -21,9 +21,10 @@ import (
 // that no library can add series to it behind tapbot's back. No label ever
 // holds a pass, a UPN, a user id or a URL path: labels are event types,
 // states, service names, HTTP methods and status classes, each a small
-// fixed set.
+// fixed set, and in MSP mode the configured names of the customer tenants.
 type Metrics struct {
 	reg            *prometheus.Registry
+	tenants        map[string]bool // MSP mode: the tenant label's values; nil: no tenant label
 	events         *prometheus.CounterVec
 	finished       *prometheus.CounterVec
 	toApproval     prometheus.Histogram
@@ -36,17 +37,33 @@ var _ approvals.Observer = (*Metrics)(nil)
 
 // New registers every tapbot series plus the Go runtime and process
 // collectors.
-func New() *Metrics {
+func New() *Metrics { return NewForTenants(nil) }
+
+// NewForTenants is New for MSP mode: the request series carry a tenant
+// label holding the configured name of the request's tenant, one of
+// tenants (anything else counts as "other", so the label stays bounded).
+// With no tenants it is New.
+func NewForTenants(tenants []string) *Metrics {
+	requestLabels := func(l string) []string { return []string{l} }
+	var known map[string]bool
+	if len(tenants) > 0 {
+		known = make(map[string]bool, len(tenants))
+		for _, t := range tenants {
+			known[t] = true
+		}
+		requestLabels = func(l string) []string { return []string{l, "tenant"} }
+	}
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg:     prometheus.NewRegistry(),
+		tenants: known,
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tapbot_request_events_total",
 			Help: "Request transitions committed, by audit event type (raised, approved, issued, delivered, denied, ...).",
-		}, []string{"event"}),
+		}, requestLabels("event")),
 		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tapbot_requests_finished_total",
 			Help: "Times a request reached a final state, by that state (delivered, denied, cancelled, expired, failed, revoked); a re-issued request counts again.",
-		}, []string{"state"}),
+		}, requestLabels("state")),
 		toApproval: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tapbot_request_approval_seconds",
 			Help:    "Time from raising a request to its last required approval.",
@@ -91,9 +108,9 @@ var finalEvents = map[string]approvals.State{
 // Transition counts a committed transition and times the two waits a
 // technician feels: for approvers, and for the pass after approval.
 func (m *Metrics) Transition(r *approvals.Request, ev approvals.Event) {
-	m.events.WithLabelValues(ev.Type).Inc()
+	m.events.WithLabelValues(m.labels(ev.Type, r)...).Inc()
 	if st, ok := finalEvents[ev.Type]; ok && r.State == st {
-		m.finished.WithLabelValues(string(st)).Inc()
+		m.finished.WithLabelValues(m.labels(string(st), r)...).Inc()
 	}
 	switch {
 	case ev.Type == approvals.EventApproved && r.State == approvals.StateApproved:
@@ -101,6 +118,19 @@ func (m *Metrics) Transition(r *approvals.Request, ev approvals.Event) {
 	case ev.Type == approvals.EventDelivered && r.Reissues == 0 && len(r.Approvals) > 0:
 		m.toDelivery.Observe(ev.Time.Sub(r.Approvals[len(r.Approvals)-1].At).Seconds())
 	}
+}
+
+// labels are a request series' label values: v, and in MSP mode r's
+// tenant.
+func (m *Metrics) labels(v string, r *approvals.Request) []string {
+	if m.tenants == nil {
+		return []string{v}
+	}
+	tenant := r.TenantName
+	if !m.tenants[tenant] {
+		tenant = "other"
+	}
+	return []string{v, tenant}
 }
 
 // Register adds collectors of other parts of tapbot (the audit webhook's) to
