@@ -904,9 +904,11 @@ printf '%s\n' "$*" >>"$AZ_LOG"
 args="$*"
 case "$args" in
 "account show"*) echo tenant-1 ;;
-"cloud show"*) echo https://login.microsoftonline.com/ ;;
+"cloud show"*) echo "${FAKE_AUTHORITY:-https://login.microsoftonline.com/}" ;;
 "ad app list"*) [[ -z "$FAKE_EXISTING_APPS" ]] || printf '%s\n' "$FAKE_EXISTING_APPS" ;;
 "ad app create"*) echo new-app ;;
+"ad app show"*) [[ -z "$FAKE_REDIRECT_URIS" ]] || printf '%s\n' "$FAKE_REDIRECT_URIS" ;;
+"ad app update"*) [[ -z "$FAKE_UPDATE_FAILS" ]] || { echo "ERROR: Insufficient privileges" >&2; exit 1; } ;;
 "ad sp show"*)
 	if [[ "$args" =~ value==\'([^\']+)\' ]]; then
 		[[ "${BASH_REMATCH[1]}" == "$FAKE_UNKNOWN_ROLE" ]] || echo "role-${BASH_REMATCH[1]}"
@@ -935,7 +937,7 @@ func runCreateApp(t *testing.T, env []string, args ...string) scriptRun {
 	logPath := filepath.Join(dir, "az.log")
 	cmd := exec.Command("bash", append([]string{"entra/create-app.sh"}, args...)...)
 	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "AZ_LOG="+logPath,
-		"FAKE_EXISTING_APPS=", "FAKE_UNKNOWN_ROLE=")
+		"FAKE_EXISTING_APPS=", "FAKE_UNKNOWN_ROLE=", "FAKE_AUTHORITY=", "FAKE_REDIRECT_URIS=", "FAKE_UPDATE_FAILS=")
 	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

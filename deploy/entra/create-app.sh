@@ -2,7 +2,7 @@
 # Create the Microsoft Entra app registration tapbot signs in with.
 #
 # Usage: create-app.sh [--cert] [--group-checks] [--no-role-checks]
-#                      [--name NAME] [--secret-days N]
+#                      [--multi-tenant] [--name NAME] [--secret-days N]
 #
 #   --cert          create a self-signed certificate credential instead of a
 #                   client secret (az writes the PEM, key included, to a file)
@@ -13,6 +13,11 @@
 #                   PrivilegedEligibilitySchedule.Read.AzureADGroup; tapbot's
 #                   default policy needs them to refuse passes for admin role
 #                   holders, active or PIM-eligible
+#   --multi-tenant  MSP mode: one app for many customer tenants. Registers
+#                   the app for accounts in any organizational directory
+#                   (an existing one is changed to that), adds the redirect
+#                   URI admin-consent links return to, and prints how each
+#                   customer consents
 #   --name NAME     display name of the app registration (default: tapbot)
 #   --secret-days N client secret lifetime in days (default: 90)
 #
@@ -36,12 +41,13 @@ secret_days=90
 # authentication methods policy read-only.
 permissions=(UserAuthMethod-TAP.ReadWrite.All User.Read.All Policy.Read.AuthenticationMethod)
 role_checks=true
+multi_tenant=false
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "create-app.sh: $*"; exit 1; }
 
 usage() {
-	sed -n '4,15s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,22s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -51,6 +57,7 @@ parse_args() {
 		--cert) use_cert=true ;;
 		--group-checks) permissions+=(GroupMember.Read.All) ;;
 		--no-role-checks) role_checks=false ;;
+		--multi-tenant) multi_tenant=true ;;
 		--name) name="${2:?--name needs a value}"; shift ;;
 		--secret-days) secret_days="${2:?--secret-days needs a value}"; shift ;;
 		-h | --help) usage ;;
@@ -108,22 +115,50 @@ offered() {
 
 # ensure_app prints the appId of the registration called $name, creating it if
 # there is none. Several registrations with that name are an error: the script
-# cannot tell which one tapbot should use.
+# cannot tell which one tapbot should use. With --multi-tenant the app is for
+# accounts in any organizational directory and lists the redirect URI $1
+# (see open_to_customers), whether it is new or not.
 ensure_app() {
-	local ids
+	local ids create=(--sign-in-audience AzureADMyOrg) kind="single tenant"
+	if $multi_tenant; then
+		create=(--sign-in-audience AzureADMultipleOrgs --public-client-redirect-uris "$1")
+		kind="multi-tenant"
+	fi
 	# --display-name would match by prefix; the filter matches exactly.
 	ids="$(az ad app list --filter "displayName eq '$name'" --query "[].appId" -o tsv)"
 	case "$(grep -c . <<<"$ids" || true)" in
 	0)
-		say "Creating app registration \"$name\" (single tenant)."
-		az ad app create --display-name "$name" --sign-in-audience AzureADMyOrg --query appId -o tsv
+		say "Creating app registration \"$name\" ($kind)."
+		az ad app create --display-name "$name" "${create[@]}" --query appId -o tsv
 		;;
 	1)
 		say "Reusing existing app registration \"$name\" ($ids)."
+		# This runs in a command substitution, where set -e does not apply.
+		if $multi_tenant; then
+			open_to_customers "$ids" "$1" || die "could not make \"$name\" multi-tenant; az said why above"
+		fi
 		printf '%s\n' "$ids"
 		;;
 	*) die "several app registrations are called \"$name\"; pick another --name" ;;
 	esac
+}
+
+# open_to_customers turns the existing app $1 into a multi-tenant one and adds
+# the redirect URI $2 to its "Mobile and desktop applications" (public
+# client) redirect URIs, keeping those it has. Admin-consent links send the
+# administrator back to that URI: Entra refuses a link whose redirect_uri the
+# app does not list, and one without, for an app with no redirect URI, ends
+# in AADSTS900971. It is a redirect only: the app stays a confidential
+# client, which gets tokens with its own secret or certificate alone.
+open_to_customers() {
+	local app_id="$1" redirect="$2" current uri uris=("$2")
+	current="$(az ad app show --id "$app_id" --query "publicClient.redirectUris" -o tsv)" || return
+	while IFS= read -r uri; do
+		[[ -z "$uri" || "$uri" == "$redirect" ]] || uris+=("$uri")
+	done < <(tr '\t' '\n' <<<"$current")
+	say "Making it multi-tenant (accounts in any organizational directory) with the redirect URI $redirect."
+	az ad app update --id "$app_id" --sign-in-audience AzureADMultipleOrgs \
+		--public-client-redirect-uris "${uris[@]}" --only-show-errors >/dev/null
 }
 
 add_permissions() {
@@ -164,14 +199,58 @@ add_credential() {
 	printf 'AZURE_CLIENT_SECRET=%s\n' "$secret"
 }
 
+# url_encode prints $1 percent-encoded for a URL's query, as Go's
+# url.QueryEscape does for the ASCII an authority URL holds.
+url_encode() {
+	local s="$1" out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c="${s:i:1}"
+		case "$c" in
+		[A-Za-z0-9._~-]) out+="$c" ;;
+		*) printf -v c '%%%02X' "'$c"; out+="$c" ;;
+		esac
+	done
+	printf '%s\n' "$out"
+}
+
+# consent_url prints the admin-consent link of app $2 for tenant $3 at the
+# authority $1, returning to the redirect URI $4: the link tapbot's own
+# "tapbot tenants consent-url" builds (graphclient.ConsentURL).
+consent_url() {
+	printf '%s/%s/adminconsent?client_id=%s&redirect_uri=%s\n' "${1%/}" "$3" "$2" "$(url_encode "$4")"
+}
+
+# print_msp_guidance tells how each customer consents to the multi-tenant
+# app $2 (authority $1, redirect URI $3, home tenant $4), and what tapbot's
+# environment needs in MSP mode.
+print_msp_guidance() {
+	local authority="$1" app_id="$2" redirect="$3" tenant_id="$4"
+	say ""
+	say "Done. The app is multi-tenant: tapbot signs in to each customer tenant with it once that customer has consented."
+	say "For each customer, a Global Administrator or Privileged Role Administrator of the customer's tenant"
+	say "opens this link (with the customer's tenant id in it), signs in and accepts the permissions listed:"
+	say "  $(consent_url "$authority" "$app_id" "<customer-tenant-id>" "$redirect")"
+	say "Once the customer is in TAPBOT_TENANTS_FILE, 'tapbot tenants consent-url NAME' prints the link for it."
+	say "Your own tenant ($tenant_id), if tapbot also works in it, consents the same way:"
+	say "  $(consent_url "$authority" "$app_id" "$tenant_id" "$redirect")"
+	say ""
+	say "MSP mode environment: AZURE_CLIENT_ID and the credential printed above;"
+	say "AZURE_TENANT_ID is your home tenant (optional in MSP mode);"
+	say "TAPBOT_TENANTS_FILE names the tenants file, one entry per customer (see deploy/tenants.example.yaml)."
+	say "Then make sure the Temporary Access Pass policy is enabled in each customer's tenant (see PORTAL.md)."
+}
+
 main() {
 	parse_args "$@"
 	command -v az >/dev/null || die "the Azure CLI (az) is not installed"
 
-	local tenant_id app_id authority
+	local tenant_id app_id authority redirect
 	tenant_id="$(az account show --query tenantId -o tsv)" || die "run 'az login --allow-no-subscriptions' first"
 	authority="$(az cloud show --query endpoints.activeDirectory -o tsv)"
-	app_id="$(ensure_app)"
+	# Entra's own page that shows the outcome of a consent: tapbot needs no
+	# web endpoint for it (graphclient.ConsentRedirect).
+	redirect="${authority%/}/common/oauth2/nativeclient"
+	app_id="$(ensure_app "$redirect")"
 
 	add_permissions "$app_id"
 	ensure_service_principal "$app_id"
@@ -180,6 +259,10 @@ main() {
 	printf 'AZURE_CLIENT_ID=%s\n' "$app_id"
 	add_credential "$app_id"
 
+	if $multi_tenant; then
+		print_msp_guidance "$authority" "$app_id" "$redirect" "$tenant_id"
+		return
+	fi
 	say ""
 	say "Done. A Global Administrator or Privileged Role Administrator must now grant admin consent:"
 	say "  ${authority%/}/$tenant_id/adminconsent?client_id=$app_id"
