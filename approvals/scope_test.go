@@ -194,3 +194,43 @@ func ids(rs []*Request) []string {
 	}
 	return out
 }
+
+func TestRequestFromTheSingleTenantDaysBelongsToItsTenantInMSPMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tapbot.db")
+	store, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, chat := newFakeTenant(), newFakeNotifier()
+	pol := Policy{Authorizer: NewStaticAuthorizer([]string{req1.Key()}, []string{appr1.Key()})}
+	single := NewService(Config{Store: store, Tenant: old, TenantID: "11111111-1111-1111-1111-111111111111", Policy: pol,
+		Notifiers: map[string]Notifier{"slack": chat}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	r, err := single.Raise(context.Background(), RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	// The same database, now in MSP mode with that tenant among others.
+	if store, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	other := newFakeTenant()
+	tenants, err := NewTenants([]TenantConfig{
+		{Name: "fabrikam", ID: "22222222-2222-2222-2222-222222222222", Domains: []string{"fabrikam.com"}, Graph: other},
+		{Name: "contoso", ID: "11111111-1111-1111-1111-111111111111", Domains: []string{"contoso.com"}, Graph: old},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msp := NewService(Config{Store: store, Tenants: tenants, Policy: pol,
+		Notifiers: map[string]Notifier{"slack": chat}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	done, err := msp.Approve(context.Background(), r.ID, appr1)
+	if err != nil || done.State != StateDelivered {
+		t.Fatalf("approve an old request in MSP mode: %v, %+v", err, done)
+	}
+	if old.createdCount() != 1 || other.createdCount() != 0 {
+		t.Fatalf("passes: its tenant %d, the other %d; want 1 and 0", old.createdCount(), other.createdCount())
+	}
+}
