@@ -31,7 +31,7 @@ const usage = `tapbot issues Microsoft Entra ID Temporary Access Passes from Sla
 
 Usage:
   tapbot serve [flags]          run the bot (tapbot serve --help lists every setting)
-  tapbot doctor [flags]         check the configuration, database, Slack, Teams and Graph; print ✓/✗ with fixes (--json for automation)
+  tapbot doctor [flags]         check the configuration, database, Slack, Teams and Graph (each tenant in MSP mode); print ✓/✗ with fixes (--json for automation)
   tapbot tenants [flags]        list the customer tenants of TAPBOT_TENANTS_FILE (MSP mode): domains, channels, app
   tapbot tenants consent-url NAME
                                 print the admin-consent link a customer's administrator opens for tenant NAME
