@@ -63,7 +63,31 @@ func doctorSettings(c Config) tapdoctor.Settings {
 	if c.teamsEnabled() {
 		s.Teams = &tapdoctor.Teams{Bot: c.teamsBotConfig(), Listen: c.Listen}
 	}
+	s.TenantsFile, s.Tenants = c.TenantsPath, doctorTenants(c)
+	for _, t := range s.Tenants {
+		if len(t.Customer.ClientSecret) >= 4 {
+			s.Secrets = append(s.Secrets, t.Customer.ClientSecret)
+		}
+	}
 	return s
+}
+
+// doctorTenants are the customer tenants of MSP mode, each with the
+// problem of its own settings; none when the tenants file is not set or
+// not usable.
+func doctorTenants(c Config) []tapdoctor.Tenant {
+	if c.TenantsFile == nil {
+		return nil
+	}
+	out := make([]tapdoctor.Tenant, len(c.TenantsFile.Tenants))
+	for i, t := range c.TenantsFile.Tenants {
+		cu, err := customer(t)
+		out[i] = tapdoctor.Tenant{Customer: cu, Domains: t.Domains}
+		if err != nil {
+			out[i].Problem = err.Error()
+		}
+	}
+	return out
 }
 
 // doctorOutbound builds the transport serve would use, and the same

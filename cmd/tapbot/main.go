@@ -3,6 +3,7 @@
 //
 //	tapbot serve             run the bot
 //	tapbot doctor            check every part tapbot depends on
+//	tapbot tenants           list the customer tenants (MSP mode), print consent links
 //	tapbot audit export      print the audit log (jsonl or csv)
 //	tapbot audit verify      check the audit log's hash chain
 //	tapbot version
@@ -30,7 +31,10 @@ const usage = `tapbot issues Microsoft Entra ID Temporary Access Passes from Sla
 
 Usage:
   tapbot serve [flags]          run the bot (tapbot serve --help lists every setting)
-  tapbot doctor [flags]         check the configuration, database, Slack, Teams and Graph; print ✓/✗ with fixes (--json for automation)
+  tapbot doctor [flags]         check the configuration, database, Slack, Teams and Graph (each tenant in MSP mode); print ✓/✗ with fixes (--json for automation)
+  tapbot tenants [flags]        list the customer tenants of TAPBOT_TENANTS_FILE (MSP mode): domains, channels, app
+  tapbot tenants consent-url NAME
+                                print the admin-consent link a customer's administrator opens for tenant NAME
   tapbot audit export [flags]   print the audit log as JSON lines or CSV
   tapbot audit verify [flags]   check that the audit log was not edited
   tapbot demo [flags]           watch the whole flow locally: fake Slack, sandbox tenant, fake passes
@@ -50,6 +54,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = audit(args[1:], getenv, stdout, stderr)
 	case "doctor":
 		err = doctor(args[1:], getenv, stdout, stderr)
+	case "tenants":
+		err = tenants(args[1:], getenv, stdout, stderr)
 	case "demo":
 		err = demo(args[1:], stdout, stderr)
 	case "version":

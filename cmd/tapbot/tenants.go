@@ -68,17 +68,27 @@ func (c Config) homeTenantProblems() []string {
 func (c Config) customers() ([]graphclient.Customer, error) {
 	out := make([]graphclient.Customer, len(c.TenantsFile.Tenants))
 	for i, t := range c.TenantsFile.Tenants {
-		cu := graphclient.Customer{Name: t.Name, ID: t.ID, ClientID: t.ClientID, CertificatePath: t.ClientCertificatePath}
-		if t.ClientSecretFile != "" {
-			b, err := os.ReadFile(t.ClientSecretFile)
-			if err != nil {
-				return nil, fmt.Errorf("tenant %s: cannot read clientSecretFile %s: %v", t.Name, t.ClientSecretFile, err)
-			}
-			cu.ClientSecret = strings.TrimRight(string(b), "\r\n")
+		cu, err := customer(t)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = cu
 	}
 	return out, nil
+}
+
+// customer is one tenant of the tenants file as graphclient signs in to
+// it, its secret read from its file now.
+func customer(t tenantsfile.Tenant) (graphclient.Customer, error) {
+	cu := graphclient.Customer{Name: t.Name, ID: t.ID, ClientID: t.ClientID, CertificatePath: t.ClientCertificatePath}
+	if t.ClientSecretFile != "" {
+		b, err := os.ReadFile(t.ClientSecretFile)
+		if err != nil {
+			return cu, fmt.Errorf("tenant %s: cannot read clientSecretFile %s: %v", t.Name, t.ClientSecretFile, err)
+		}
+		cu.ClientSecret = strings.TrimRight(string(b), "\r\n")
+	}
+	return cu, nil
 }
 
 // How a tenant's entry in TAPBOT_TENANTS_FILE changes the global policy

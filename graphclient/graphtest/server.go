@@ -170,6 +170,8 @@ func (s *Tenant) route(w http.ResponseWriter, r *http.Request) {
 		s.routeRoleManagement(w, r, seg)
 	case isPIMForGroupsPath(seg):
 		s.servePIMForGroups(w, r)
+	case strings.EqualFold(seg[0], "organization"):
+		s.serveOrganization(w, r, seg[1:])
 	default:
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[0]+"'.")
 	}

@@ -32,13 +32,19 @@ type Tenant struct {
 	groups     []*Group // role-holding groups, see AddGroup
 	gate       *Gate    // holds the tenant's calls, see Hold
 	consented  map[string]bool
-	consentErr int // the AADSTS code of an app without consent, see SetConsentError
+	consentErr int      // the AADSTS code of an app without consent, see SetConsentError
+	orgID      string   // the id of its organization object (organization.go)
+	domains    []Domain // its verified domains, see SetVerifiedDomains
 	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400.
 	unlicensed bool
 }
 
 func newTenant(s *Server, id, name string) *Tenant {
-	return &Tenant{ID: id, Name: name, server: s, policy: DefaultPolicy(),
+	orgID := id
+	if orgID == "" {
+		orgID = newID()
+	}
+	return &Tenant{ID: id, Name: name, server: s, policy: DefaultPolicy(), orgID: orgID,
 		passes: make(map[string]PassRecord), roles: DefaultRoles(),
 		consented: make(map[string]bool), consentErr: 700016}
 }

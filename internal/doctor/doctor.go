@@ -4,6 +4,7 @@
 // line per check, ✓ when it is fine and ✗ with the fix on the next line
 // when it is not. A "!" line is a check doctor could not make (the bot may
 // still work); it does not fail the run. No line ever holds a secret.
+// In MSP mode every customer tenant gets a block of its own (tenants.go).
 //
 // The package reads no environment and no flag: cmd/tapbot fills Settings
 // from its configuration, so doctor checks exactly what serve would use.
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +58,12 @@ type Settings struct {
 	// EntraGroups reports whether any setting names an Entra group, which
 	// needs the GroupMember.Read.All permission.
 	EntraGroups bool
+
+	// TenantsFile is TAPBOT_TENANTS_FILE, "" in single-tenant mode. In MSP
+	// mode doctor checks each of Tenants in a block of its own (tenants.go)
+	// instead of the one tenant of Graph, and Graph.TenantID is not used.
+	TenantsFile string
+	Tenants     []Tenant // none when the tenants file is not usable (see Problems)
 }
 
 // Outbound is how doctor reaches Slack and Graph: as serve would.
@@ -94,7 +102,7 @@ func Run(s Settings, out io.Writer) error {
 func RunJSON(s Settings, out io.Writer) error {
 	d := &run{s: s}
 	d.checkEverything()
-	r := Report{Checks: d.results, Passed: d.count(Pass), Failed: d.count(Fail), Warned: d.count(Warn), Skipped: d.count(Skip)}
+	r := Report{Checks: d.results, Tenants: d.tenants, Passed: d.count(Pass), Failed: d.count(Fail), Warned: d.count(Warn), Skipped: d.count(Skip)}
 	if r.Checks == nil {
 		r.Checks = []Check{}
 	}
@@ -106,13 +114,27 @@ func RunJSON(s Settings, out io.Writer) error {
 	return d.err()
 }
 
-// Report is what RunJSON writes.
+// Report is what RunJSON writes. The counts are of every check, those of
+// the tenant blocks included.
 type Report struct {
-	Checks  []Check `json:"checks"`
-	Passed  int     `json:"passed"`
-	Failed  int     `json:"failed"`
-	Warned  int     `json:"warned"`
-	Skipped int     `json:"skipped"`
+	Checks []Check `json:"checks"`
+	// Tenants are the blocks of the customer tenants in MSP mode, in the
+	// order of the tenants file; absent in single-tenant mode.
+	Tenants []TenantReport `json:"tenants,omitempty"`
+	Passed  int            `json:"passed"`
+	Failed  int            `json:"failed"`
+	Warned  int            `json:"warned"`
+	Skipped int            `json:"skipped"`
+}
+
+// TenantReport is the block of one customer tenant.
+type TenantReport struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+	// Status is the worst of its checks: fail, else warn, else skip,
+	// else pass.
+	Status Status  `json:"status"`
+	Checks []Check `json:"checks"`
 }
 
 // Check is one check's result.
@@ -159,9 +181,20 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func (d *run) count(st Status) int {
+// all is every check so far, the tenant blocks' included.
+func (d *run) all() []Check {
+	all := d.results
+	for _, t := range d.tenants {
+		all = append(slices.Clip(all), t.Checks...)
+	}
+	return all
+}
+
+func (d *run) count(st Status) int { return countStatus(d.all(), st) }
+
+func countStatus(checks []Check, st Status) int {
 	n := 0
-	for _, c := range d.results {
+	for _, c := range checks {
 		if c.Status == st {
 			n++
 		}
@@ -171,7 +204,7 @@ func (d *run) count(st Status) int {
 
 func (d *run) err() error {
 	if f := d.count(Fail); f > 0 {
-		return fmt.Errorf("doctor: %d of %d checks failed", f, len(d.results))
+		return fmt.Errorf("doctor: %d of %d checks failed", f, len(d.all()))
 	}
 	return nil
 }
@@ -180,8 +213,9 @@ func (d *run) err() error {
 // checks reuse (nil when the check that builds them failed).
 type run struct {
 	s       Settings
-	out     io.Writer // nil: collect only (RunJSON)
+	out     io.Writer // nil: collect only (RunJSON, and a tenant's block while it runs)
 	results []Check
+	tenants []TenantReport // MSP mode: the blocks of the tenants checked so far
 
 	client  *http.Client
 	slack   *slack.Client
@@ -208,9 +242,15 @@ func (d *run) checkAll() {
 	if d.s.Teams != nil {
 		d.checkTeams()
 	}
-	d.checkGraph()
+	msp := d.s.TenantsFile != "" && !d.s.Sandbox
+	if !msp {
+		d.checkGraph()
+	}
 	d.checkPeople("requesters", d.s.Requesters)
 	d.checkPeople("approvers", d.s.Approvers)
+	if msp {
+		d.checkTenants() // last: a block per tenant
+	}
 }
 
 // record scrubs a result of every secret, keeps it, and prints it when
@@ -218,14 +258,19 @@ func (d *run) checkAll() {
 func (d *run) record(st Status, name, detail, fix string) {
 	c := Check{Name: scrub(name, d.s.Secrets), Status: st, Detail: scrub(detail, d.s.Secrets), Fix: scrub(fix, d.s.Secrets)}
 	d.results = append(d.results, c)
-	if d.out == nil {
-		return
+	if d.out != nil {
+		_, _ = io.WriteString(d.out, c.lines(""))
 	}
-	line := marks[st] + " " + c.Name + ": " + c.Detail + "\n"
+}
+
+// lines is how the text output prints the check: its line, the fix on the
+// next, each after indent.
+func (c Check) lines(indent string) string {
+	line := indent + marks[c.Status] + " " + c.Name + ": " + c.Detail + "\n"
 	if c.Fix != "" {
-		line += "    fix: " + c.Fix + "\n"
+		line += indent + "    fix: " + c.Fix + "\n"
 	}
-	_, _ = io.WriteString(d.out, line)
+	return line
 }
 
 func scrub(s string, secrets []string) string {

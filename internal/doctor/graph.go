@@ -46,7 +46,7 @@ func (d *run) checkGraph() {
 	d.graph = gc
 	d.pass("graph sign-in", fmt.Sprintf("token obtained for app %s in tenant %s", d.s.Graph.ClientID, d.s.Graph.TenantID))
 	d.checkRoles(roles)
-	d.checkTAPPolicy(ctx)
+	d.checkTAPPolicy(ctx, gc)
 }
 
 func (d *run) skipGraph() {
@@ -58,12 +58,34 @@ func (d *run) skipGraph() {
 // lists or the policy file need.
 const groupsPermission = "GroupMember.Read.All"
 
-func (d *run) checkRoles(roles []string) {
+// grants says where an app's permissions are changed, for the fixes of
+// the permission check.
+type grants struct {
+	add     func(missing string) string            // how to grant the missing permissions
+	replace func(b graphclient.BroaderRole) string // how to swap a broader one for the narrow one
+}
+
+// ownApp is where the permissions of an app registered in the tenant it
+// serves are changed, and consented at once.
+func ownApp(clientID string) grants {
+	return grants{
+		add: func(missing string) string {
+			return "Entra admin center → Entra ID → App registrations → " + clientID + " → API permissions → Add a permission → Microsoft Graph → Application permissions: add " +
+				missing + ", then Grant admin consent (deploy/entra/create-app.sh does both)"
+		},
+		replace: func(b graphclient.BroaderRole) string {
+			return "Entra admin center → Entra ID → App registrations → " + clientID + " → API permissions: add " + b.Instead +
+				", Grant admin consent, then remove " + b.Name + " unless something else uses it"
+		},
+	}
+}
+
+func (d *run) checkRoles(roles []string) { d.reportRoles(roles, ownApp(d.s.Graph.ClientID)) }
+
+func (d *run) reportRoles(roles []string, g grants) {
 	c := d.sortRoles(roles)
 	if len(c.missing) > 0 {
-		d.fail("graph permissions", "the token lacks "+strings.Join(c.missing, ", "),
-			"Entra admin center → Entra ID → App registrations → "+d.s.Graph.ClientID+" → API permissions → Add a permission → Microsoft Graph → Application permissions: add "+
-				strings.Join(c.missing, ", ")+", then Grant admin consent (deploy/entra/create-app.sh does both)")
+		d.fail("graph permissions", "the token lacks "+strings.Join(c.missing, ", "), g.add(strings.Join(c.missing, ", ")))
 		return
 	}
 	detail := strings.Join(c.granted, ", ") + " consented"
@@ -72,9 +94,7 @@ func (d *run) checkRoles(roles []string) {
 	}
 	d.pass("graph permissions", detail)
 	for _, b := range c.broader {
-		d.warn("graph permissions", "broader than needed: "+b.Name+" "+b.Reach+"; grant "+b.Instead+" instead",
-			"Entra admin center → Entra ID → App registrations → "+d.s.Graph.ClientID+" → API permissions: add "+b.Instead+
-				", Grant admin consent, then remove "+b.Name+" unless something else uses it")
+		d.warn("graph permissions", "broader than needed: "+b.Name+" "+b.Reach+"; grant "+b.Instead+" instead", g.replace(b))
 	}
 }
 
@@ -116,8 +136,8 @@ func broaderGranted(roles []string, required string) (graphclient.BroaderRole, b
 	return graphclient.BroaderRole{}, false
 }
 
-func (d *run) checkTAPPolicy(ctx context.Context) {
-	p, err := d.graph.TAPPolicy(ctx)
+func (d *run) checkTAPPolicy(ctx context.Context, gc *graphclient.Client) {
+	p, err := gc.TAPPolicy(ctx)
 	switch {
 	case d.failNetwork("tap policy", hostOf(d.s.Graph.GraphURL, "graph.microsoft.com"), err):
 	case err != nil:
