@@ -46,14 +46,18 @@ type mspEnv struct {
 }
 
 // startMSP starts tapbot with mspTenantsFile; before it starts, setup may
-// hold or slow a tenant.
-func startMSP(t *testing.T, setup func(m *mspEnv)) *mspEnv {
+// hold or slow a tenant. vars are more settings, name then value.
+func startMSP(t *testing.T, setup func(m *mspEnv), vars ...string) *mspEnv {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tenants.yaml")
 	if err := os.WriteFile(path, []byte(mspTenantsFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e, deps := newFakes(t, map[string]string{"TAPBOT_TENANTS_FILE": path, "AZURE_TENANT_ID": "msp-home-tenant"}, nil)
+	env := map[string]string{"TAPBOT_TENANTS_FILE": path, "AZURE_TENANT_ID": "msp-home-tenant"}
+	for i := 0; i+1 < len(vars); i += 2 {
+		env[vars[i]] = vars[i+1]
+	}
+	e, deps := newFakes(t, env, nil)
 	m := &mspEnv{env: e,
 		contoso:   e.graph.AddTenant(contosoID, "Contoso Ltd"),
 		fabrikam:  e.graph.AddTenant(fabrikamID, "Fabrikam Inc"),
@@ -241,3 +245,32 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
+
+func TestMSPTenantAtFiveSecondsPerCallDoesNotSlowAnother(t *testing.T) {
+	// The short shutdown timeout cancels fabrikam's raise at the end
+	// instead of waiting for it.
+	m := startMSP(t, func(m *mspEnv) { m.fabrikam.SetLatency(5 * time.Second) }, "TAPBOT_SHUTDOWN_TIMEOUT", "100ms")
+	m.command(requester, "frank@fabrikam.com 1h") // its raise takes several 5 s calls
+	m.command(requester, "alice@contoso.com 1h")
+	card := m.cardIn(contosoCh, "alice@contoso.com")
+	m.click(approver1, card, "tap_approve")
+	m.waitFor("contoso's pass", kind(slacktest.KindPostEphemeral, "", "alice@contoso.com"))
+	for _, msg := range m.slack.Messages() {
+		if msg.Kind == slacktest.KindPostMessage && strings.Contains(shown(msg), "frank@fabrikam.com") {
+			t.Fatal("fabrikam's card was posted before contoso's flow ended: contoso waited for the slow tenant, or fabrikam was not slow")
+		}
+		if strings.Contains(shown(msg), "frank@fabrikam.com") && strings.Contains(shown(msg), "not raised") {
+			t.Fatalf("fabrikam's raise failed instead of being slow: %s", shown(msg))
+		}
+	}
+	asked := false
+	for _, tr := range m.graph.TokenRequests() {
+		asked = asked || tr.Tenant == fabrikamID
+	}
+	for _, r := range m.graph.Requests() {
+		asked = asked || r.Tenant == fabrikamID
+	}
+	if !asked {
+		t.Fatal("fabrikam was never asked: the test proves nothing")
+	}
+}
