@@ -99,7 +99,9 @@ func (s *Service) Open(ctx context.Context, by Principal) ([]*Request, error) {
 	}
 	now := s.now()
 	return s.store.ListOpen(func(r *Request) bool {
-		if s.tenants.Multi() && !slices.ContainsFunc(scopes, func(sc *scope) bool { return sc.tenant.Name == r.TenantName || strings.EqualFold(sc.tenant.ID, r.Tenant) && r.TenantName == "" }) {
+		if s.tenants.Multi() && !slices.ContainsFunc(scopes, func(sc *scope) bool {
+			return sc.tenant.Name == r.TenantName || strings.EqualFold(sc.tenant.ID, r.Tenant) && r.TenantName == ""
+		}) {
 			return false
 		}
 		switch r.State {

@@ -234,3 +234,28 @@ func TestRequestFromTheSingleTenantDaysBelongsToItsTenantInMSPMode(t *testing.T)
 		t.Fatalf("passes: its tenant %d, the other %d; want 1 and 0", old.createdCount(), other.createdCount())
 	}
 }
+
+func TestApproverOfAnotherTenantIsToldWhoseCardItIs(t *testing.T) {
+	m := newMSP(t)
+	ctx := context.Background()
+	r, err := m.svc.Raise(ctx, RaiseInput{Requester: req1, UPN: "frank@fabrikam.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// contoso's approver learns the card is fabrikam's, not that they
+	// approve nowhere (the card names its tenant anyway).
+	_, err = m.svc.Approve(ctx, r.ID, appr1)
+	if ErrorCode(err) != EFORBIDDEN || !strings.Contains(ErrorMessage(err), "not an approver for tenant fabrikam") {
+		t.Errorf("contoso's approver on fabrikam's card: %v", err)
+	}
+	// Who approves nowhere and names no card hears of no tenant.
+	for _, id := range []string{"TAP-NOSUCH", ""} {
+		_, err = m.svc.Approve(ctx, id, nobody)
+		if msg := ErrorMessage(err); ErrorCode(err) != EFORBIDDEN || strings.Contains(msg, "tenant") || !strings.Contains(msg, "not an approver") {
+			t.Errorf("a stranger approving %q: %v", id, err)
+		}
+	}
+	if _, err = m.svc.Raise(ctx, RaiseInput{Requester: nobody, UPN: "eve@northwind.com"}); strings.Contains(ErrorMessage(err), "tenant") {
+		t.Errorf("a stranger's request: %v", err)
+	}
+}

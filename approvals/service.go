@@ -13,13 +13,13 @@ import (
 
 // Config wires a Service.
 type Config struct {
-	Store     *Store
-	Tenant    Tenant
-	TenantID  string
+	Store    *Store
+	Tenant   Tenant
+	TenantID string
 	// Tenants routes requests to their tenants (MSP mode: NewTenants,
 	// each tenant with its Graph); nil: the single tenant, TenantID,
 	// reached through Tenant.
-	Tenants *Tenants
+	Tenants   *Tenants
 	Policy    Policy
 	Notifiers map[string]Notifier // by Principal.Platform
 	Now       func() time.Time    // default time.Now
@@ -401,7 +401,7 @@ func (s *Service) mayRequest(ctx context.Context, pol *scope, p Principal) error
 		return fmt.Errorf("check requester %s: %w", p.Key(), err)
 	}
 	if !ok {
-		return Errorf(EFORBIDDEN, "You are not allowed to request Temporary Access Passes. Ask the tapbot operator to add you (%s) to the requesters.", p.ID)
+		return notRequester(p, pol.tenant.Name)
 	}
 	return nil
 }
@@ -412,39 +412,59 @@ func (s *Service) mayApprove(ctx context.Context, pol *scope, p Principal) error
 		return fmt.Errorf("check approver %s: %w", p.Key(), err)
 	}
 	if !ok {
-		return Errorf(EFORBIDDEN, "You are not an approver for Temporary Access Passes. Ask the tapbot operator to add you (%s) to the approvers.", p.ID)
+		return notApprover(p, pol.tenant.Name)
 	}
 	return nil
 }
 
-// mayRequestAny refuses p unless they may request passes in some tenant.
-func (s *Service) mayRequestAny(ctx context.Context, p Principal) error {
-	var first error
-	for _, tc := range s.tenants.All() {
-		err := s.mayRequest(ctx, s.scopeFor(tc), p)
-		if err == nil {
-			return nil
-		}
-		if first == nil {
-			first = err
-		}
+// notRequester refuses p, who may not request passes in tenant ("" for
+// the single tenant, or for every tenant). Naming the tenant tells someone
+// who requests for another customer why this one refuses them.
+func notRequester(p Principal, tenant string) error {
+	if tenant == "" {
+		return Errorf(EFORBIDDEN, "You are not allowed to request Temporary Access Passes. Ask the tapbot operator to add you (%s) to the requesters.", p.ID)
 	}
-	return first
+	return Errorf(EFORBIDDEN, "You are not allowed to request Temporary Access Passes for tenant %s. Ask the tapbot operator to add you (%s) to its requesters.", tenant, p.ID)
 }
 
-// mayApproveAny refuses p unless they may approve in some tenant.
+// notApprover refuses p, who may not approve in tenant ("" for the single
+// tenant, or for every tenant). Naming the tenant tells an approver of
+// another customer why this card is not theirs.
+func notApprover(p Principal, tenant string) error {
+	if tenant == "" {
+		return Errorf(EFORBIDDEN, "You are not an approver for Temporary Access Passes. Ask the tapbot operator to add you (%s) to the approvers.", p.ID)
+	}
+	return Errorf(EFORBIDDEN, "You are not an approver for tenant %s. Ask the tapbot operator to add you (%s) to its approvers.", tenant, p.ID)
+}
+
+// mayRequestAny refuses p unless they may request passes in some tenant.
+// A tenant whose check failed (not refused) makes the answer that failure.
+func (s *Service) mayRequestAny(ctx context.Context, p Principal) error {
+	return anyTenant(s, func(pol *scope) error { return s.mayRequest(ctx, pol, p) }, notRequester(p, ""))
+}
+
+// mayApproveAny refuses p unless they may approve in some tenant, as
+// mayRequestAny does.
 func (s *Service) mayApproveAny(ctx context.Context, p Principal) error {
-	var first error
+	return anyTenant(s, func(pol *scope) error { return s.mayApprove(ctx, pol, p) }, notApprover(p, ""))
+}
+
+// anyTenant is nil when check allows in some tenant, else the first
+// failure that is no refusal, else refused.
+func anyTenant(s *Service, check func(*scope) error, refused error) error {
+	var failed error
 	for _, tc := range s.tenants.All() {
-		err := s.mayApprove(ctx, s.scopeFor(tc), p)
-		if err == nil {
+		switch err := check(s.scopeFor(tc)); {
+		case err == nil:
 			return nil
-		}
-		if first == nil {
-			first = err
+		case ErrorCode(err) != EFORBIDDEN && failed == nil:
+			failed = err
 		}
 	}
-	return first
+	if failed != nil {
+		return failed
+	}
+	return refused
 }
 
 // mayView allows the tenant's requesters and approvers to look at its

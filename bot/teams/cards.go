@@ -138,7 +138,7 @@ func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Tim
 	}
 	kind := bot.UsageWord(p.UsableOnce)
 	body := append(b.cardBanner(),
-		textBlock(fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s:", md(r.Target.DisplayName), md(r.Target.UPN), r.ID)),
+		textBlock(md(bot.TenantTag(r))+fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s:", md(r.Target.DisplayName), md(r.Target.UPN), r.ID)),
 		verbatim(p.Secret.Reveal()),
 		textBlock(fmt.Sprintf("%s%s, %s, valid from %s until %s.", strings.ToUpper(kind[:1]), kind[1:],
 			approvals.FormatMinutes(p.LifetimeMinutes), b.when(start), b.when(start.Add(minutes(p.LifetimeMinutes))))),
@@ -149,10 +149,12 @@ func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Tim
 	return adaptiveCard(body, submit("Done: remove the pass", actionDone, r.ID, ""))
 }
 
-// removedCard replaces the pass card once the pass is removed.
+// removedCard replaces the pass card once the pass is removed; like the
+// pass card, it names the customer tenant in MSP mode.
 func (b *Bot) removedCard(p pendingRedaction, at time.Time) schema.Attachment {
+	tag := bot.TenantTag(&approvals.Request{TenantName: p.TenantName})
 	return adaptiveCard(append(b.cardBanner(),
-		textBlock(fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s", md(p.TargetName), md(p.TargetUPN), p.RequestID)),
+		textBlock(md(tag)+fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s", md(p.TargetName), md(p.TargetUPN), p.RequestID)),
 		textBlock(fmt.Sprintf("The pass was removed from this message at %s. It stays valid until %s; if it did not reach its holder, an approver can delete it (tap revoke %s) and you can ask for a new one.",
 			b.when(at), b.when(p.PassEnd), md(p.TargetUPN))),
 	))

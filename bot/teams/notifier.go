@@ -73,7 +73,7 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 	}
 	pr := pendingRedaction{
 		RequestID: r.ID, ActivityID: id, Ref: ref, Deadline: removeAt, Requester: r.Requester.ID,
-		TargetName: r.Target.DisplayName, TargetUPN: r.Target.UPN, PassEnd: r.PassEnd,
+		TargetName: r.Target.DisplayName, TargetUPN: r.Target.UPN, PassEnd: r.PassEnd, TenantName: r.TenantName,
 	}
 	if err := b.red.add(pr); err != nil {
 		b.log.Error("pass removal not stored; removing the pass now", "request", r.ID, "err", err)

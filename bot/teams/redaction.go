@@ -34,6 +34,7 @@ type pendingRedaction struct {
 	TargetName string                       `json:"targetName"`
 	TargetUPN  string                       `json:"targetUpn"`
 	PassEnd    time.Time                    `json:"passEnd"`
+	TenantName string                       `json:"tenantName,omitempty"` // MSP mode: the request's customer tenant
 }
 
 // redactor keeps the pending removals in the store, so that a restart

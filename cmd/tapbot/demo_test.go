@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,20 +33,35 @@ func TestDemoPlaysTheWholeFlowAndEndsWithTheVerifiedAuditLog(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	assertInOrder(t, out,
+		"two customer tenants", "contoso (contoso.com) and fabrikam (fabrikam.com)", "in MSP mode",
 		"Step 1", "/tap alice@contoso.com 12h", "outside this tenant's Temporary Access Pass policy",
 		"Step 2", "/tap alice@contoso.com 2h once", "tapbot in #tap-approvals:", "Temporary Access Pass request",
-		"@Rita asks for a pass for Alice Andersen", "[ Approve ]  [ Deny ]", "waiting for approval", "[ Cancel request ]",
+		"@Rita asks for a pass for Alice Andersen (Contoso)", "Tenant: contoso", "[ Approve ]  [ Deny ]", "(contoso) is waiting for approval", "[ Cancel request ]",
 		"Step 3", "Rita (requester) presses [ Approve ]", "can't approve your own request",
-		"Step 4", "Sam (approver) presses [ Approve ]", "tapbot → Rita, direct message:",
-		"(only Rita sees this; Slack does not keep it)", "Temporary Access Pass for Alice Andersen", "That pass is FAKE",
-		"Issued and delivered privately to @Rita",
-		"The audit log", "raised", "Rita (requester)", "step 2", "approved", "Sam (approver)", "step 4",
-		"issuing", "issued", "delivered", "Steps 1 and 3 were refused", "Hash chain verified: 5 events",
-		"Checked: the pass is nowhere in the database file",
+		"Step 4", "Fay (fabrikam's approver) presses [ Approve ]", "not an approver for tenant contoso",
+		"Step 5", "Sam (approver) presses [ Approve ]", "tapbot → Rita, direct message:",
+		"(only Rita sees this; Slack does not keep it)", "[contoso] 🔑 Temporary Access Pass for Alice Andersen (Contoso)", "That pass is FAKE",
+		"Issued and delivered privately to @Rita", "created in contoso's directory",
+		"Step 6", "/tap alice@fabrikam.com", "@Rita asks for a pass for Alice Andersen (Fabrikam)", "Tenant: fabrikam",
+		"Step 7", "Fay (fabrikam's approver) presses [ Approve ]", "[fabrikam] 🔑 Temporary Access Pass for Alice Andersen (Fabrikam)",
+		"Issued and delivered privately to @Rita", "created in fabrikam's directory alone",
+		"Step 8", "/tap eve@tailspin.example", "No tenant has the domain tailspin.example", "TAPBOT_TENANTS_FILE",
+		"The audit log", "tenant", "raised", "contoso", "Rita (requester)", "step 2", "approved", "contoso", "Sam (approver)", "step 5",
+		"issuing", "issued", "delivered", "raised", "fabrikam", "Rita (requester)", "step 6",
+		"approved", "fabrikam", "Fay (fabrikam's approver)", "step 7", "delivered", "fabrikam",
+		"Steps 1, 3, 4 and 8 were refused", "Hash chain verified: 10 events",
+		"Checked: neither pass is anywhere in the database file",
+		"TAPBOT_TENANTS_FILE=deploy/tenants.sandbox.yaml",
 	)
 	assertEveryBotMessageHasTheBanner(t, out)
-	if pass := passShown(t, out); strings.Count(out, pass) != 1 {
-		t.Errorf("the pass %q appears %d times in the transcript, want once (Rita's private message)", pass, strings.Count(out, pass))
+	passes := passesShown(t, out)
+	if len(passes) != 2 || passes[0] == passes[1] {
+		t.Fatalf("passes shown %q, want contoso's and fabrikam's", passes)
+	}
+	for _, pass := range passes {
+		if n := strings.Count(out, pass); n != 1 {
+			t.Errorf("the pass %q appears %d times in the transcript, want once (Rita's private message)", pass, n)
+		}
 	}
 	if _, err := os.Stat(operatorDB); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the demo touched the operator's TAPBOT_DB: %v", err)
@@ -57,8 +74,24 @@ func TestDemoKeepsItsDatabaseOnlyInANewFile(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	code, out, errOut := runDemo(t, nil, "audit", "verify", "--db", db)
-	if code != 0 || !strings.Contains(out, "5 events, hash chain verified") {
+	if code != 0 || !strings.Contains(out, "10 events, hash chain verified") {
 		t.Fatalf("audit verify of the kept database: exit %d: %s%s", code, out, errOut)
+	}
+	code, out, errOut = runDemo(t, nil, "audit", "export", "--db", db)
+	if code != 0 {
+		t.Fatalf("audit export of the kept database: exit %d: %s", code, errOut)
+	}
+	tenants := map[string]int{}
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		var ev struct{ TenantName, Tenant string }
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		tenants[ev.TenantName+" "+ev.Tenant]++
+	}
+	want := map[string]int{"contoso 11111111-1111-1111-1111-111111111111": 5, "fabrikam 22222222-2222-2222-2222-222222222222": 5}
+	if !maps.Equal(tenants, want) {
+		t.Errorf("exported events by tenant %v, want %v", tenants, want)
 	}
 	code, _, errOut = runDemo(t, nil, "demo", "--db", db)
 	if code != 1 || !strings.Contains(errOut, "already exists") {
@@ -100,20 +133,21 @@ func assertEveryBotMessageHasTheBanner(t *testing.T, transcript string) {
 	}
 }
 
-// passShown returns the pass as the transcript shows it: the indented line
-// after the pass message's first line.
-func passShown(t *testing.T, transcript string) string {
+// passesShown returns the passes as the transcript shows them: the
+// indented line after each pass message's first line.
+func passesShown(t *testing.T, transcript string) []string {
 	t.Helper()
 	lines := strings.Split(transcript, "\n")
+	var passes []string
 	for i, line := range lines {
-		if strings.Contains(line, "Temporary Access Pass for Alice Andersen") && i+1 < len(lines) {
-			pass := strings.TrimSpace(strings.TrimPrefix(lines[i+1], "  │ "))
-			if pass == "" {
-				break
+		if strings.Contains(line, "🔑 Temporary Access Pass for") && i+1 < len(lines) {
+			if pass := strings.TrimSpace(strings.TrimPrefix(lines[i+1], "  │ ")); pass != "" {
+				passes = append(passes, pass)
 			}
-			return pass
 		}
 	}
-	t.Fatalf("no pass in the transcript:\n%s", transcript)
-	return ""
+	if len(passes) == 0 {
+		t.Fatalf("no pass in the transcript:\n%s", transcript)
+	}
+	return passes
 }

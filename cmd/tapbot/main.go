@@ -37,7 +37,7 @@ Usage:
                                 print the admin-consent link a customer's administrator opens for tenant NAME
   tapbot audit export [flags]   print the audit log as JSON lines or CSV
   tapbot audit verify [flags]   check that the audit log was not edited
-  tapbot demo [flags]           watch the whole flow locally: fake Slack, sandbox tenant, fake passes
+  tapbot demo [flags]           watch the whole flow locally: fake Slack, two sandbox customer tenants, fake passes
   tapbot version                print the version
 `
 

@@ -245,7 +245,6 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-
 func TestMSPTenantAtFiveSecondsPerCallDoesNotSlowAnother(t *testing.T) {
 	// The short shutdown timeout cancels fabrikam's raise at the end
 	// instead of waiting for it.

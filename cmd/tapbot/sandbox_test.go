@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -58,10 +59,18 @@ func TestSandboxNeedsNoAzureSettings(t *testing.T) {
 // passes and the leak scan all concern the tenant the app really uses.
 func startSandbox(t *testing.T) *env {
 	t.Helper()
-	e := startEnv(t, map[string]string{
+	return startSandboxWith(t, nil)
+}
+
+// startSandboxWith is startSandbox with vars added to its environment.
+func startSandboxWith(t *testing.T, vars map[string]string) *env {
+	t.Helper()
+	env := map[string]string{
 		"TAPBOT_GRAPH": "sandbox", "AZURE_TENANT_ID": "", "AZURE_CLIENT_ID": "", "AZURE_CLIENT_SECRET": "", "AZURE_CLIENT_SECRET_FILE": "",
 		"TAPBOT_GRAPH_URL": "", "TAPBOT_AUTHORITY_HOST": "", "SLACK_AUDIT_CHANNEL": auditCh,
-	})
+	}
+	maps.Copy(env, vars)
+	e := startEnv(t, env)
 	e.slack.AddChannel(auditCh, "tap-audit", true)
 	if e.app.sandbox == nil {
 		t.Fatal("TAPBOT_GRAPH=sandbox did not start the embedded tenant")

@@ -239,8 +239,10 @@ func (c Config) tenantConversations() map[string]string {
 }
 
 // sandboxCustomers gives every tenant of the tenants file a fake directory
-// in the sandbox, consented for the sandbox app, with a member and a
-// disabled account in each of its domains.
+// in the sandbox, consented for the sandbox app, with the people of
+// graphtest.DemoCustomer in its first domain (a member, a disabled account,
+// one who has a pass, a Global Administrator); its other domains stay
+// empty, as a tenant's extra domains often are.
 func (a *App) sandboxCustomers() {
 	if a.cfg.TenantsFile == nil {
 		return
@@ -248,10 +250,7 @@ func (a *App) sandboxCustomers() {
 	for _, t := range a.cfg.TenantsFile.Tenants {
 		ft := a.sandbox.AddTenant(t.ID, t.Name)
 		a.sandbox.Consent(t.ID, "tapbot-sandbox")
-		for _, d := range t.Domains {
-			ft.AddUser(graphtest.User{UPN: "alice@" + d, DisplayName: "Alice (" + t.Name + ")", AccountEnabled: true, Mail: "alice@" + d})
-			ft.AddUser(graphtest.User{UPN: "bob@" + d, DisplayName: "Bob (" + t.Name + ")", AccountEnabled: false, Mail: "bob@" + d})
-		}
+		graphtest.DemoCustomer(ft, t.Domains[0], strings.ToUpper(t.Name[:1])+t.Name[1:])
 	}
 }
 

@@ -38,3 +38,30 @@ func DemoTenant(s *Server) {
 	start := s.clock().Add(-time.Hour)
 	s.AddPass(PassRecord{UserID: "carol@contoso.com", Created: start, Start: start, LifetimeMinutes: 480})
 }
+
+// DemoCustomer seeds t, a customer tenant of an MSP (see Server.AddTenant),
+// with the same four kinds of user as DemoTenant, in domain, each display
+// name followed by org (the customer as people would say it, "Fabrikam"):
+//
+//   - alice@domain, an enabled member;
+//   - bob@domain, whose account is disabled;
+//   - carol@domain, who already has a Temporary Access Pass;
+//   - dan@domain, a Global Administrator, whom the built-in protect rules
+//     keep from passes.
+//
+// Carol's pass is placed with AddPass, so Issued does not list it. Object
+// ids are new for every call, as they are in every real tenant.
+func DemoCustomer(t *Tenant, domain, org string) {
+	person := func(local, name, title string, enabled bool) User {
+		upn := local + "@" + domain
+		return User{UPN: upn, DisplayName: name + " (" + org + ")", AccountEnabled: enabled, JobTitle: title, Mail: upn}
+	}
+	t.AddUser(person("alice", "Alice Andersen", "Accountant", true))
+	t.AddUser(person("bob", "Bob Berg", "Sales Representative", false))
+	t.AddUser(person("carol", "Carol Chen", "Controller", true))
+	dan := person("dan", "Dan Duarte", "IT Administrator", true)
+	dan.Roles = []Role{{DisplayName: "Global Administrator", RoleTemplateID: GlobalAdministratorTemplateID}}
+	t.AddUser(dan)
+	start := t.now().Add(-time.Hour)
+	t.AddPass(PassRecord{UserID: "carol@" + domain, Created: start, Start: start, LifetimeMinutes: 480})
+}

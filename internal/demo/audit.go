@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"strings"
@@ -40,7 +41,7 @@ func (w *demoWorld) auditReport(steps int) error {
 		return err
 	}
 	w.heading("The audit log")
-	w.narrate("One event per state change, written in the same transaction as the change (tapbot audit export prints the same):")
+	w.narrate("One event per state change, written in the same transaction as the change, each naming its tenant (tapbot audit export prints the same):")
 	w.auditTable(events)
 	if quiet := w.stepsWithoutEvents(steps); quiet != "" {
 		w.narrate(quiet + " refused and changed nothing, so they left no event.")
@@ -49,7 +50,7 @@ func (w *demoWorld) auditReport(steps int) error {
 	if err := w.checkNoLeaks(); err != nil {
 		return err
 	}
-	w.narrate("Checked: the pass is nowhere in the database file (audit log included) or the server's log, and in no Slack message but Rita's private one.")
+	w.narrate("Checked: neither pass is anywhere in the database file (audit log included) or the server's log, or in any Slack message but Rita's private ones.")
 	w.outro()
 	return nil
 }
@@ -75,14 +76,14 @@ func (w *demoWorld) readAudit() ([]approvals.Event, int, error) {
 
 func (w *demoWorld) auditTable(events []approvals.Event) {
 	tw := tabwriter.NewWriter(w.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  seq\ttime\tevent\tactor\trequest\tdetail\tfrom")
+	fmt.Fprintln(tw, "  seq\ttime\tevent\ttenant\tactor\trequest\tdetail\tfrom")
 	for _, ev := range events {
 		from := "-"
 		if step, ok := w.eventStep[ev.Seq]; ok {
 			from = fmt.Sprintf("step %d", step)
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("15:04:05"), ev.Type,
-			w.actorLabel(ev.Actor), ev.RequestID, eventDetail(ev), from)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ev.Seq, ev.Time.Local().Format("15:04:05"), ev.Type,
+			cmp.Or(ev.TenantName, "-"), w.actorLabel(ev.Actor), ev.RequestID, eventDetail(ev), from)
 	}
 	_ = tw.Flush()
 }
@@ -103,7 +104,7 @@ func eventDetail(ev approvals.Event) string {
 }
 
 func (w *demoWorld) actorLabel(actor string) string {
-	for _, p := range []demoPerson{demoRita, demoSam} {
+	for _, p := range demoPeople {
 		if actor == "slack:"+p.id {
 			return p.label
 		}
@@ -133,18 +134,18 @@ func (w *demoWorld) stepsWithoutEvents(steps int) string {
 	return "Steps " + strings.Join(quiet[:len(quiet)-1], ", ") + " and " + quiet[len(quiet)-1] + " were"
 }
 
-// checkNoLeaks looks for every pass the sandbox issued in the database
-// file, the server's log and every Slack message. The one place it may be
-// is an ephemeral message to its requester.
+// checkNoLeaks looks for every pass the sandbox issued, in every tenant,
+// in the database file, the server's log and every Slack message. The one
+// place each may be is an ephemeral message to its requester, Rita.
 func (w *demoWorld) checkNoLeaks() error {
 	db, err := os.ReadFile(w.dbPath)
 	if err != nil {
 		return fmt.Errorf("read the database for the leak check: %w", err)
 	}
 	logs := w.logs.String()
-	issued := w.app.Sandbox().Issued()
-	if len(issued) != 1 {
-		return fmt.Errorf("the sandbox issued %d passes, want 1", len(issued))
+	issued := w.app.Sandbox().AllIssued()
+	if len(issued) != 2 {
+		return fmt.Errorf("the sandbox issued %d passes, want 2", len(issued))
 	}
 	for _, p := range issued {
 		switch {
@@ -166,7 +167,7 @@ func (w *demoWorld) checkNoLeaks() error {
 // outro says what to try next.
 func (w *demoWorld) outro() {
 	w.heading("Try it yourself")
-	w.narrate("In your own Slack workspace, before granting any Entra permission: TAPBOT_GRAPH=sandbox tapbot serve (see the README).")
+	w.narrate("In your own Slack workspace, before granting any Entra permission: TAPBOT_GRAPH=sandbox tapbot serve, or with these two customer tenants TAPBOT_GRAPH=sandbox TAPBOT_TENANTS_FILE=deploy/tenants.sandbox.yaml tapbot serve (see the README).")
 	if w.keepDB {
 		w.narrate(fmt.Sprintf("This run's database is kept: tapbot audit verify --db %s, or tapbot audit export --db %s.", w.dbPath, w.dbPath))
 	} else {

@@ -1,6 +1,7 @@
 // Package demo is "tapbot demo": it plays the whole flow against the real
-// server with a fake Slack and the sandbox tenant — two simulated technicians,
-// fake passes — and ends with the verified audit log.
+// server in MSP mode, with a fake Slack and two customer tenants in the
+// sandbox — three simulated technicians, fake passes — and ends with the
+// verified audit log.
 package demo
 
 import (
@@ -45,6 +46,9 @@ type demoPerson struct {
 var (
 	demoRita = demoPerson{id: "U0RITA001", handle: "rita", name: "Rita", label: "Rita (requester)"}
 	demoSam  = demoPerson{id: "U0SAM0001", handle: "sam", name: "Sam", label: "Sam (approver)"}
+	demoFay  = demoPerson{id: "U0FAY0001", handle: "fay", name: "Fay", label: "Fay (fabrikam's approver)"}
+	// demoPeople are everyone in the fake workspace.
+	demoPeople = []demoPerson{demoRita, demoSam, demoFay}
 )
 
 // demoStep is one scene of the demo: what happens and what it shows.
@@ -60,7 +64,8 @@ type Tapbot interface {
 	Serve(ctx context.Context, ln net.Listener) error
 	// Store is the open database, whose audit log the demo reads as it goes.
 	Store() *approvals.Store
-	// Sandbox is the fake tenant, which knows every pass it issued.
+	// Sandbox is the fake Graph: the home tenant and the customer tenants
+	// it added, which know every pass they issued.
 	Sandbox() *graphtest.Server
 }
 
@@ -68,10 +73,10 @@ type Tapbot interface {
 // its log goes to logs.
 type Start func(getenv func(string) string, logs io.Writer) (Tapbot, error)
 
-// Run runs "tapbot demo": a fake Slack workspace, the sandbox tenant and
-// the real server that start builds, all in this process, and two
-// simulated technicians who go through the whole flow while the transcript
-// is printed to stdout. It reads no environment variable and touches
+// Run runs "tapbot demo": a fake Slack workspace, two customer tenants in
+// the sandbox and the real server that start builds in MSP mode, all in
+// this process, and three simulated technicians who go through the whole
+// flow while the transcript is printed to stdout. It reads no environment variable and touches
 // nothing outside a temporary directory (or the new file named by --db).
 // It returns an error when a step does not happen as it should; the
 // server's log then goes to stderr.
@@ -81,13 +86,13 @@ func Run(args []string, stdout, stderr io.Writer, start Start) error {
 	slow := fs.Bool("slow", false, "pause between messages, to read along")
 	keep := fs.String("db", "", "keep the demo's database in this new file, for tapbot audit verify/export (default: a temporary file, removed afterwards)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: tapbot demo [--slow] [--db FILE]\n\nRuns the whole /tap flow locally: fake Slack, sandbox tenant, the real server.")
+		fmt.Fprintln(fs.Output(), "Usage: tapbot demo [--slow] [--db FILE]\n\nRuns the whole /tap flow locally: fake Slack, two sandbox customer tenants, the real server.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	w := &demoWorld{out: stdout, logs: &logbuf.Buffer{}, viewers: map[string]demoPerson{}, eventStep: map[uint64]int{}}
+	w := &demoWorld{out: stdout, logs: &logbuf.Buffer{}, viewers: map[string]demoPerson{}, cards: map[string]slacktest.Message{}, eventStep: map[uint64]int{}}
 	if *slow {
 		w.pause = 700 * time.Millisecond
 	}
@@ -123,32 +128,36 @@ type demoWorld struct {
 	tmpDir    string
 	stop      func() error // stops the server; nil once stopped
 	text      slackText
-	viewers   map[string]demoPerson // response URL name → who it answers
-	card      slacktest.Message     // the approval card of the demo's request
-	eventStep map[uint64]int        // audit seq → the step that caused it
-	events    int                   // audit events seen so far
+	viewers   map[string]demoPerson        // response URL name → who it answers
+	cards     map[string]slacktest.Message // tenant name → the approval card of its request
+	eventStep map[uint64]int               // audit seq → the step that caused it
+	events    int                          // audit events seen so far
 }
 
-// start builds the fake workspace, the sandbox tenant and the server.
+// start builds the fake workspace, the sandbox tenants and the server.
 func (w *demoWorld) start(keep string, start Start) error {
 	if err := w.prepareDB(keep); err != nil {
+		return err
+	}
+	tenants, err := writeTenantsFile(w.tmpDir)
+	if err != nil {
 		return err
 	}
 	botToken, signing := "xoxb-demo-"+randomHex(12), randomHex(16)
 	w.signing = signing
 	w.client = &http.Client{Timeout: demoStepWait}
 	w.slack = slacktest.NewServer(botToken)
-	for _, p := range []demoPerson{demoRita, demoSam} {
+	for _, p := range demoPeople {
 		w.slack.AddUser(slacktest.User{ID: p.id, Name: p.handle, RealName: p.name, Email: p.handle + "@msp.example"})
 	}
 	w.slack.AddChannel(demoHelpdesk, "helpdesk", true)
 	w.slack.AddChannel(demoApprovals, "tap-approvals", true)
 	w.text = slackText{
-		users:    map[string]string{demoRita.id: demoRita.name, demoSam.id: demoSam.name},
+		users:    map[string]string{demoRita.id: demoRita.name, demoSam.id: demoSam.name, demoFay.id: demoFay.name},
 		channels: map[string]string{demoHelpdesk: "helpdesk", demoApprovals: "tap-approvals"},
 	}
 	env := map[string]string{
-		"TAPBOT_GRAPH": "sandbox", "TAPBOT_DB": w.dbPath, "TAPBOT_TIMEZONE": "Local",
+		"TAPBOT_GRAPH": "sandbox", "TAPBOT_TENANTS_FILE": tenants, "TAPBOT_DB": w.dbPath, "TAPBOT_TIMEZONE": "Local",
 		"TAPBOT_REQUESTERS": demoRita.id, "TAPBOT_APPROVERS": demoRita.id + "," + demoSam.id,
 		"SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signing,
 		"SLACK_APPROVAL_CHANNEL": demoApprovals, "SLACK_API_URL": w.slack.APIURL(),
@@ -157,21 +166,24 @@ func (w *demoWorld) start(keep string, start Start) error {
 	return w.serve(start, func(k string) string { return env[k] })
 }
 
-// prepareDB picks the database file: keep when given (it must not exist,
-// so the transcript shows this run alone), else one in a temporary directory.
+// prepareDB makes the temporary directory (for the tenants file, and the
+// database unless kept) and picks the database file: keep when given (it
+// must not exist, so the transcript shows this run alone), else one in the
+// temporary directory.
 func (w *demoWorld) prepareDB(keep string) error {
 	if keep != "" {
 		if _, err := os.Stat(keep); !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("--db %s: the file already exists (or cannot be checked); name a new file", keep)
 		}
-		w.dbPath, w.keepDB = keep, true
-		return nil
 	}
 	dir, err := os.MkdirTemp("", "tapbot-demo-")
 	if err != nil {
 		return fmt.Errorf("create a temporary directory: %w", err)
 	}
 	w.tmpDir, w.dbPath = dir, filepath.Join(dir, "tapbot.db")
+	if keep != "" {
+		w.dbPath, w.keepDB = keep, true
+	}
 	return nil
 }
 
@@ -267,58 +279,6 @@ func (w *demoWorld) play(ctx context.Context) error {
 		return err
 	}
 	return w.auditReport(len(steps))
-}
-
-// script is what the two technicians do.
-func (w *demoWorld) script() []demoStep {
-	return []demoStep{
-		{"Rita asks for a pass longer than the tenant allows", w.askTooLong,
-			"Refused with the tenant's own bounds: nothing was stored and no approver was disturbed."},
-		{"Rita asks for a pass for Alice, who got a new phone", w.ask,
-			"The card shows approvers what they need to decide — who asks, for whom, how long, why — and never a pass."},
-		{"Rita tries to approve her own request", w.selfApprove,
-			"Two-person rule: Rita is an approver too, but never of her own request. The card did not change."},
-		{"Sam approves", w.approve,
-			"Only Rita saw the pass, in a message Slack does not keep. The channel shows who approved and until when the pass is valid, never the pass."},
-	}
-}
-
-func (w *demoWorld) askTooLong(ctx context.Context) error {
-	if err := w.command(ctx, demoRita, "alice@contoso.com 12h new phone"); err != nil {
-		return err
-	}
-	_, err := w.until(ctx, "the refusal", sent(slacktest.KindResponseURL, "was not raised"))
-	return err
-}
-
-func (w *demoWorld) ask(ctx context.Context) error {
-	if err := w.command(ctx, demoRita, "alice@contoso.com 2h once new phone, ticket INC-4711"); err != nil {
-		return err
-	}
-	got, err := w.until(ctx, "the approval card and Rita's receipt",
-		sent(slacktest.KindPostMessage, "Temporary Access Pass request"), sent(slacktest.KindResponseURL, "waiting for approval"))
-	if err != nil {
-		return err
-	}
-	w.card = got[0]
-	return nil
-}
-
-func (w *demoWorld) selfApprove(ctx context.Context) error {
-	if err := w.click(ctx, demoRita, w.card, "tap_approve"); err != nil {
-		return err
-	}
-	_, err := w.until(ctx, "the refusal", sent(slacktest.KindResponseURL, "own request"))
-	return err
-}
-
-func (w *demoWorld) approve(ctx context.Context) error {
-	if err := w.click(ctx, demoSam, w.card, "tap_approve"); err != nil {
-		return err
-	}
-	_, err := w.until(ctx, "the pass and the final card",
-		sent(slacktest.KindPostEphemeral, "Temporary Access Pass for"), sent(slacktest.KindUpdate, "Issued and delivered"))
-	return err
 }
 
 // command types "/tap text" as who in #helpdesk and shows the

@@ -25,11 +25,14 @@ func (w *demoWorld) intro() {
 	}
 	fmt.Fprintf(w.out, `tapbot demo: the whole /tap flow on this machine, with no Slack and no Entra.
   Slack    a fake workspace at %s: channels #helpdesk and #tap-approvals
-  Entra    the sandbox tenant contoso.com at %s: demo users, FAKE passes
-  tapbot   the real server at %s, database %s
-  People   %s may request and approve; %s may approve. One approval per pass.
+  Entra    two customer tenants of an MSP, in the sandbox at %s:
+             contoso (contoso.com) and fabrikam (fabrikam.com), each its own
+             directory of demo users; every pass FAKE
+  tapbot   the real server in MSP mode at %s, database %s
+  People   %s may request and approve; %s may approve;
+           %s approves fabrikam's requests only. One approval per pass.
 Every message below is what Slack would show. Every pass is FAKE.
-`, w.slack.URL, w.app.Sandbox().URL, w.base, db, demoRita.label, demoSam.label)
+`, w.slack.URL, w.app.Sandbox().URL, w.base, db, demoRita.label, demoSam.label, demoFay.label)
 }
 
 // heading starts a section of the transcript.
@@ -66,7 +69,7 @@ func (w *demoWorld) show(m slacktest.Message) error {
 	}
 	w.says(w.where(m), body)
 	if m.Kind == slacktest.KindPostEphemeral && containsText(m, "```") {
-		w.narrate("That pass is FAKE: the sandbox tenant made it up and it opens nothing. Shown unmasked, as Rita would see it.")
+		w.narrate("That pass is FAKE: the sandbox made it up and it opens nothing. Shown unmasked, as Rita would see it.")
 	}
 	return nil
 }
@@ -94,7 +97,7 @@ func (w *demoWorld) where(m slacktest.Message) string {
 
 // dmOwner returns the technician whose DM with the bot is channel.
 func (w *demoWorld) dmOwner(channel string) (demoPerson, bool) {
-	for _, p := range []demoPerson{demoRita, demoSam} {
+	for _, p := range demoPeople {
 		if dm, ok := w.slack.IMChannel(p.id); ok && dm == channel {
 			return p, true
 		}

@@ -1,6 +1,11 @@
 package demo
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/tapbot/tapbot/internal/tenantsfile"
+)
 
 // The whole demo runs through the binary in cmd/tapbot
 // (TestDemoPlaysTheWholeFlowAndEndsWithTheVerifiedAuditLog); this test
@@ -19,5 +24,47 @@ func TestTranscriptShowsMrkdwnAsPlainText(t *testing.T) {
 		if got := text.mrkdwn(tc.in); got != tc.want {
 			t.Errorf("mrkdwn(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The MSP scenes refuse four of the eight steps; the audit report names
+// each step that left no event.
+func TestRefusedStepsAreNamedUnderTheAuditLog(t *testing.T) {
+	for _, tc := range []struct {
+		wrote map[int]bool
+		want  string
+	}{
+		{map[int]bool{2: true, 5: true, 6: true, 7: true}, "Steps 1, 3, 4 and 8 were"},
+		{map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true}, "Step 8 was"},
+		{map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true}, ""},
+	} {
+		w := &demoWorld{eventStep: map[uint64]int{}}
+		seq := uint64(0)
+		for step := range tc.wrote {
+			seq++
+			w.eventStep[seq] = step
+		}
+		if got := w.stepsWithoutEvents(len(w.script())); got != tc.want {
+			t.Errorf("steps with events %v: %q, want %q", tc.wrote, got, tc.want)
+		}
+	}
+}
+
+// The demo's tenants file passes tapbot's own check, with fabrikam's one
+// approver Fay and contoso on the global approvers.
+func TestDemoTenantsFileNamesBothTenantsAndFabrikamsApprover(t *testing.T) {
+	f, problems := tenantsfile.Parse([]byte(demoTenantsFile), func(string) bool { return true })
+	if len(problems) > 0 {
+		t.Fatalf("the demo's tenants file: %v", problems)
+	}
+	if len(f.Tenants) != 2 {
+		t.Fatalf("%d tenants, want contoso and fabrikam", len(f.Tenants))
+	}
+	contoso, fabrikam := f.Tenants[0], f.Tenants[1]
+	if contoso.Name != "contoso" || contoso.ID != demoContosoID || contoso.Approvers != nil {
+		t.Errorf("contoso = %+v, want the global approvers", contoso)
+	}
+	if fabrikam.Name != "fabrikam" || fabrikam.ID != demoFabrikamID || !slices.Equal(fabrikam.Approvers, []string{demoFay.id}) {
+		t.Errorf("fabrikam = %+v, want Fay alone as approver", fabrikam)
 	}
 }
