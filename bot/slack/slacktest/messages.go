@@ -32,13 +32,13 @@ type Message struct {
 	// for KindResponseURL the channel of the command or click the URL
 	// answers when the fake minted it, else "".
 	Channel  string
-	User     string // the only viewer of an ephemeral message
+	User     string // the only viewer of an ephemeral message or of a view
 	TS       string // ts of a channel message (the updated one for KindUpdate), message_ts of an ephemeral one
 	ThreadTS string
 	// Text and Blocks are what the message shows. For KindUpdate they are
 	// the result of the update: a field the update left out keeps its old
-	// value, as in Slack. For the view kinds Text is the modal's title and
-	// Blocks the view's blocks.
+	// value, as in Slack. For the view kinds Text is the modal's title (the
+	// messages shown for KindViewErrors) and Blocks the view's blocks.
 	Text   string
 	Blocks json.RawMessage // the Block Kit array, nil when the message has none
 
@@ -60,7 +60,7 @@ type Message struct {
 	Errors         map[string]string // KindViewErrors: the messages, by block_id; Text has them too
 
 	Form url.Values      // the form fields as sent, without the token; nil for JSON requests
-	Body json.RawMessage // the JSON body as sent; nil for form requests
+	Body json.RawMessage // the JSON body as sent (the bot's answer for a ResponseAction); nil for form requests
 }
 
 // Ephemeral reports whether only one person sees the message: a
