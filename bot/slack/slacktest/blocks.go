@@ -3,7 +3,14 @@ package slacktest
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 	"unicode/utf8"
+)
+
+// The formats of Slack's date and time pickers.
+const (
+	dateLayout = "2006-01-02"
+	timeLayout = "15:04"
 )
 
 // Block Kit limits Slack enforces, answering invalid_blocks when one is
@@ -21,7 +28,23 @@ const (
 	maxBlockID       = 255
 	maxActionsItems  = 25
 	maxContextItems  = 10
+	maxInputLabel    = 2000
+	maxPlaceholder   = 150
+	maxOptionText    = 75
+	maxOptionValue   = 150
+	maxSelectOptions = 100
+	maxChoiceOptions = 10 // radio buttons and checkboxes
+	maxTextInput     = 3000
 )
+
+// inputElements are the element types an input block may hold that the
+// fake knows how to fill in (see Entries).
+var inputElements = map[string]bool{
+	"plain_text_input": true, "email_text_input": true, "url_text_input": true, "number_input": true,
+	"static_select": true, "multi_static_select": true, "radio_buttons": true, "checkboxes": true,
+	"users_select": true, "multi_users_select": true, "conversations_select": true, "channels_select": true,
+	"datepicker": true, "timepicker": true, "datetimepicker": true,
+}
 
 // Button is a button found in a message's blocks.
 type Button struct {
@@ -80,20 +103,22 @@ func interactiveElements(block map[string]any) []map[string]any {
 	return nil
 }
 
-// validateBlocks checks raw against the Block Kit limits and returns Slack's
-// error code and messages, or "" when the blocks are acceptable.
-func validateBlocks(raw string, maxBlocks int) (string, []string) {
+// validateBlocks checks raw, found at the JSON pointer at ("/blocks" in a
+// message, "/view/blocks" in a view), against the Block Kit limits and
+// returns Slack's error code and messages, or "" when the blocks are
+// acceptable.
+func validateBlocks(raw string, maxBlocks int, at string) (string, []string) {
 	var blocks []any
-	if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
-		return "invalid_blocks_format", []string{"[ERROR] blocks must be a JSON array: " + err.Error()}
+	if err := json.Unmarshal([]byte(raw), &blocks); err != nil || blocks == nil {
+		return "invalid_blocks_format", []string{fmt.Sprintf("[ERROR] blocks must be a JSON array [json-pointer:%s]", at)}
 	}
 	var v blockValidator
 	if len(blocks) > maxBlocks {
-		v.fail("/blocks", "no more than %d items allowed", maxBlocks)
+		v.fail(at, "no more than %d items allowed", maxBlocks)
 	}
 	seen := map[string]bool{}
 	for i, b := range blocks {
-		v.block(fmt.Sprintf("/blocks/%d", i), b, seen)
+		v.block(fmt.Sprintf("%s/%d", at, i), b, seen)
 	}
 	if len(v.messages) > 0 {
 		return "invalid_blocks", v.messages
@@ -136,6 +161,8 @@ func (v *blockValidator) block(p string, raw any, seenIDs map[string]bool) {
 		v.text(p+"/text", b["text"], maxHeaderText, "plain_text")
 	case "actions":
 		v.actions(p, b)
+	case "input":
+		v.input(p, b)
 	case "context":
 		elements := objects(b["elements"])
 		if len(elements) > maxContextItems {
@@ -187,13 +214,94 @@ func (v *blockValidator) element(p string, el map[string]any, actionIDs map[stri
 		}
 		actionIDs[id] = true
 	}
-	if el["type"] != "button" {
+	if el["placeholder"] != nil {
+		v.text(p+"/placeholder", el["placeholder"], maxPlaceholder, "plain_text")
+	}
+	switch el["type"] {
+	case "button":
+		v.text(p+"/text", el["text"], maxButtonText, "plain_text")
+		v.maxLen(p+"/value", str(el, "value"), maxButtonValue)
+		if style := str(el, "style"); style != "" && style != "primary" && style != "danger" {
+			v.fail(p+"/style", "must be one of primary, danger")
+		}
+	case "static_select", "multi_static_select":
+		v.options(p, el, maxSelectOptions, "plain_text")
+	case "radio_buttons", "checkboxes":
+		v.options(p, el, maxChoiceOptions, "plain_text", "mrkdwn")
+	case "plain_text_input":
+		v.textInput(p, el)
+	case "datepicker", "timepicker":
+		v.dateOrTime(p, el)
+	}
+}
+
+// input checks an input block: a plain_text label, an optional hint and
+// one element the fake can fill in.
+func (v *blockValidator) input(p string, b map[string]any) {
+	v.text(p+"/label", b["label"], maxInputLabel, "plain_text")
+	if b["hint"] != nil {
+		v.text(p+"/hint", b["hint"], maxInputLabel, "plain_text")
+	}
+	el, ok := b["element"].(map[string]any)
+	if !ok {
+		v.fail(p+"/element", "must provide an object")
 		return
 	}
-	v.text(p+"/text", el["text"], maxButtonText, "plain_text")
-	v.maxLen(p+"/value", str(el, "value"), maxButtonValue)
-	if style := str(el, "style"); style != "" && style != "primary" && style != "danger" {
-		v.fail(p+"/style", "must be one of primary, danger")
+	if !inputElements[str(el, "type")] {
+		v.fail(p+"/element/type", "must be an input element type")
+		return
+	}
+	v.element(p+"/element", el, map[string]bool{})
+}
+
+// options checks the options of a select, radio buttons or checkboxes, and
+// that initial options are among them.
+func (v *blockValidator) options(p string, el map[string]any, limit int, textTypes ...string) {
+	opts := objects(el["options"])
+	if len(opts) == 0 || len(opts) > limit {
+		v.fail(p+"/options", "must provide between 1 and %d items", limit)
+	}
+	values := map[string]bool{}
+	for i, o := range opts {
+		at := fmt.Sprintf("%s/options/%d", p, i)
+		v.text(at+"/text", o["text"], maxOptionText, textTypes...)
+		v.maxLen(at+"/value", str(o, "value"), maxOptionValue)
+		values[str(o, "value")] = true
+	}
+	initial := objects(el["initial_options"])
+	if o, ok := el["initial_option"].(map[string]any); ok {
+		initial = append(initial, o)
+	}
+	for _, o := range initial {
+		if !values[str(o, "value")] {
+			v.fail(p+"/initial_option", "must match one of the options, %q is not one", str(o, "value"))
+		}
+	}
+}
+
+// textInput checks a plain_text_input's length limits.
+func (v *blockValidator) textInput(p string, el map[string]any) {
+	maxLen, hasMax := el["max_length"].(float64)
+	if hasMax && (maxLen < 1 || maxLen > maxTextInput) {
+		v.fail(p+"/max_length", "must be between 1 and %d", maxTextInput)
+	}
+	if !hasMax {
+		maxLen = maxTextInput
+	}
+	v.maxLen(p+"/initial_value", str(el, "initial_value"), int(maxLen))
+}
+
+// dateOrTime checks the initial value of a datepicker (YYYY-MM-DD) or
+// timepicker (HH:mm).
+func (v *blockValidator) dateOrTime(p string, el map[string]any) {
+	key, layout := "initial_date", dateLayout
+	if el["type"] == "timepicker" {
+		key, layout = "initial_time", timeLayout
+	}
+	if s := str(el, key); s != "" {
+		if _, err := time.Parse(layout, s); err != nil {
+			v.fail(p+"/"+key, "must be in the format %s", layout)
+		}
 	}
 }
 

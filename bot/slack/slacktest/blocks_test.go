@@ -15,6 +15,14 @@ func button(actionID, text, style string) string {
 	return fmt.Sprintf(`{"type":"button","action_id":%q,"text":{"type":"plain_text","text":%q},"value":"v","style":%q}`, actionID, text, style)
 }
 
+func input(element string) string {
+	return `[{"type":"input","block_id":"i","label":{"type":"plain_text","text":"Label"},"element":` + element + `}]`
+}
+
+func option(value string) string {
+	return fmt.Sprintf(`{"text":{"type":"plain_text","text":%q},"value":%q}`, value, value)
+}
+
 func TestValidateBlocksEnforcesSlackLimits(t *testing.T) {
 	fifty := strings.TrimSuffix(strings.Repeat(`{"type":"divider"},`, 50), ",")
 	tests := []struct {
@@ -39,10 +47,22 @@ func TestValidateBlocksEnforcesSlackLimits(t *testing.T) {
 		{"empty actions", `[{"type":"actions","elements":[]}]`, "invalid_blocks"},
 		{"context text of 3000", `[{"type":"context","elements":[{"type":"mrkdwn","text":"` + strings.Repeat("a", 3000) + `"}]}]`, ""},
 		{"context text of 3001", `[{"type":"context","elements":[{"type":"mrkdwn","text":"` + strings.Repeat("a", 3001) + `"}]}]`, "invalid_blocks"},
+		{"an input block", input(`{"type":"plain_text_input","action_id":"t","max_length":40}`), ""},
+		{"an input without label", `[{"type":"input","element":{"type":"plain_text_input"}}]`, "invalid_blocks"},
+		{"an input without element", `[{"type":"input","label":{"type":"plain_text","text":"L"}}]`, "invalid_blocks"},
+		{"an input of a button", input(button("b", "B", "")), "invalid_blocks"},
+		{"max_length over 3000", input(`{"type":"plain_text_input","max_length":3001}`), "invalid_blocks"},
+		{"a select", input(`{"type":"static_select","options":[` + option("2h") + `],"initial_option":` + option("2h") + `}`), ""},
+		{"a select without options", input(`{"type":"static_select","options":[]}`), "invalid_blocks"},
+		{"an initial option that is none", input(`{"type":"static_select","options":[` + option("2h") + `],"initial_option":` + option("3d") + `}`), "invalid_blocks"},
+		{"eleven radio buttons", input(`{"type":"radio_buttons","options":[` + strings.TrimSuffix(strings.Repeat(option("x")+",", 11), ",") + `]}`), "invalid_blocks"},
+		{"a datepicker", input(`{"type":"datepicker","initial_date":"2025-03-01"}`), ""},
+		{"a datepicker's date in another format", input(`{"type":"datepicker","initial_date":"01/03/2025"}`), "invalid_blocks"},
+		{"a timepicker's time with seconds", input(`{"type":"timepicker","initial_time":"08:00:00"}`), "invalid_blocks"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, msgs := validateBlocks(tt.blocks, maxMessageBlocks)
+			code, msgs := validateBlocks(tt.blocks, maxMessageBlocks, "/blocks")
 			if code != tt.want {
 				t.Fatalf("code = %q (%q), want %q", code, msgs, tt.want)
 			}

@@ -14,7 +14,8 @@ const maxMessageText = 40000
 // postMessage serves chat.postMessage. The channel, given by id or by
 // name, must exist with the bot in it (channel_not_found, not_in_channel),
 // unless the token has chat:write.public; a user id posts to the bot's DM
-// with that user, as Slack does.
+// with that user, as Slack does. A thread_ts makes it a reply in the
+// thread of that message (see checkThread).
 func (s *Server) postMessage(r apiRequest) (map[string]any, *apiError) {
 	ch, aerr := s.postTarget(r.form.Get("channel"))
 	if aerr != nil {
@@ -22,6 +23,9 @@ func (s *Server) postMessage(r apiRequest) (map[string]any, *apiError) {
 	}
 	m, aerr := messageFromForm(KindPostMessage, r.form)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.checkThread(ch.id, m.ThreadTS); aerr != nil {
 		return nil, aerr
 	}
 	m.Channel, m.TS = ch.id, s.nextTS()
@@ -85,6 +89,21 @@ func (s *Server) updateMessage(r apiRequest) (map[string]any, *apiError) {
 	return map[string]any{
 		"channel": next.Channel, "ts": next.TS, "text": next.Text, "message": messageObject(next),
 	}, nil
+}
+
+// checkThread checks the thread_ts of a reply in channel: it must be the
+// ts of a message there that is not itself a reply, as only a thread's
+// parent starts one (invalid_thread_ts otherwise). "" is no thread; s.mu
+// held.
+func (s *Server) checkThread(channel, threadTS string) *apiError {
+	if threadTS == "" {
+		return nil
+	}
+	parent, ok := s.history[channel][threadTS]
+	if !ok || parent.ThreadTS != "" {
+		return errCode("invalid_thread_ts")
+	}
+	return nil
 }
 
 // postTarget resolves the channel argument of chat.postMessage; s.mu held.
@@ -151,7 +170,7 @@ func checkContent(text string, blocks json.RawMessage, maxBlocks int) *apiError 
 	if blocks == nil {
 		return nil
 	}
-	if code, msgs := validateBlocks(string(blocks), maxBlocks); code != "" {
+	if code, msgs := validateBlocks(string(blocks), maxBlocks, "/blocks"); code != "" {
 		return &apiError{code: code, messages: msgs}
 	}
 	return nil

@@ -238,3 +238,59 @@ func TestPostMessageChannelResolution(t *testing.T) {
 		})
 	}
 }
+
+func TestRepliesGoUnderTheirCard(t *testing.T) {
+	srv, api := newWorkspace(t)
+	ctx := testContext(t)
+	card := postCard(t, srv, api)
+	for _, text := range []string{"Approved by <@U2>", "Pass shown to <@U1>"} {
+		if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(text, false), slack.MsgOptionTS(card.TS)); err != nil {
+			t.Fatalf("reply %q: %v", text, err)
+		}
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("another card", false)); err != nil {
+		t.Fatal(err)
+	}
+
+	first, err := srv.WaitFor(ctx, InThread(card))
+	if err != nil || first.Text != "Approved by <@U2>" || first.ThreadTS != card.TS {
+		t.Fatalf("first reply = %+v, %v", first, err)
+	}
+	replies := srv.Replies("C1", card.TS)
+	if len(replies) != 2 || replies[0].Text != "Approved by <@U2>" || replies[1].Text != "Pass shown to <@U1>" {
+		t.Fatalf("replies = %+v", replies)
+	}
+	if _, _, _, err := api.UpdateMessageContext(ctx, "C1", replies[1].TS, slack.MsgOptionText("Pass shown to <@U1> at 09:00", false)); err != nil {
+		t.Fatal(err)
+	}
+	if updated := srv.Replies("C1", card.TS); updated[1].Text != "Pass shown to <@U1> at 09:00" || updated[1].ThreadTS != card.TS {
+		t.Fatalf("after an update the reply is %+v", updated[1])
+	}
+}
+
+func TestAReplyNeedsAThreadParentInItsChannel(t *testing.T) {
+	tests := []struct {
+		name     string
+		channel  string
+		threadTS func(card Message, reply string) string
+	}{
+		{"a reply's ts", "C1", func(_ Message, reply string) string { return reply }},
+		{"a ts nobody posted", "C1", func(Message, string) string { return "1700000000.999900" }},
+		{"the card's ts in another channel", "U1", func(card Message, _ string) string { return card.TS }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, api := newWorkspace(t)
+			ctx := testContext(t)
+			card := postCard(t, srv, api)
+			_, reply, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("first", false), slack.MsgOptionTS(card.TS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = api.PostMessageContext(ctx, tt.channel, slack.MsgOptionText("lost", false), slack.MsgOptionTS(tt.threadTS(card, reply)))
+			if slackError(err) != "invalid_thread_ts" {
+				t.Fatalf("error = %v, want invalid_thread_ts", err)
+			}
+		})
+	}
+}

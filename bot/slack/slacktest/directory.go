@@ -12,9 +12,13 @@ type User struct {
 	Name     string // the handle, e.g. "alice"
 	RealName string
 	Email    string
-	TZ       string // IANA zone, e.g. "Europe/Berlin"; empty means UTC
-	Deleted  bool   // deactivated: listed by users.info, unreachable otherwise
-	IsBot    bool
+	TZ       string // IANA zone, e.g. "America/New_York"; empty means UTC
+	// TZLabel is the zone's name as Slack shows it in tz_label, e.g.
+	// "Eastern Standard Time"; empty means the zone's abbreviation at the
+	// fake's now ("EST").
+	TZLabel string
+	Deleted bool // deactivated: listed by users.info, unreachable otherwise
+	IsBot   bool
 }
 
 // channel is a conversation: a channel the test added or a bot DM opened

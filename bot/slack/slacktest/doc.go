@@ -20,6 +20,22 @@
 // endpoints, and SendSlashCommand / SendInteraction push the same payloads
 // over a Socket Mode connection and return the bot's acknowledgement.
 //
+// Modals and the Home tab work as in Slack. Slash commands, shortcuts and
+// clicks hand out trigger ids that views.open and views.push spend once,
+// within 3 seconds of the fake's clock (SetNow, ExpireTriggerID). The fake
+// keeps every view it showed (View, OpenModal, Home) with its inputs, and
+// plays the person in front of it: ViewSubmission fills a modal in and
+// submits it, CloseView closes it, Shortcut and ClickView act from the
+// shortcut menu and inside views, and AppHomeOpened opens the Home tab.
+// PostInteraction and DeliverInteraction send those payloads to the bot
+// over HTTP or Socket Mode and apply its answer, a response_action of
+// errors, update, push or clear, the way Slack applies it:
+//
+//	form, _ := srv.OpenModal("U1") // the bot answered U1's /tap with views.open
+//	in, err := srv.ViewSubmission("U1", form.ID, slacktest.Entries{"user": "bob@contoso.com"})
+//	ans, err := srv.PostInteraction(ctx, botURL+"/slack/interactions", signingSecret, in)
+//	// ans.ResponseAction == "errors": srv.View(form.ID) shows ans.Errors
+//
 // Nothing the fake records leaves the process. Recorded form fields never
 // include the token the bot sent.
 package slacktest

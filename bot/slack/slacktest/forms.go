@@ -53,7 +53,7 @@ func (s *Server) SlashCommand(userID, channelID, text string) (url.Values, error
 	if !ok {
 		return nil, fmt.Errorf("slash command in %s: no such channel", channelID)
 	}
-	trigger := s.triggerID()
+	trigger := s.newTrigger(userID, "")
 	form := SlashCommandForm(userID, u.Name, channelID, text, s.responseURL(trigger, channelID), trigger)
 	if !ch.im {
 		form.Set("channel_name", ch.name)
@@ -139,7 +139,7 @@ func (s *Server) shownMessage(m Message) (Message, error) {
 
 // clickCallback builds the interaction payload; s.mu held.
 func (s *Server) clickCallback(u User, shown Message, btn Button) (slack.InteractionCallback, error) {
-	trigger := s.triggerID()
+	trigger := s.newTrigger(u.ID, "")
 	actionTS := s.nextTS()
 	cb := slack.InteractionCallback{
 		Type:        slack.InteractionTypeBlockActions,
@@ -172,9 +172,4 @@ func (s *Server) clickCallback(u User, shown Message, btn Button) (slack.Interac
 		return slack.InteractionCallback{}, fmt.Errorf("decode clicked message: %w", err)
 	}
 	return cb, nil
-}
-
-// triggerID returns a fresh trigger id shaped like Slack's; s.mu held.
-func (s *Server) triggerID() string {
-	return fmt.Sprintf("%d.%d.%s", tsEpoch+s.nextSeq(), 42, randomHex(8))
 }

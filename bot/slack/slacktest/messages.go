@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/slack-go/slack"
 )
@@ -17,6 +18,10 @@ const (
 	KindUpdate        = "update"        // chat.update
 	KindResponseURL   = "response_url"  // a POST to a response URL
 	KindOpenView      = "openView"      // views.open
+	KindPushView      = "pushView"      // views.push, or response_action "push"
+	KindUpdateView    = "updateView"    // views.update, or response_action "update"
+	KindPublishView   = "publishView"   // views.publish: a Home tab
+	KindViewErrors    = "viewErrors"    // response_action "errors": messages under a modal's inputs
 )
 
 // Message is something the bot made Slack show, recorded once Slack accepted
@@ -27,12 +32,13 @@ type Message struct {
 	// for KindResponseURL the channel of the command or click the URL
 	// answers when the fake minted it, else "".
 	Channel  string
-	User     string // the only viewer of an ephemeral message
+	User     string // the only viewer of an ephemeral message or of a view
 	TS       string // ts of a channel message (the updated one for KindUpdate), message_ts of an ephemeral one
 	ThreadTS string
 	// Text and Blocks are what the message shows. For KindUpdate they are
 	// the result of the update: a field the update left out keeps its old
-	// value, as in Slack.
+	// value, as in Slack. For the view kinds Text is the modal's title (the
+	// messages shown for KindViewErrors) and Blocks the view's blocks.
 	Text   string
 	Blocks json.RawMessage // the Block Kit array, nil when the message has none
 
@@ -41,11 +47,20 @@ type Message struct {
 	ReplaceOriginal bool   // KindResponseURL
 	DeleteOriginal  bool   // KindResponseURL
 
-	TriggerID string          // KindOpenView
-	View      json.RawMessage // KindOpenView: the view as sent
+	// ViewID and View are set for the view kinds: the view shown and the
+	// view object as the bot sent it (nil for KindViewErrors). User is the
+	// person who sees the view.
+	ViewID    string
+	View      json.RawMessage
+	TriggerID string // KindOpenView, KindPushView by views.push: the trigger id spent
+	// ResponseAction is set when the bot's answer to a view_submission,
+	// not a views.* call, made Slack show this: "update", "push" or
+	// "errors".
+	ResponseAction string
+	Errors         map[string]string // KindViewErrors: the messages, by block_id; Text has them too
 
 	Form url.Values      // the form fields as sent, without the token; nil for JSON requests
-	Body json.RawMessage // the JSON body as sent; nil for form requests
+	Body json.RawMessage // the JSON body as sent (the bot's answer for a ResponseAction); nil for form requests
 }
 
 // Ephemeral reports whether only one person sees the message: a
@@ -122,6 +137,29 @@ func (s *Server) WaitFor(ctx context.Context, pred func(Message) bool) (Message,
 // order it finishes. It returns an error when ctx ends first.
 func (s *Server) Take(ctx context.Context, pred func(Message) bool) (Message, error) {
 	return s.rec.Take(ctx, pred)
+}
+
+// InThread returns a WaitFor predicate matching replies posted with
+// chat.postMessage in the thread of parent.
+func InThread(parent Message) func(Message) bool {
+	return func(m Message) bool {
+		return m.Kind == KindPostMessage && m.Channel == parent.Channel && m.ThreadTS == parent.TS
+	}
+}
+
+// Replies returns the replies in the thread of the message with ts in
+// channel, oldest first, each as it looks now (after any chat.update).
+func (s *Server) Replies(channel, ts string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var replies []Message
+	for _, m := range s.history[channel] {
+		if m.ThreadTS == ts {
+			replies = append(replies, *m)
+		}
+	}
+	slices.SortFunc(replies, func(a, b Message) int { return strings.Compare(a.TS, b.TS) })
+	return replies
 }
 
 // Current returns the channel message with that ts as it looks now, after

@@ -57,6 +57,9 @@ type Server struct {
 	calls     map[string]int
 	responses map[string]*responseURL
 	tickets   map[string]bool
+	triggers  map[string]*trigger // trigger ids handed out, by id (triggers.go)
+	views     viewStore           // modals and Home tabs (views.go)
+	now       func() time.Time    // the fake's clock: trigger ages, hashes, event times
 	rec       *recorded.Log[Message]
 
 	sock sockets
@@ -106,6 +109,9 @@ var apiMethods = map[string]apiMethod{
 	"users.info":            {scope: "users:read", handle: (*Server).userInfo},
 	"usergroups.users.list": {scope: "usergroups:read", handle: (*Server).userGroupUsers},
 	"views.open":            {handle: (*Server).openView},
+	"views.update":          {handle: (*Server).updateView},
+	"views.push":            {handle: (*Server).pushView},
+	"views.publish":         {handle: (*Server).publishView},
 	"apps.connections.open": {token: appToken, handle: (*Server).openConnection},
 }
 
@@ -121,6 +127,9 @@ func NewServer(botToken string) *Server {
 		calls:     map[string]int{},
 		responses: map[string]*responseURL{},
 		tickets:   map[string]bool{},
+		triggers:  map[string]*trigger{},
+		views:     newViewStore(),
+		now:       time.Now,
 		rec:       recorded.New[Message]("a Slack message"),
 		sock:      newSockets(),
 	}
@@ -149,6 +158,19 @@ func (s *Server) SetScopes(scopes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.scopes = append([]string(nil), scopes...)
+}
+
+// SetNow replaces the clock the fake reads to age trigger ids (they expire
+// 3 seconds after they are handed out), to stamp view hashes and events and
+// to compute users' current UTC offsets, so a test can let a trigger expire
+// without sleeping. nil restores time.Now.
+func (s *Server) SetNow(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // hasScope reports whether the bot token has scope; s.mu held.

@@ -5,6 +5,8 @@ import "time"
 // userInfo serves users.info (user_not_found for an unknown id). A
 // deactivated user is returned with deleted=true. The profile carries the
 // e-mail address only when the token has users:read.email, as in Slack.
+// The user carries tz (the IANA zone), tz_label and tz_offset (seconds
+// east of UTC at the fake's now, so it follows daylight saving time).
 func (s *Server) userInfo(r apiRequest) (map[string]any, *apiError) {
 	u, ok := s.directory.users[r.form.Get("user")]
 	if !ok {
@@ -29,7 +31,10 @@ func (s *Server) userGroupUsers(r apiRequest) (map[string]any, *apiError) {
 
 // userObject is a user as users.info returns it; s.mu held.
 func (s *Server) userObject(u User) map[string]any {
-	tz, label, offset := zone(u.TZ)
+	tz, label, offset := zone(u.TZ, s.now())
+	if u.TZLabel != "" {
+		label = u.TZLabel
+	}
 	profile := map[string]any{
 		"real_name": u.RealName, "real_name_normalized": u.RealName,
 		"display_name": u.Name, "display_name_normalized": u.Name,
@@ -49,10 +54,10 @@ func (s *Server) userObject(u User) map[string]any {
 	}
 }
 
-// zone returns the time zone name, label and current UTC offset in seconds
+// zone returns the time zone name, label and UTC offset in seconds at now
 // Slack reports for tz. An empty zone is UTC; a zone this machine has no
 // data for keeps its name with a zero offset.
-func zone(tz string) (name, label string, offset int) {
+func zone(tz string, now time.Time) (name, label string, offset int) {
 	if tz == "" {
 		return "UTC", "Coordinated Universal Time", 0
 	}
@@ -60,6 +65,6 @@ func zone(tz string) (name, label string, offset int) {
 	if err != nil {
 		return tz, tz, 0
 	}
-	label, offset = time.Now().In(loc).Zone()
+	label, offset = now.In(loc).Zone()
 	return tz, label, offset
 }

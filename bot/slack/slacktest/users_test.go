@@ -3,6 +3,7 @@ package slacktest
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestUserInfoReturnsProfile(t *testing.T) {
@@ -59,6 +60,42 @@ func TestUserGroupMembers(t *testing.T) {
 			got, err := api.GetUserGroupMembersContext(ctx, tt.group)
 			if slackError(err) != tt.wantErr || !slices.Equal(got, tt.want) {
 				t.Fatalf("members = %v, %v; want %v, %q", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestUserInfoReportsTheTimeZoneAtTheFakesNow(t *testing.T) {
+	tests := []struct {
+		name       string
+		user       User
+		now        time.Time
+		wantLabel  string
+		wantOffset int
+	}{
+		{"winter", User{ID: "U5", Name: "nina", TZ: "America/New_York"}, time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC), "EST", -5 * 3600},
+		{"summer", User{ID: "U5", Name: "nina", TZ: "America/New_York"}, time.Date(2025, 7, 15, 12, 0, 0, 0, time.UTC), "EDT", -4 * 3600},
+		{"label as Slack writes it", User{ID: "U5", Name: "nina", TZ: "America/New_York", TZLabel: "Eastern Standard Time"},
+			time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC), "Eastern Standard Time", -5 * 3600},
+		{"no zone set", User{ID: "U5", Name: "nina"}, time.Date(2025, 7, 15, 12, 0, 0, 0, time.UTC), "Coordinated Universal Time", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mustLoad(t, "America/New_York")
+			srv, api := newWorkspace(t)
+			srv.AddUser(tt.user)
+			srv.SetNow(func() time.Time { return tt.now })
+
+			u, err := api.GetUserInfoContext(testContext(t), tt.user.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantTZ := tt.user.TZ
+			if wantTZ == "" {
+				wantTZ = "UTC"
+			}
+			if u.TZ != wantTZ || u.TZLabel != tt.wantLabel || u.TZOffset != tt.wantOffset {
+				t.Fatalf("tz %q, tz_label %q, tz_offset %d; want %q, %q, %d", u.TZ, u.TZLabel, u.TZOffset, wantTZ, tt.wantLabel, tt.wantOffset)
 			}
 		})
 	}

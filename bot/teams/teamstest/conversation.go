@@ -73,6 +73,21 @@ func (c *Conversation) Press(from User, m Activity, action string) {
 	}
 }
 
+// Submit makes from fill in inputs of m, the message as the test last saw
+// it, and press its Action.Submit button action (see Server.Submit). The
+// test ends when the card cannot be submitted that way or the bot does not
+// accept it with 200.
+func (c *Conversation) Submit(from User, m Activity, action string, inputs map[string]string) {
+	c.t.Helper()
+	a, err := c.srv.Submit(from, m, action, inputs)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if status := c.Deliver(a); status != http.StatusOK {
+		c.t.Fatalf("%s submits %s: HTTP %d", from.Name, action, status)
+	}
+}
+
 // Wait returns the first connector call pred accepts that no earlier Wait
 // (or Take) returned, waiting for it if need be. It passes over nothing for
 // good: a bot's background work makes its calls in whatever order it

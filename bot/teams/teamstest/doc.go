@@ -31,6 +31,15 @@
 //	card := c.Wait("approval card", teamstest.Sent(approvals, "Temporary Access Pass request"))
 //	c.Press(bob, card, "approve")
 //
+// Submit fills a card's inputs in (Input.Text, Input.Number,
+// Input.ChoiceSet, Input.Date, Input.Time, Input.Toggle) and presses an
+// Action.Submit, also one on an Action.ShowCard's card: activity.value then
+// holds the button's data and the input values by id, as strings, the way
+// Teams sends them; Conversation.Submit delivers it. Every message from a
+// user carries the client it came from (User's Locale, TimeZone,
+// Platform) in its locale, localTimezone and localTimestamp and in a
+// clientInfo entity, which Body writes out in full.
+//
 // Leak scans read what the fake recorded: Leaks, Activities and AllText.
 //
 // Nothing the fake records leaves the process. Recorded bodies never include

@@ -22,6 +22,15 @@ type User struct {
 	// Personal says the user has the bot installed in their personal scope,
 	// so the bot may open (or already has) a 1:1 chat with them.
 	Personal bool
+	// The Teams client the user writes from, as their messages carry it
+	// (the activity's locale, localTimezone and localTimestamp, and its
+	// clientInfo entity). Locale is a BCP-47 tag (DefaultLocale when
+	// empty); TimeZone an IANA zone such as "America/New_York", left out
+	// of the activity when empty, as some clients do; Platform "Web",
+	// "Windows", "Mac", "iOS" or "Android" (DefaultPlatform when empty).
+	Locale   string
+	TimeZone string
+	Platform string
 }
 
 // conversation is a chat the bot is part of.

@@ -3,7 +3,6 @@ package teamstest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,7 +33,7 @@ func (s *Server) Mention(from User, channel, text string) schema.Activity {
 	a := s.channelActivity(schema.Message, from, channel)
 	a.Conversation.ID = channel + ";messageid=" + a.ID
 	a.Text, a.TextFormat = "<at>"+BotName+"</at> "+text, schema.PLAIN
-	a.Entities = []schema.Entity{{Type: "mention"}}
+	a.Entities = append(a.Entities, schema.Entity{Type: "mention"})
 	return a
 }
 
@@ -43,35 +42,16 @@ func (s *Server) Mention(from User, channel, text string) schema.Activity {
 func (s *Server) GroupMessage(from User, chat, text string) schema.Activity {
 	a := s.incoming(schema.Message, from, schema.ConversationAccount{ID: chat, ConversationType: TypeGroupChat, IsGroup: true, TenantID: TenantID})
 	a.Text, a.TextFormat = "<at>"+BotName+"</at> "+text, schema.PLAIN
-	a.Entities = []schema.Entity{{Type: "mention"}}
+	a.Entities = append(a.Entities, schema.Entity{Type: "mention"})
 	return a
 }
 
 // Click returns the activity Teams posts when from presses the
 // Action.Submit button whose data.action is action on card, the message as
-// the test last saw it (sent or updated). It returns an error when the card
-// has no such button, or is in a 1:1 chat that is not from's.
+// the test last saw it (sent or updated), leaving every input as the card
+// shows it: Submit with no inputs.
 func (s *Server) Click(from User, card Activity, action string) (schema.Activity, error) {
-	data, ok := findSubmit(card.Card(), action)
-	if !ok {
-		return schema.Activity{}, fmt.Errorf("message %s in %s has no %q button", card.ID, card.Conversation, action)
-	}
-	if card.ConvType == TypePersonal && !s.owns(from, card.Conversation) {
-		return schema.Activity{}, fmt.Errorf("%s cannot see message %s: it is in someone else's 1:1 chat", from.Name, card.ID)
-	}
-	var a schema.Activity
-	switch card.ConvType {
-	case TypeChannel:
-		a = s.channelActivity(schema.Message, from, card.Conversation)
-		a.Conversation.ID = card.Conversation + ";messageid=" + card.Thread
-	case TypeGroupChat:
-		a = s.incoming(schema.Message, from, schema.ConversationAccount{ID: card.Conversation, ConversationType: TypeGroupChat, IsGroup: true, TenantID: TenantID})
-	default:
-		a = s.incoming(schema.Message, from, schema.ConversationAccount{ID: card.Conversation, ConversationType: TypePersonal, TenantID: TenantID})
-	}
-	a.ReplyToID, a.Value = card.ID, data
-	a.ChannelData["postBack"] = true
-	return a, nil
+	return s.Submit(from, card, action, nil)
 }
 
 // owns reports whether conv is u's 1:1 chat with the bot.
@@ -137,21 +117,29 @@ func (s *Server) channelActivity(typ schema.ActivityTypes, from User, channel st
 	return a
 }
 
-// incoming builds the fields every activity from Teams carries.
+// incoming builds the fields every activity from Teams carries, stamped
+// by from's client (see User); a message also gets the clientInfo entity.
 func (s *Server) incoming(typ schema.ActivityTypes, from User, conv schema.ConversationAccount) schema.Activity {
+	client := clientOf(from)
 	s.mu.Lock()
 	s.seq++
 	id := fmt.Sprintf("16990000%05d", s.seq)
+	if typ == schema.Message {
+		s.clients[id] = client
+	}
 	s.mu.Unlock()
-	now := time.Now().UTC()
-	return schema.Activity{
-		Type: typ, ID: id, Timestamp: now, LocalTimestamp: now, ServiceURL: s.ServiceURL(), ChannelID: ChannelID,
+	a := schema.Activity{
+		Type: typ, ID: id, ServiceURL: s.ServiceURL(), ChannelID: ChannelID,
 		From:         schema.ChannelAccount{ID: from.TeamsID, Name: from.Name, AadObjectID: from.AADObjectID},
 		Conversation: conv,
 		Recipient:    schema.ChannelAccount{ID: s.BotID(), Name: BotName},
-		Locale:       "en-US",
 		ChannelData:  map[string]any{"tenant": map[string]any{"id": TenantID}},
 	}
+	client.stamp(&a, time.Now())
+	if typ == schema.Message {
+		a.Entities = []schema.Entity{{Type: "clientInfo"}}
+	}
+	return a
 }
 
 // Deliver posts a to the bot's messaging endpoint with a valid Bot
@@ -161,12 +149,13 @@ func (s *Server) Deliver(ctx context.Context, endpoint string, a schema.Activity
 	return s.DeliverWith(ctx, endpoint, a, "Bearer "+s.Token(a.ServiceURL, opts...))
 }
 
-// DeliverWith posts a to the bot's messaging endpoint with authorization
-// as the Authorization header ("" for none) and returns the HTTP status.
+// DeliverWith posts a to the bot's messaging endpoint, as Body encodes it,
+// with authorization as the Authorization header ("" for none) and returns
+// the HTTP status.
 func (s *Server) DeliverWith(ctx context.Context, endpoint string, a schema.Activity, authorization string) (int, error) {
-	body, err := json.Marshal(a)
+	body, err := s.Body(a)
 	if err != nil {
-		return 0, fmt.Errorf("encode activity: %w", err)
+		return 0, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
@@ -184,32 +173,4 @@ func (s *Server) DeliverWith(ctx context.Context, endpoint string, a schema.Acti
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
-}
-
-// findSubmit looks through an Adaptive Card for an Action.Submit whose
-// data.action is action and returns its data.
-func findSubmit(card json.RawMessage, action string) (map[string]any, bool) {
-	var v any
-	if json.Unmarshal(card, &v) != nil {
-		return nil, false
-	}
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if data, ok := v["data"].(map[string]any); ok && v["type"] == "Action.Submit" && data["action"] == action && found == nil {
-				found = data
-			}
-			for _, e := range v {
-				walk(e)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
-	return found, found != nil
 }

@@ -49,7 +49,8 @@ type Server struct {
 	convs        map[string]*conversation
 	activities   map[string]*Activity // conversation + "|" + activity id → current version
 	seq          int
-	faults       map[string][]int // kind + "|" + conversation → statuses to answer, in order
+	faults       map[string][]int      // kind + "|" + conversation → statuses to answer, in order
+	clients      map[string]clientInfo // activity id → the client an incoming activity came from
 	rec          *recorded.Log[Activity]
 	refusedCalls int
 }
@@ -66,7 +67,7 @@ func NewServer(appID, appPassword string, login *graphtest.Server) *Server {
 		key: signingKey(), keyID: "tapbot-test-key-1",
 		users: map[string]*User{},
 		convs: map[string]*conversation{}, activities: map[string]*Activity{},
-		faults: map[string][]int{}, rec: recorded.New[Activity]("a Teams activity"),
+		faults: map[string][]int{}, clients: map[string]clientInfo{}, rec: recorded.New[Activity]("a Teams activity"),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /botframework/v1/.well-known/openidconfiguration", s.serveMetadata)
