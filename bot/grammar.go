@@ -68,8 +68,10 @@ const quoteMaxRunes = 40
 // starts the reason, which keeps the user's own spacing, unless it looks
 // like a mistyped option ("onse", "2x"), which is refused with what was
 // probably meant (misspelling.go). A start given as
-// HH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM is read in loc (UTC when nil);
-// RFC 3339 times carry their own zone; +30m counts from now.
+// HH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM is read in loc, the
+// requester's own time zone (UTC when nil), and HH:MM is the next such time
+// there: tomorrow once it has passed today. RFC 3339 times carry their own
+// zone; +30m counts from now. A start that has passed is refused.
 //
 // Slack's <mailto:…|…> links and Teams' <a href="mailto:…">…</a> anchors
 // around a user name are unwrapped. Parse never panics. Every error is an
