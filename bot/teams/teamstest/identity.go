@@ -22,6 +22,10 @@ type User struct {
 	// Personal says the user has the bot installed in their personal scope,
 	// so the bot may open (or already has) a 1:1 chat with them.
 	Personal bool
+	// TimeZone is the IANA zone the user's Teams client reports with what
+	// they send, as Teams does: the timezone of a clientInfo entity and the
+	// activity's localTimezone. Empty: their client reports none.
+	TimeZone string
 }
 
 // conversation is a chat the bot is part of.

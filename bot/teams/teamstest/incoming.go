@@ -144,7 +144,7 @@ func (s *Server) incoming(typ schema.ActivityTypes, from User, conv schema.Conve
 	id := fmt.Sprintf("16990000%05d", s.seq)
 	s.mu.Unlock()
 	now := time.Now().UTC()
-	return schema.Activity{
+	a := schema.Activity{
 		Type: typ, ID: id, Timestamp: now, LocalTimestamp: now, ServiceURL: s.ServiceURL(), ChannelID: ChannelID,
 		From:         schema.ChannelAccount{ID: from.TeamsID, Name: from.Name, AadObjectID: from.AADObjectID},
 		Conversation: conv,
@@ -152,6 +152,31 @@ func (s *Server) incoming(typ schema.ActivityTypes, from User, conv schema.Conve
 		Locale:       "en-US",
 		ChannelData:  map[string]any{"tenant": map[string]any{"id": TenantID}},
 	}
+	if from.TimeZone != "" {
+		a.LocalTimezone = from.TimeZone
+		if loc, err := time.LoadLocation(from.TimeZone); err == nil {
+			a.LocalTimestamp = now.In(loc)
+		}
+	}
+	return a
+}
+
+// withClientInfo adds to the JSON of a the clientInfo entity Teams sends
+// with every message from a client, naming its time zone. The library's
+// schema.Entity holds only a type, so it is added to the JSON.
+func withClientInfo(body []byte, a schema.Activity) ([]byte, error) {
+	if a.LocalTimezone == "" {
+		return body, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	entities, _ := m["entities"].([]any)
+	m["entities"] = append(entities, map[string]any{
+		"type": "clientInfo", "locale": a.Locale, "country": "US", "platform": "Web", "timezone": a.LocalTimezone,
+	})
+	return json.Marshal(m)
 }
 
 // Deliver posts a to the bot's messaging endpoint with a valid Bot
@@ -165,6 +190,9 @@ func (s *Server) Deliver(ctx context.Context, endpoint string, a schema.Activity
 // as the Authorization header ("" for none) and returns the HTTP status.
 func (s *Server) DeliverWith(ctx context.Context, endpoint string, a schema.Activity, authorization string) (int, error) {
 	body, err := json.Marshal(a)
+	if err == nil {
+		body, err = withClientInfo(body, a)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("encode activity: %w", err)
 	}
