@@ -96,10 +96,10 @@ func (b *Bot) dm(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
-// slackError wraps a Web API failure as EUNAVAILABLE with Slack's own code,
-// which is what an operator searches for. Slack's text is cut: it lands in
-// failure reasons and on cards.
+// slackError wraps a Web API failure as EUNAVAILABLE with what to fix and
+// Slack's own code, which is what an operator searches for (slackAdvice).
+// It lands in failure reasons and on cards.
 func slackError(what string, err error) error {
 	return &approvals.Error{Code: approvals.EUNAVAILABLE, Err: err,
-		Message: fmt.Sprintf("Slack refused to %s: %s", what, bot.Truncate(err.Error(), bot.MaxOutsideText))}
+		Message: fmt.Sprintf("Slack refused to %s: %s", what, slackAdvice(err))}
 }
