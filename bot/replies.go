@@ -39,6 +39,15 @@ func Received(id, upn string, st Style) string {
 		st.icon(IconHourglass), st.bold(id), st.Escape(upn))
 }
 
+// ZoneUnknown says that the time of day the requester typed was read in
+// loc, tapbot's configured zone, because their own is unknown; why says
+// what the platform did not tell, e.g. "Slack did not say which time zone
+// your profile has (user_not_found)".
+func ZoneUnknown(loc *time.Location, why string, st Style) string {
+	return fmt.Sprintf("%s The time you gave was read in %s, tapbot's default time zone: %s. If that is not your zone, give the start as a delay (at +2h) instead.",
+		st.icon(IconClock), st.Escape(loc.String()), st.Escape(why))
+}
+
 // NotRaised says why request id was not raised; when the input was at
 // fault it adds a reminder of the request form.
 func NotRaised(id string, err error, st Style) string {
@@ -50,10 +59,15 @@ func NotRaised(id string, err error, st Style) string {
 }
 
 // Waiting tells the requester that r now waits for approval in where, the
-// approval channel as the platform names it (Slack links it).
+// approval channel as the platform names it (Slack links it), and when its
+// pass would start if that is not at once.
 func Waiting(r *approvals.Request, where string, st Style) string {
-	return fmt.Sprintf("%s Request %s for %s is waiting for approval in %s. It expires %s if nobody decides.",
+	text := fmt.Sprintf("%s Request %s for %s is waiting for approval in %s. It expires %s if nobody decides.",
 		st.icon(IconInbox), st.bold(r.ID), Whom(r, st), where, st.When(r.ExpiresAt))
+	if !r.StartAt.IsZero() {
+		text += fmt.Sprintf(" Once approved, the pass is valid from %s.", st.When(r.StartAt))
+	}
+	return text
 }
 
 // ApprovedButFailed tells an approver that their approval of request id

@@ -171,3 +171,24 @@ func clock(s string) (hour, minute int, err error) {
 	}
 	return hour, minute, nil
 }
+
+// localTimestamp matches the one-word forms of a start read in the
+// requester's zone (timestampLayouts without an offset).
+var localTimestamp = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$`)
+
+// ReadsLocalTime reports whether text gives a start as a time of day or a
+// date ("at 08:00", "at 2026-12-04 09:00"), which only the requester's own
+// time zone makes a moment; "at +2h" and RFC 3339 times need none. A
+// front-end that must ask for the zone asks only then. It may say true for
+// words that turn out to be part of a reason; it never says false for a
+// start that needs the zone.
+func ReadsLocalTime(text string) bool {
+	toks := tokenize(normalize(text))
+	for i := 0; i+1 < len(toks); i++ {
+		next := toks[i+1].text
+		if strings.EqualFold(toks[i].text, "at") && (isClock(next) || isDate(next) || localTimestamp.MatchString(next)) {
+			return true
+		}
+	}
+	return false
+}

@@ -100,3 +100,26 @@ func TestParseWithoutZoneUsesUTC(t *testing.T) {
 		t.Errorf("Start = %v, want %v", got.Start, want)
 	}
 }
+
+func TestReadsLocalTimeSaysWhenOnlyTheRequestersZoneGivesTheStart(t *testing.T) {
+	for text, want := range map[string]bool{
+		"alice@contoso.com 2h at 08:00":                   true,
+		"alice@contoso.com AT 8:00 once":                  true,
+		"alice@contoso.com at 2026-12-04 09:00":           true,
+		"alice@contoso.com at 2026-12-04T09:00":           true,
+		"alice@contoso.com at 2026-12-04t09:00:00":        true,
+		"alice@contoso.com at +2h":                        false,
+		"alice@contoso.com at 2026-12-04T09:00:00Z":       false,
+		"alice@contoso.com at 2026-12-04T09:00+01:00":     false,
+		"alice@contoso.com 2h once new phone, INC-4711":   false,
+		"alice@contoso.com":                               false,
+		"status alice@contoso.com":                        false,
+		"alice@contoso.com at":                            false,
+		"alice@contoso.com\u00a0at\u00a008:00":            true,
+		"deny TAP-7K3Q9D call me at 14:30 about it first": true, // harmless: the zone is asked for, then unused
+	} {
+		if got := ReadsLocalTime(text); got != want {
+			t.Errorf("ReadsLocalTime(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

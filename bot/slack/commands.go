@@ -17,10 +17,16 @@ var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 // HandleCommand answers a /tap slash command. It returns at once with the
 // ephemeral acknowledgement Slack shows the typist (Slack gives up after 3
 // seconds); anything that needs Graph or another chat call runs afterwards
-// and reports through the command's response_url.
+// and reports through the command's response_url. A start given as a time
+// of day is read in the typist's own Slack time zone (timezone.go).
 func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.Msg {
 	who, st := principal(sc.UserID, sc.UserName), b.style()
-	cmd, err := bot.Parse(slackUnescape.Replace(sc.Text), b.svc.Now(), b.cfg.Location)
+	text := slackUnescape.Replace(sc.Text)
+	zone, known := b.knownZone(sc.UserID)
+	if !known && bot.ReadsLocalTime(text) {
+		return b.commandInZone(sc, who, text)
+	}
+	cmd, err := bot.Parse(text, b.svc.Now(), zone)
 	if err != nil {
 		return ephemeral(b.banner() + bot.Unparsed(err, st))
 	}
