@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tapbot/tapbot/approvals"
@@ -76,22 +77,32 @@ func ApprovedButFailed(id string, err error, st Style) string {
 	return st.icon(IconWarning) + " You approved " + id + ", but: " + st.Escape(approvals.ErrorMessage(err))
 }
 
-// Status describes a user's account and their passes, one list item a
-// pass. It is what Graph lists, so it never holds a pass's text.
-func Status(s approvals.UserStatus, st Style) string {
+// Status describes a user's account, their passes (one list item a pass,
+// with who asked for and approved it when tapbot issued it) and their open
+// requests with whom each waits for (waitingFor, e.g. Service.WaitingFor;
+// nil names nobody). It is what Graph lists and tapbot stored, so it never
+// holds a pass's text.
+func Status(s approvals.UserStatus, waitingFor func(*approvals.Request) []string, st Style) string {
 	t := s.Target
 	head := fmt.Sprintf("%s (%s), account %s.", st.bold(st.Escape(t.DisplayName)), st.Escape(t.UPN), EnabledWord(t.AccountEnabled))
 	if s.Tenant != "" {
 		head = fmt.Sprintf("%s (%s) in tenant %s, account %s.", st.bold(st.Escape(t.DisplayName)), st.Escape(t.UPN), st.Escape(s.Tenant), EnabledWord(t.AccountEnabled))
 	}
-	if len(s.Passes) == 0 {
-		return st.Paragraphs(head, "No Temporary Access Pass.")
+	parts := []string{head, "No Temporary Access Pass."}
+	if len(s.Passes) > 0 {
+		items := make([]string, len(s.Passes))
+		for i, p := range s.Passes {
+			items[i] = passItem(p, st)
+			if s.IssuedBy != nil {
+				items[i] += " " + passOrigin(p, s.IssuedBy[p.MethodID], st)
+			}
+		}
+		parts[1] = st.List(items)
 	}
-	items := make([]string, len(s.Passes))
-	for i, p := range s.Passes {
-		items[i] = passItem(p, st)
+	if len(s.Open) == 0 {
+		return st.Paragraphs(append(parts, "No open requests for them.")...)
 	}
-	return st.Paragraphs(head, st.List(items))
+	return st.Paragraphs(append(parts, fmt.Sprintf("%d open request(s) for them:", len(s.Open)), st.List(openItems(s.Open, waitingFor, st)))...)
 }
 
 // passItem is one pass of a status reply.
@@ -105,6 +116,40 @@ func passItem(p approvals.PassInfo, st Style) string {
 		usable, UsageWord(p.UsableOnce), st.When(p.Start), st.When(end), approvals.FormatMinutes(p.LifetimeMinutes))
 }
 
+// passOrigin says who is behind pass p: the request r tapbot issued it for
+// (who asked, who approved, when), or that tapbot did not make it (r nil).
+func passOrigin(p approvals.PassInfo, r *approvals.Request, st Style) string {
+	if r == nil {
+		return "Not issued by tapbot (made in the Entra admin center or by another tool)."
+	}
+	when := ""
+	if !p.Created.IsZero() {
+		when = " " + st.When(p.Created)
+	}
+	return fmt.Sprintf("Issued by tapbot%s for request %s: asked for by %s, approved by %s.",
+		when, st.bold(r.ID), st.Person(r.Requester), approvers(r, st))
+}
+
+// approvers names who approved r, "nobody" before anyone did.
+func approvers(r *approvals.Request, st Style) string {
+	names := make([]string, len(r.Approvals))
+	for i, a := range r.Approvals {
+		names[i] = st.Person(a.By)
+	}
+	if len(names) == 0 {
+		return "nobody yet"
+	}
+	return joinNames(names, "and")
+}
+
+// joinNames writes "a", "a and b", "a, b and c" (or "or").
+func joinNames(names []string, conj string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + conj + " " + names[len(names)-1]
+}
+
 // Revoked answers a revoke command; s is the user as they were before.
 func Revoked(s approvals.UserStatus, st Style) string {
 	upn := st.Escape(s.Target.UPN)
@@ -115,25 +160,102 @@ func Revoked(s approvals.UserStatus, st Style) string {
 		st.icon(IconWastebasket), upn)
 }
 
-// OpenList lists the open requests, one list item each.
-func OpenList(open []*approvals.Request, st Style) string {
+// OpenList lists the open requests, one list item each: who asks, for
+// whom, and whom it waits for (waitingFor, e.g. Service.WaitingFor; nil
+// names nobody).
+func OpenList(open []*approvals.Request, waitingFor func(*approvals.Request) []string, st Style) string {
 	if len(open) == 0 {
 		return "No open requests."
 	}
-	items := make([]string, len(open))
-	for i, r := range open {
-		items[i] = fmt.Sprintf("%s %s for %s by %s, %s, expires %s", st.bold(r.ID), stateWord(r), Whom(r, st),
-			st.Person(r.Requester), approvals.FormatMinutes(r.LifetimeMinutes), st.When(r.ExpiresAt))
-	}
-	return st.Paragraphs(fmt.Sprintf("%d open request(s):", len(open)), st.List(items))
+	return st.Paragraphs(fmt.Sprintf("%d open request(s):", len(open)), st.List(openItems(open, waitingFor, st)))
 }
 
-// stateWord is a request's state, with its approvals so far while pending.
-func stateWord(r *approvals.Request) string {
-	if r.State == approvals.StatePending {
-		return fmt.Sprintf("pending (%d of %d approvals)", len(r.Approvals), r.ApprovalsRequired)
+// openItems are the list items of open requests.
+func openItems(open []*approvals.Request, waitingFor func(*approvals.Request) []string, st Style) []string {
+	items := make([]string, len(open))
+	for i, r := range open {
+		var keys []string
+		if waitingFor != nil {
+			keys = waitingFor(r)
+		}
+		items[i] = fmt.Sprintf("%s for %s, asked by %s: %s. %s, %s", st.bold(r.ID), Whom(r, st), st.Person(r.Requester),
+			waitsFor(r, keys, st), approvals.FormatMinutes(r.LifetimeMinutes), UsageWord(r.UsableOnce))
+		if r.State == approvals.StatePending {
+			items[i] += ", expires " + st.When(r.ExpiresAt)
+		}
+		items[i] += "."
+	}
+	return items
+}
+
+// waitsFor says whom or what open request r waits for; approverKeys are
+// who could still approve it (Service.WaitingFor).
+func waitsFor(r *approvals.Request, approverKeys []string, st Style) string {
+	switch r.State {
+	case approvals.StatePending:
+		n, word := r.ApprovalsRequired-len(r.Approvals), "approvals"
+		if n == 1 {
+			word = "approval"
+		}
+		s := fmt.Sprintf("pending, waiting for %d more %s from %s", n, word, approverList(approverKeys, st))
+		if len(r.Approvals) > 0 {
+			s += " (approved so far by " + approvers(r, st) + ")"
+		}
+		return s
+	case approvals.StateApproved, approvals.StateIssuing:
+		return "approved by " + approvers(r, st) + ", being issued"
+	case approvals.StateIssued:
+		return "approved by " + approvers(r, st) + ", pass issued, being delivered to " + st.Person(r.Requester)
 	}
 	return string(r.State)
+}
+
+// maxNamedApprovers is how many approvers a list item names; the rest are
+// counted.
+const maxNamedApprovers = 3
+
+// approverList names approvers by key briefly: a few as the platform
+// mentions them, the others counted, e.g. "<@U1>, <@U2> or 3 other
+// approvers".
+func approverList(keys []string, st Style) string {
+	var named []string
+	people, groups := 0, 0
+	for _, k := range keys {
+		if name := st.approver(k); name != "" && len(named) < maxNamedApprovers {
+			named = append(named, name)
+			continue
+		}
+		if strings.HasPrefix(k, "slack-group:") || strings.HasPrefix(k, "entra-group:") {
+			groups++
+		} else {
+			people++
+		}
+	}
+	parts := named
+	switch {
+	case people > 0 && len(named) > 0:
+		parts = append(parts, plural(people, "other approver", "other approvers"))
+	case people > 0:
+		parts = append(parts, plural(people, "configured approver", "configured approvers"))
+	}
+	if groups > 0 {
+		parts = append(parts, "a member of "+plural(groups, "approver group", "approver groups"))
+	}
+	if len(parts) == 0 {
+		return "an approver"
+	}
+	if len(parts) == 1 && len(named) == 0 && people > 1 {
+		return "one of " + parts[0]
+	}
+	return joinNames(parts, "or")
+}
+
+// plural writes "1 thing" or "n things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // SandboxNotice says that passes are fake. Front-ends open every message

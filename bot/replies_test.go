@@ -20,6 +20,15 @@ var (
 		Bullet: "• ",
 		Break:  "\n",
 		Emoji:  Icon.Shortcode,
+		Approver: func(key string) string {
+			if id, ok := strings.CutPrefix(key, "slack:"); ok {
+				return "<@" + id + ">"
+			}
+			if id, ok := strings.CutPrefix(key, "slack-group:"); ok {
+				return "<!subteam^" + id + ">"
+			}
+			return ""
+		},
 	}
 	teamsLike = Style{
 		Person:  func(p approvals.Principal) string { return EscapeMarkdown(p.Name) },
@@ -69,24 +78,61 @@ func TestStatusReplyListsEachPassInThePlatformsMarkup(t *testing.T) {
 	enabled := targetCarol
 	enabled.AccountEnabled = true
 	checkReplies(t, []reply{
-		{"no pass", func(st Style) string { return Status(approvals.UserStatus{Target: enabled}, st) },
-			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\nNo Temporary Access Pass.",
-			"**Carol \\<b\\>Chen\\</b\\>** (carol@contoso.com), account enabled.\n\nNo Temporary Access Pass."},
-		{"two passes", func(st Style) string { return Status(approvals.UserStatus{Target: disabled, Passes: passes}, st) },
+		{"no pass", func(st Style) string { return Status(approvals.UserStatus{Target: enabled}, nil, st) },
+			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\nNo Temporary Access Pass.\nNo open requests for them.",
+			"**Carol \\<b\\>Chen\\</b\\>** (carol@contoso.com), account enabled.\n\nNo Temporary Access Pass.\n\nNo open requests for them."},
+		{"two passes", func(st Style) string { return Status(approvals.UserStatus{Target: disabled, Passes: passes}, nil, st) },
 			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account ⚠️ disabled.\n" +
 				"• Temporary Access Pass :white_check_mark: usable: one-time, starts 10:00, ends 11:30 (1h30m).\n" +
-				"• Temporary Access Pass :no_entry_sign: not usable (Expired_&lt;x&gt;): multi-use, starts 10:00, ends 11:00 (1h).",
+				"• Temporary Access Pass :no_entry_sign: not usable (Expired_&lt;x&gt;): multi-use, starts 10:00, ends 11:00 (1h).\n" +
+				"No open requests for them.",
 			"**Carol \\<b\\>Chen\\</b\\>** (carol@contoso.com), account ⚠️ disabled.\n\n" +
 				"- Temporary Access Pass ✅ usable: one-time, starts 10:00, ends 11:30 (1h30m).\n\n" +
-				"- Temporary Access Pass 🚫 not usable (Expired\\_\\<x\\>): multi-use, starts 10:00, ends 11:00 (1h)."},
+				"- Temporary Access Pass 🚫 not usable (Expired\\_\\<x\\>): multi-use, starts 10:00, ends 11:00 (1h).\n\n" +
+				"No open requests for them."},
+	})
+}
+
+func TestStatusSaysWhoAskedForAndApprovedTapbotsPassAndWhatIsOpen(t *testing.T) {
+	anna := approvals.Principal{Platform: "slack", ID: "UAPP1", Name: "Anna"}
+	issued := &approvals.Request{ID: "TAP-AAAAAA", State: approvals.StateDelivered, Requester: requesterRita, Target: targetCarol,
+		MethodID: "m-1", Approvals: []approvals.Approval{{By: anna, At: tenAM}}}
+	open := &approvals.Request{ID: "TAP-BBBBBB", State: approvals.StatePending, Requester: requesterRita, Target: targetCarol,
+		LifetimeMinutes: 120, UsableOnce: true, ExpiresAt: tenAM.Add(time.Hour), ApprovalsRequired: 1}
+	s := approvals.UserStatus{
+		Target:   targetCarol,
+		Passes:   []approvals.PassInfo{{MethodID: "m-1", Created: tenAM, Start: tenAM, LifetimeMinutes: 60, Usable: true}, {MethodID: "m-2", Start: tenAM, LifetimeMinutes: 60}},
+		IssuedBy: map[string]*approvals.Request{"m-1": issued},
+		Open:     []*approvals.Request{open},
+	}
+	waiting := func(*approvals.Request) []string { return []string{"slack:UAPP1", "slack:UAPP2"} }
+	checkReplies(t, []reply{{"status", func(st Style) string { return Status(s, waiting, st) },
+		"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\n" +
+			"• Temporary Access Pass :white_check_mark: usable: multi-use, starts 10:00, ends 11:00 (1h). Issued by tapbot 10:00 for request *TAP-AAAAAA*: asked for by <@U1>, approved by <@UAPP1>.\n" +
+			"• Temporary Access Pass :no_entry_sign: not usable (): multi-use, starts 10:00, ends 11:00 (1h). Not issued by tapbot (made in the Entra admin center or by another tool).\n" +
+			"1 open request(s) for them:\n" +
+			"• *TAP-BBBBBB* for carol@contoso.com, asked by <@U1>: pending, waiting for 1 more approval from <@UAPP1> or <@UAPP2>. 2h, one-time, expires 11:00.",
+		"**Carol \\<b\\>Chen\\</b\\>** (carol@contoso.com), account enabled.\n\n" +
+			"- Temporary Access Pass ✅ usable: multi-use, starts 10:00, ends 11:00 (1h). Issued by tapbot 10:00 for request **TAP-AAAAAA**: asked for by Rita \\<R\\>, approved by Anna.\n\n" +
+			"- Temporary Access Pass 🚫 not usable (): multi-use, starts 10:00, ends 11:00 (1h). Not issued by tapbot (made in the Entra admin center or by another tool).\n\n" +
+			"1 open request(s) for them:\n\n" +
+			"- **TAP-BBBBBB** for carol@contoso.com, asked by Rita \\<R\\>: pending, waiting for 1 more approval from one of 2 configured approvers. 2h, one-time, expires 11:00."},
 	})
 }
 
 func TestRevokeAndListRepliesSayWhatHappened(t *testing.T) {
+	anna := approvals.Principal{Platform: "slack", ID: "UAPP1", Name: "Anna"}
 	open := []*approvals.Request{
 		{ID: "TAP-AAAAAA", State: approvals.StatePending, Requester: requesterRita, Target: targetCarol, LifetimeMinutes: 120, ExpiresAt: tenAM,
-			ApprovalsRequired: 2, Approvals: []approvals.Approval{{}}},
-		{ID: "TAP-BBBBBB", State: approvals.StateApproved, Requester: requesterRita, Target: approvals.Target{UPN: "a_b@contoso.com"}, LifetimeMinutes: 60, ExpiresAt: tenAM},
+			ApprovalsRequired: 2, Approvals: []approvals.Approval{{By: anna}}},
+		{ID: "TAP-BBBBBB", State: approvals.StateApproved, Requester: requesterRita, Target: approvals.Target{UPN: "a_b@contoso.com"}, LifetimeMinutes: 60, UsableOnce: true, ExpiresAt: tenAM,
+			Approvals: []approvals.Approval{{By: anna}}},
+	}
+	waiting := func(r *approvals.Request) []string {
+		if r.State != approvals.StatePending {
+			return nil
+		}
+		return []string{"slack:UAPP2", "slack-group:S0HELP", "teams:0000-aaaa", "entra-group:1111"}
 	}
 	checkReplies(t, []reply{
 		{"revoke without a pass", func(st Style) string { return Revoked(approvals.UserStatus{Target: targetCarol}, st) },
@@ -97,14 +143,14 @@ func TestRevokeAndListRepliesSayWhatHappened(t *testing.T) {
 		},
 			":wastebasket: Revoked the Temporary Access Pass of carol@contoso.com. Deleting a valid pass also signs them out of their sessions.",
 			"🗑️ Revoked the Temporary Access Pass of carol@contoso.com. Deleting a valid pass also signs them out of their sessions."},
-		{"empty list", func(st Style) string { return OpenList(nil, st) }, "No open requests.", "No open requests."},
-		{"list", func(st Style) string { return OpenList(open, st) },
+		{"empty list", func(st Style) string { return OpenList(nil, waiting, st) }, "No open requests.", "No open requests."},
+		{"list", func(st Style) string { return OpenList(open, waiting, st) },
 			"2 open request(s):\n" +
-				"• *TAP-AAAAAA* pending (1 of 2 approvals) for carol@contoso.com by <@U1>, 2h, expires 10:00\n" +
-				"• *TAP-BBBBBB* approved for a_b@contoso.com by <@U1>, 1h, expires 10:00",
+				"• *TAP-AAAAAA* for carol@contoso.com, asked by <@U1>: pending, waiting for 1 more approval from <@UAPP2>, <!subteam^S0HELP>, 1 other approver or a member of 1 approver group (approved so far by <@UAPP1>). 2h, multi-use, expires 10:00.\n" +
+				"• *TAP-BBBBBB* for a_b@contoso.com, asked by <@U1>: approved by <@UAPP1>, being issued. 1h, one-time.",
 			"2 open request(s):\n\n" +
-				"- **TAP-AAAAAA** pending (1 of 2 approvals) for carol@contoso.com by Rita \\<R\\>, 2h, expires 10:00\n\n" +
-				"- **TAP-BBBBBB** approved for a\\_b@contoso.com by Rita \\<R\\>, 1h, expires 10:00"},
+				"- **TAP-AAAAAA** for carol@contoso.com, asked by Rita \\<R\\>: pending, waiting for 1 more approval from 2 configured approvers or a member of 2 approver groups (approved so far by Anna). 2h, multi-use, expires 10:00.\n\n" +
+				"- **TAP-BBBBBB** for a\\_b@contoso.com, asked by Rita \\<R\\>: approved by Anna, being issued. 1h, one-time."},
 	})
 }
 
