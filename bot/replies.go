@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,11 +34,12 @@ func Unparsed(err error, st Style) string {
 	return st.Paragraphs(st.icon(IconWarning)+" "+st.Escape(approvals.ErrorMessage(err)), st.Escape(st.command(ShortUsage)))
 }
 
-// Received acknowledges a request the moment it is typed, before the
-// account or the tenant's policy is looked at.
-func Received(id, upn string, st Style) string {
-	return fmt.Sprintf("%s Request %s for %s received. Checking the account and the tenant's pass policy…",
-		st.icon(IconHourglass), st.bold(id), st.Escape(upn))
+// Checking acknowledges a request for upn the moment it is typed, before
+// the account or the tenant's policy is looked at. It names no request id:
+// there is none until the checks pass (Waiting names it).
+func Checking(upn string, st Style) string {
+	return fmt.Sprintf("%s Checking the account of %s and the tenant's pass policy before your request is raised…",
+		st.icon(IconHourglass), st.Escape(upn))
 }
 
 // ZoneUnknown says that the time of day the requester typed was read in
@@ -49,11 +51,13 @@ func ZoneUnknown(loc *time.Location, why string, st Style) string {
 		st.icon(IconClock), st.Escape(loc.String()), st.Escape(why))
 }
 
-// NotRaised says why request id was not raised; when the input was at
-// fault it adds a reminder of the request form.
-func NotRaised(id string, err error, st Style) string {
-	text := fmt.Sprintf("%s Request %s was not raised: %s", st.icon(IconNoEntry), st.bold(id), st.Escape(approvals.ErrorMessage(err)))
-	if approvals.ErrorCode(err) != approvals.EINVALID {
+// NotRaised says why the request for upn was not raised. Only when the
+// command itself was at fault (ErrUsage) does it add a reminder of the
+// request form; a policy's refusal (a disabled account, a lifetime the
+// tenant does not allow) says what to change, and the usage would not.
+func NotRaised(upn string, err error, st Style) string {
+	text := fmt.Sprintf("%s Your request for %s was not raised: %s", st.icon(IconNoEntry), st.Escape(upn), st.Escape(approvals.ErrorMessage(err)))
+	if !errors.Is(err, ErrUsage) {
 		return text
 	}
 	return st.Paragraphs(text, st.Escape(st.command(ShortUsage)))
@@ -256,6 +260,21 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// ReissueAfterFix is what the requester of r, told that its pass was
+// revoked, can do next, as a sentence to add to that notice: "" when an
+// approver revoked it (the notice says it cannot be re-issued), else to
+// press button (the platform's re-issue button) once the cause is fixed,
+// or, on a platform without one (button ""), to raise a new request.
+func ReissueAfterFix(r *approvals.Request, button string, st Style) string {
+	switch {
+	case r.State != approvals.StateRevoked || r.RevokedBy != nil:
+		return ""
+	case button == "":
+		return "Once that is fixed, raise a new request for a new pass."
+	}
+	return "Once that is fixed, press " + st.bold(button) + " below for a new pass: it needs no new approval for a while after the approval."
 }
 
 // SandboxNotice says that passes are fake. Front-ends open every message

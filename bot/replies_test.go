@@ -156,25 +156,62 @@ func TestRevokeAndListRepliesSayWhatHappened(t *testing.T) {
 
 func TestRaiseRepliesAddTheUsageOnlyWhenTheInputWasWrong(t *testing.T) {
 	r := &approvals.Request{ID: "TAP-AAAAAA", Target: targetCarol, ExpiresAt: tenAM}
+	_, grammarErr := Parse("carol@contoso.com 5m", tenAM, time.UTC) // too short for any tenant
+	scheduled := *r
+	scheduled.StartAt = tenAM.Add(22 * time.Hour)
 	checkReplies(t, []reply{
 		{"unparsed", func(st Style) string { return Unparsed(approvals.Errorf(approvals.EINVALID, "I don't know `x`."), st) },
 			":warning: I don't know `x`.\nUsage: /tap user@domain [lifetime] [once|multi] [at start] [reason…], or /tap help for everything.",
 			"⚠️ I don't know \\`x\\`.\n\nUsage: tap user@domain \\[lifetime\\] \\[once\\|multi\\] \\[at start\\] \\[reason…\\], or tap help for everything."},
-		{"received", func(st Style) string { return Received("TAP-AAAAAA", "a<b>@contoso.com", st) },
-			":hourglass_flowing_sand: Request *TAP-AAAAAA* for a&lt;b&gt;@contoso.com received. Checking the account and the tenant's pass policy…",
-			"⏳ Request **TAP-AAAAAA** for a\\<b\\>@contoso.com received. Checking the account and the tenant's pass policy…"},
-		{"not raised, bad input", func(st Style) string { return NotRaised("TAP-AAAAAA", errBadLifetime, st) },
-			":no_entry: Request *TAP-AAAAAA* was not raised: The lifetime (12h) is outside 1h to 8h.\n" +
+		{"checking", func(st Style) string { return Checking("a<b>@contoso.com", st) },
+			":hourglass_flowing_sand: Checking the account of a&lt;b&gt;@contoso.com and the tenant's pass policy before your request is raised…",
+			"⏳ Checking the account of a\\<b\\>@contoso.com and the tenant's pass policy before your request is raised…"},
+		{"not raised, bad input", func(st Style) string { return NotRaised("carol@contoso.com", grammarErr, st) },
+			":no_entry: Your request for carol@contoso.com was not raised: The lifetime `5m` is too short: a pass lives from 10 minutes (10m) to 30 days (30d).\n" +
 				"Usage: /tap user@domain [lifetime] [once|multi] [at start] [reason…], or /tap help for everything.",
-			"⛔ Request **TAP-AAAAAA** was not raised: The lifetime \\(12h\\) is outside 1h to 8h.\n\n" +
+			"⛔ Your request for carol@contoso.com was not raised: The lifetime \\`5m\\` is too short: a pass lives from 10 minutes \\(10m\\) to 30 days \\(30d\\).\n\n" +
 				"Usage: tap user@domain \\[lifetime\\] \\[once\\|multi\\] \\[at start\\] \\[reason…\\], or tap help for everything."},
-		{"not raised, no such user", func(st Style) string { return NotRaised("TAP-AAAAAA", errNoSuchUser, st) },
-			":no_entry: Request *TAP-AAAAAA* was not raised: No user zed@contoso.com in the tenant.",
-			"⛔ Request **TAP-AAAAAA** was not raised: No user zed@contoso.com in the tenant."},
+		{"not raised, refused by the tenant's policy", func(st Style) string { return NotRaised("carol@contoso.com", errBadLifetime, st) },
+			":no_entry: Your request for carol@contoso.com was not raised: The lifetime (12h) is outside 1h to 8h.",
+			"⛔ Your request for carol@contoso.com was not raised: The lifetime \\(12h\\) is outside 1h to 8h."},
+		{"not raised, no such user", func(st Style) string { return NotRaised("zed@contoso.com", errNoSuchUser, st) },
+			":no_entry: Your request for zed@contoso.com was not raised: No user zed@contoso.com in the tenant.",
+			"⛔ Your request for zed@contoso.com was not raised: No user zed@contoso.com in the tenant."},
 		{"waiting", func(st Style) string { return Waiting(r, "<#C1>", st) },
 			":inbox_tray: Request *TAP-AAAAAA* for carol@contoso.com is waiting for approval in <#C1>. It expires 10:00 if nobody decides.",
 			"📥 Request **TAP-AAAAAA** for carol@contoso.com is waiting for approval in <#C1>. It expires 10:00 if nobody decides."},
+		{"waiting to start later", func(st Style) string { return Waiting(&scheduled, "<#C1>", st) },
+			":inbox_tray: Request *TAP-AAAAAA* for carol@contoso.com is waiting for approval in <#C1>. It expires 10:00 if nobody decides. Once approved, the pass is valid from 08:00.",
+			"📥 Request **TAP-AAAAAA** for carol@contoso.com is waiting for approval in <#C1>. It expires 10:00 if nobody decides. Once approved, the pass is valid from 08:00."},
 	})
+}
+
+func TestOnlyGrammarErrorsAreUsageErrors(t *testing.T) {
+	for _, text := range []string{"carol@contoso.com 5m", "x", "carol@contoso.com at 25:00", "status", "carol@@contoso.com"} {
+		if _, err := Parse(text, tenAM, time.UTC); !errors.Is(err, ErrUsage) || approvals.ErrorCode(err) != approvals.EINVALID {
+			t.Errorf("Parse(%q) error %v is not an EINVALID usage error", text, err)
+		}
+	}
+	if errors.Is(errBadLifetime, ErrUsage) {
+		t.Error("a policy's EINVALID counts as a usage error")
+	}
+}
+
+func TestRevokedNoticeSaysHowToGetANewPassOnlyWhereItCan(t *testing.T) {
+	anna := approvals.Principal{Platform: "slack", ID: "UAPP1", Name: "Anna"}
+	undelivered := &approvals.Request{ID: "TAP-AAAAAA", State: approvals.StateRevoked, FailureReason: "the message could not be delivered"}
+	byApprover := &approvals.Request{ID: "TAP-BBBBBB", State: approvals.StateRevoked, RevokedBy: &anna}
+	if got := ReissueAfterFix(undelivered, "Re-issue the pass", slackLike); got != "Once that is fixed, press *Re-issue the pass* below for a new pass: it needs no new approval for a while after the approval." {
+		t.Errorf("with a button: %q", got)
+	}
+	if got := ReissueAfterFix(undelivered, "", teamsLike); got != "Once that is fixed, raise a new request for a new pass." {
+		t.Errorf("without a button: %q", got)
+	}
+	for _, r := range []*approvals.Request{byApprover, {ID: "TAP-CCCCCC", State: approvals.StateDelivered}} {
+		if got := ReissueAfterFix(r, "Re-issue the pass", slackLike); got != "" {
+			t.Errorf("%s (%s): %q, want nothing: it cannot be re-issued", r.ID, r.State, got)
+		}
+	}
 }
 
 func TestOutcomeRepliesRefuseWarnOrConfirm(t *testing.T) {
@@ -201,7 +238,7 @@ func TestZeroStyleWritesPlainText(t *testing.T) {
 	if got, want := st.Paragraphs("a", st.List([]string{"b", "c"})), "a\nb\nc"; got != want {
 		t.Errorf("plain paragraphs and list = %q, want %q", got, want)
 	}
-	if got, want := NotRaised("TAP-AAAAAA", errBadLifetime, st), "⛔ Request TAP-AAAAAA was not raised: The lifetime (12h) is outside 1h to 8h.\n"+ShortUsage; got != want {
+	if got, want := NotRaised("carol@contoso.com", errBadLifetime, st), "⛔ Your request for carol@contoso.com was not raised: The lifetime (12h) is outside 1h to 8h."; got != want {
 		t.Errorf("plain not-raised = %q, want %q", got, want)
 	}
 	if got := Icon("rocket").Unicode(); got != ":rocket:" {

@@ -38,7 +38,7 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 	case bot.VerbRequest:
 		id := approvals.NewRequestID()
 		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage { return b.raise(ctx, id, who, cmd) }, "request", id)
-		return ephemeral(b.banner() + bot.Received(id, cmd.UPN, st))
+		return ephemeral(b.banner() + bot.Checking(cmd.UPN, st))
 	}
 	b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		return b.reply(bot.Answer(ctx, b.svc, who, cmd, st))
@@ -74,7 +74,7 @@ func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd
 	st := b.style()
 	r, err := bot.Raise(ctx, b.svc, id, who, cmd)
 	if err != nil {
-		return b.reply(bot.NotRaised(id, err, st))
+		return b.reply(bot.NotRaised(cmd.UPN, err, st))
 	}
 	text := b.banner() + bot.Waiting(r, "<#"+b.cfg.approvalChannel(r)+">", st)
 	blocks := []slack.Block{

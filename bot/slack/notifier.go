@@ -46,12 +46,13 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text)
+	step := b.reissueStep(n)
+	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text) + step
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-	if n.Kind == approvals.EventRevoked {
+	if step != "" {
 		opts = append(opts, slack.MsgOptionBlocks(
 			slack.NewSectionBlock(mrkdwn(text), nil, nil),
-			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain("Re-issue the pass")))))
+			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain(reissueButton)))))
 	}
 	if _, _, err := b.api.PostMessageContext(ctx, dm, opts...); err != nil {
 		return slackError("message the requester", err)

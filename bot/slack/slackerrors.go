@@ -12,10 +12,11 @@ import (
 
 // slackFixes say, for the Web API error codes tapbot meets, what is wrong
 // and what the operator (or the technician) can do about it. The code
-// itself follows in brackets: it is what one searches Slack's docs for.
+// itself follows in square brackets (messages often sit in parentheses
+// already): it is what one searches Slack's docs for.
 var slackFixes = map[string]string{
-	"not_in_channel":        "tapbot is not a member of that channel; invite it there with /invite @tapbot",
-	"channel_not_found":     "the channel does not exist or tapbot cannot see it; check the channel id in SLACK_APPROVAL_CHANNEL (or the tenant's channel) and invite tapbot to it",
+	"not_in_channel":        "tapbot is not a member of that conversation; for the approval channel, type /invite @tapbot in it",
+	"channel_not_found":     "the conversation does not exist or tapbot cannot see it; for the approval channel, check its id in SLACK_APPROVAL_CHANNEL (or the tenant's channel) and invite tapbot to it; for a direct message, check that the Slack app has the im:write scope",
 	"is_archived":           "the channel is archived; unarchive it or configure another channel",
 	"cannot_dm_bot":         "the requester is a bot or app account, and Slack lets no bot write to another; request the pass from a person's account",
 	"user_not_found":        "Slack knows no such user in this workspace; they may have left it, or use another workspace tapbot is not installed in",
@@ -38,7 +39,7 @@ func slackAdvice(err error) string {
 	if code == "" {
 		var rl *slack.RateLimitedError
 		if errors.As(err, &rl) {
-			return slackFixes["ratelimited"] + " (Slack answered HTTP 429)"
+			return slackFixes["ratelimited"] + " [Slack answered HTTP 429]"
 		}
 		return bot.Truncate(err.Error(), bot.MaxOutsideText)
 	}
@@ -46,7 +47,7 @@ func slackAdvice(err error) string {
 		return missingScope(err)
 	}
 	if fix, ok := slackFixes[code]; ok {
-		return fix + " (Slack error " + code + ")"
+		return fix + " [Slack error " + code + "]"
 	}
 	return "Slack error " + bot.Truncate(code, bot.MaxOutsideText)
 }
@@ -59,7 +60,7 @@ func missingScope(err error) string {
 	if needed == "" {
 		needed = "it needs"
 	}
-	return fmt.Sprintf("tapbot's Slack app lacks the scope %s; add it under OAuth & Permissions and reinstall the app (Slack error missing_scope)", bot.Truncate(needed, 80))
+	return fmt.Sprintf("tapbot's Slack app lacks the scope %s; add it under OAuth & Permissions and reinstall the app [Slack error missing_scope]", bot.Truncate(needed, 80))
 }
 
 // slackCode is the error code of a Web API refusal ("user_not_found"), or

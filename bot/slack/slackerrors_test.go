@@ -16,8 +16,8 @@ func TestSlackErrorsSayWhatToFixNotOnlyTheCode(t *testing.T) {
 		err  error
 		want []string
 	}{
-		{slack.SlackErrorResponse{Err: "not_in_channel"}, []string{"not a member of that channel", "/invite @tapbot", "(Slack error not_in_channel)"}},
-		{slack.SlackErrorResponse{Err: "channel_not_found"}, []string{"does not exist or tapbot cannot see it", "SLACK_APPROVAL_CHANNEL"}},
+		{slack.SlackErrorResponse{Err: "not_in_channel"}, []string{"not a member of that conversation", "/invite @tapbot", "[Slack error not_in_channel]"}},
+		{slack.SlackErrorResponse{Err: "channel_not_found"}, []string{"does not exist or tapbot cannot see it", "SLACK_APPROVAL_CHANNEL", "im:write"}},
 		{slack.SlackErrorResponse{Err: "cannot_dm_bot"}, []string{"bot or app account", "a person's account"}},
 		{slack.SlackErrorResponse{Err: "user_not_found"}, []string{"no such user in this workspace"}},
 		{slack.SlackErrorResponse{Err: "account_inactive"}, []string{"deactivated", "reinstall the Slack app", "SLACK_BOT_TOKEN"}},

@@ -58,10 +58,10 @@ func (b *Bot) raise(ctx context.Context, act schema.Activity, who approvals.Prin
 		return
 	}
 	id := approvals.NewRequestID()
-	b.say(ctx, here, b.banner()+st.Paragraphs(nonEmpty(bot.Received(id, cmd.UPN, st), note)...))
+	b.say(ctx, here, b.banner()+st.Paragraphs(nonEmpty(bot.Checking(cmd.UPN, st), note)...))
 	r, err := bot.Raise(ctx, b.svc, id, who, cmd)
 	if err != nil {
-		b.say(ctx, here, b.banner()+bot.NotRaised(id, err, st))
+		b.say(ctx, here, b.banner()+bot.NotRaised(cmd.UPN, err, st))
 		return
 	}
 	b.say(ctx, here, b.banner(), waitingCard(bot.Waiting(r, "the approval channel", st), r.ID))
