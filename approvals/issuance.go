@@ -123,7 +123,9 @@ func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason stri
 	if err != nil {
 		return r, err
 	}
-	s.refresh(ctx, r, EventRevoked, fmt.Sprintf("The pass for %s (request %s) was revoked because %s. Raise a new request to get one.", r.Target.UPN, r.ID, reason))
+	// What the requester can do next (re-issue once the cause is fixed)
+	// depends on the platform's buttons: the front-end adds it.
+	s.refresh(ctx, r, EventRevoked, fmt.Sprintf("The pass for %s (request %s) was revoked because %s.", r.Target.UPN, r.ID, reason))
 	return r, Errorf(EUNAVAILABLE, "The pass was revoked because %s.", reason)
 }
 

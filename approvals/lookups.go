@@ -7,16 +7,25 @@ import (
 	"strings"
 )
 
-// UserStatus is what tapbot can say about a user's passes. It never holds a
-// pass text: Graph does not return it after creation.
+// UserStatus is what tapbot can say about a user's passes and requests. It
+// never holds a pass text: Graph does not return it after creation.
 type UserStatus struct {
 	Target Target
 	Tenant string // the configured name of the user's tenant; empty for the single tenant
 	Passes []PassInfo
+	// IssuedBy maps the MethodID of each pass tapbot issued to the request
+	// it issued it for (who asked, who approved). A pass not in it was made
+	// outside tapbot. Set by Status only.
+	IssuedBy map[string]*Request
+	// Open are the user's requests that still wait for approval or are
+	// being issued, oldest first. Set by Status only.
+	Open []*Request
 }
 
-// Status looks up upn and lists their passes. Requesters and approvers may
-// ask. Returns EFORBIDDEN for anyone else and ENOTFOUND for an unknown user.
+// Status looks up upn and lists their passes, which request issued each
+// one that tapbot issued, and their open requests. Requesters and approvers
+// may ask. Returns EFORBIDDEN for anyone else and ENOTFOUND for an unknown
+// user.
 func (s *Service) Status(ctx context.Context, by Principal, upn string) (UserStatus, error) {
 	pol, err := s.route(upn)
 	if err != nil {
@@ -28,7 +37,58 @@ func (s *Service) Status(ctx context.Context, by Principal, upn string) (UserSta
 	if err := s.mayView(ctx, pol, by); err != nil {
 		return UserStatus{}, err
 	}
-	return s.status(ctx, pol, upn)
+	st, err := s.status(ctx, pol, upn)
+	if err != nil {
+		return st, err
+	}
+	return st, s.addRequests(pol, &st)
+}
+
+// addRequests fills in st's IssuedBy and Open from the store. A pass's
+// request was created at most a request's life and a re-issue window
+// before the pass (lookback covers both), so requests older than that are
+// not read.
+func (s *Service) addRequests(pol *scope, st *UserStatus) error {
+	now := s.now()
+	since := now
+	for _, p := range st.Passes {
+		if !p.Created.IsZero() && p.Created.Before(since) {
+			since = p.Created
+		}
+	}
+	reqs, err := s.store.RequestsFor(st.Target.ID, since.Add(-pol.lookback()))
+	if err != nil {
+		return fmt.Errorf("requests for %s: %w", st.Target.UPN, err)
+	}
+	st.IssuedBy = map[string]*Request{}
+	for _, r := range reqs {
+		if r.MethodID != "" && slices.ContainsFunc(st.Passes, func(p PassInfo) bool { return p.MethodID == r.MethodID }) {
+			st.IssuedBy[r.MethodID] = r
+		}
+		if isOpen(r, now) {
+			st.Open = append(st.Open, r)
+		}
+	}
+	return nil
+}
+
+// WaitingFor is whom pending request r waits for: the keys (Principal.Key,
+// and group keys such as "slack-group:S0123") of the approvers configured
+// for r's tenant, without its requester and those who approved it
+// already. nil when r is not pending or its tenant's Authorizer cannot list
+// its approvers (only a Roster can).
+func (s *Service) WaitingFor(r *Request) []string {
+	if r.State != StatePending {
+		return nil
+	}
+	roster, ok := s.scopeOf(r).Authorizer.(Roster)
+	if !ok {
+		return nil
+	}
+	_, approvers := roster.Technicians()
+	return slices.DeleteFunc(approvers, func(key string) bool {
+		return key == r.Requester.Key() || slices.ContainsFunc(r.Approvals, func(a Approval) bool { return a.By.Key() == key })
+	})
 }
 
 // status looks up upn and their passes, for a caller already authorised.

@@ -18,6 +18,7 @@ type Service interface {
 	Status(ctx context.Context, by approvals.Principal, upn string) (approvals.UserStatus, error)
 	Revoke(ctx context.Context, by approvals.Principal, upn string) (approvals.UserStatus, error)
 	Open(ctx context.Context, by approvals.Principal) ([]*approvals.Request, error)
+	WaitingFor(r *approvals.Request) []string
 }
 
 var _ Service = (*approvals.Service)(nil)
@@ -42,7 +43,7 @@ func Answer(ctx context.Context, svc Service, who approvals.Principal, cmd Comma
 		if err != nil {
 			return Refusal(err, st)
 		}
-		return Status(s, st)
+		return Status(s, svc.WaitingFor, st)
 	case VerbRevoke:
 		s, err := svc.Revoke(ctx, who, cmd.UPN)
 		if err != nil {
@@ -54,7 +55,7 @@ func Answer(ctx context.Context, svc Service, who approvals.Principal, cmd Comma
 		if err != nil {
 			return Refusal(err, st)
 		}
-		return OpenList(open, st)
+		return OpenList(open, svc.WaitingFor, st)
 	case VerbCancel:
 		_, err := svc.Cancel(ctx, cmd.RequestID, who)
 		return Outcome(err, "Request "+cmd.RequestID+" is cancelled.", st)

@@ -65,6 +65,8 @@ func (f *fakeService) Open(context.Context, approvals.Principal) ([]*approvals.R
 	return f.open, f.err
 }
 
+func (f *fakeService) WaitingFor(*approvals.Request) []string { return []string{"slack:UAPP1"} }
+
 func TestEachButtonMakesItsServiceCall(t *testing.T) {
 	tests := []struct {
 		action Action
@@ -127,7 +129,12 @@ func TestAnswerRunsTheCommandAndWordsTheResult(t *testing.T) {
 		reply string
 	}{
 		{Command{Verb: VerbStatus, UPN: "carol@contoso.com"}, &fakeService{status: approvals.UserStatus{Target: targetCarol}}, "status carol@contoso.com",
-			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\nNo Temporary Access Pass."},
+			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\nNo Temporary Access Pass.\nNo open requests for them."},
+		{Command{Verb: VerbStatus, UPN: "carol@contoso.com"}, &fakeService{status: approvals.UserStatus{Target: targetCarol, Open: []*approvals.Request{
+			{ID: "TAP-BBBBBB", State: approvals.StatePending, Requester: requesterRita, Target: targetCarol, ApprovalsRequired: 1, LifetimeMinutes: 60, ExpiresAt: tenAM},
+		}}}, "status carol@contoso.com",
+			"*Carol &lt;b&gt;Chen&lt;/b&gt;* (carol@contoso.com), account enabled.\nNo Temporary Access Pass.\n1 open request(s) for them:\n" +
+				"• *TAP-BBBBBB* for carol@contoso.com, asked by <@U1>: pending, waiting for 1 more approval from <@UAPP1>. 1h, multi-use, expires 10:00."},
 		{Command{Verb: VerbStatus, UPN: "carol@contoso.com"}, &fakeService{err: denied}, "status carol@contoso.com", ":no_entry: You are not an approver."},
 		{Command{Verb: VerbRevoke, UPN: "carol@contoso.com"}, &fakeService{status: withPass}, "revoke carol@contoso.com",
 			":wastebasket: Revoked the Temporary Access Pass of carol@contoso.com. Deleting a valid pass also signs them out of their sessions."},

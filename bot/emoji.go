@@ -15,6 +15,7 @@ const (
 	IconCheck       Icon = "white_check_mark"       // a pass can be used
 	IconNoEntrySign Icon = "no_entry_sign"          // a pass cannot be used
 	IconTestTube    Icon = "test_tube"              // sandbox mode
+	IconClock       Icon = "clock8"                 // a time was read in a zone the user may not be in
 )
 
 // iconChars are the characters of the icons, for platforms that take
@@ -29,6 +30,7 @@ var iconChars = map[Icon]string{
 	IconCheck:       "\u2705",
 	IconNoEntrySign: "\U0001f6ab",
 	IconTestTube:    "\U0001f9ea",
+	IconClock:       "\U0001f557",
 }
 
 // Shortcode writes i the way Slack reads it, e.g. ":warning:".

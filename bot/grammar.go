@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"html"
 	"net/url"
 	"regexp"
@@ -68,13 +69,16 @@ const quoteMaxRunes = 40
 // starts the reason, which keeps the user's own spacing, unless it looks
 // like a mistyped option ("onse", "2x"), which is refused with what was
 // probably meant (misspelling.go). A start given as
-// HH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM is read in loc (UTC when nil);
-// RFC 3339 times carry their own zone; +30m counts from now.
+// HH:MM, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM is read in loc, the
+// requester's own time zone (UTC when nil), and HH:MM is the next such time
+// there: tomorrow once it has passed today. RFC 3339 times carry their own
+// zone; +30m counts from now. A start that has passed is refused.
 //
 // Slack's <mailto:…|…> links and Teams' <a href="mailto:…">…</a> anchors
 // around a user name are unwrapped. Parse never panics. Every error is an
 // *approvals.Error with code EINVALID whose message is one sentence naming
-// the word at fault and what is expected; callers append Usage.
+// the word at fault and what is expected, caused by ErrUsage; callers
+// append Usage.
 func Parse(text string, now time.Time, loc *time.Location) (Command, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -362,9 +366,17 @@ func dropInvisible(r rune) rune {
 	return r
 }
 
-// invalid returns an EINVALID error for the technician.
+// ErrUsage is the cause of every error Parse returns: the command does not
+// follow the /tap grammar, so an answer reminds of it (ShortUsage). A
+// policy's refusal is EINVALID too but is no such error: the command was
+// right and the usage line would not help (NotRaised).
+var ErrUsage = errors.New("the command does not follow the /tap grammar")
+
+// invalid returns an EINVALID error for the technician, caused by ErrUsage.
 func invalid(format string, args ...any) error {
-	return approvals.Errorf(approvals.EINVALID, format, args...)
+	e := approvals.Errorf(approvals.EINVALID, format, args...)
+	e.Err = ErrUsage
+	return e
 }
 
 // quote puts a word the user typed in backticks for an error message,

@@ -31,6 +31,11 @@ type Style struct {
 	// Command writes a /tap command line the way the platform's users type
 	// it; Teams has no slash commands, so "tap …" there. Nil leaves "/tap".
 	Command func(string) string
+	// Approver names a configured approver or approver group by its key
+	// ("slack:U0123", "slack-group:S0123", "entra-group:…"), as the
+	// platform mentions it, or "" when it cannot name it (a person of
+	// another platform). Nil names none; lists then count them.
+	Approver func(key string) string
 }
 
 // Paragraphs joins parts into paragraphs.
@@ -64,6 +69,13 @@ func (st Style) icon(i Icon) string {
 		return i.Unicode()
 	}
 	return st.Emoji(i)
+}
+
+func (st Style) approver(key string) string {
+	if st.Approver == nil {
+		return ""
+	}
+	return st.Approver(key)
 }
 
 func (st Style) command(s string) string {

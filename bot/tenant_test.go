@@ -16,9 +16,9 @@ func TestMessagesNameTheTenantInMSPModeOnly(t *testing.T) {
 	for name, c := range map[string]struct{ msp, single string }{
 		"card summary": {Summary(r), Summary(&single)},
 		"waiting":      {Waiting(r, "#approvals", st), Waiting(&single, "#approvals", st)},
-		"list":         {OpenList([]*approvals.Request{r}, st), OpenList([]*approvals.Request{&single}, st)},
+		"list":         {OpenList([]*approvals.Request{r}, nil, st), OpenList([]*approvals.Request{&single}, nil, st)},
 		"card facts":   {CardFacts(r, st)[0].Label + " " + CardFacts(r, st)[0].Value, CardFacts(&single, st)[0].Label},
-		"status":       {Status(approvals.UserStatus{Target: r.Target, Tenant: "contoso"}, st), Status(approvals.UserStatus{Target: r.Target}, st)},
+		"status":       {Status(approvals.UserStatus{Target: r.Target, Tenant: "contoso"}, nil, st), Status(approvals.UserStatus{Target: r.Target}, nil, st)},
 	} {
 		if !strings.Contains(c.msp, "contoso)") && !strings.Contains(c.msp, "in contoso") && !strings.Contains(c.msp, "Tenant contoso") && !strings.Contains(c.msp, "tenant contoso") {
 			t.Errorf("%s in MSP mode does not name the tenant: %q", name, c.msp)

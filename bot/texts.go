@@ -14,7 +14,7 @@ const Usage = `How to use /tap (words are not case-sensitive):
 Ask for a Temporary Access Pass for a user. Another technician approves it, then the pass comes to you privately.
 - lifetime: 10m to 30d, e.g. 90m, 2h, 1h30m, 1d or 1d12h (default: the tenant's policy)
 - once or multi: a one-time or a multi-use pass (default: the tenant's policy)
-- at start: at 14:30 (today), at 2025-03-01 09:00, at +30m, or an RFC 3339 time (default: at once; at most 30 days ahead)
+- at start: at 14:30 (the next 14:30 in your time zone: today, or tomorrow once it has passed), at +30m or at +1d (from now), at YYYY-MM-DD HH:MM for a day within 30 days, or an RFC 3339 time (default: at once)
 - reason: everything after the options, e.g. a ticket number (up to 300 characters)
 
 /tap status user@domain
@@ -38,6 +38,7 @@ Show this text.
 Examples:
 /tap alice@contoso.com 2h once new phone, INC-4711
 /tap bob@contoso.com 1d multi at 08:00 new hire, first sign-in
+/tap carol@contoso.com 4h once at +1d replacement phone arrives tomorrow
 /tap status alice@contoso.com`
 
 // ShortUsage is a one-line reminder of the request form, for the end of

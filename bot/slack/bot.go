@@ -42,6 +42,7 @@ type Bot struct {
 	replays *bot.ReplayGuard
 	// envelopes are the Socket Mode envelopes served, to spot re-deliveries.
 	envelopes *servedEnvelopes
+	zones     zoneCache // the technicians' time zones (timezone.go)
 }
 
 // New returns a Bot. Attach the approvals service before serving.

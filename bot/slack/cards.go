@@ -56,6 +56,8 @@ func (b *Bot) style() bot.Style {
 		Bullet: "• ",
 		Break:  "\n",
 		Emoji:  bot.Icon.Shortcode,
+		// approvers and groups in /tap list and status (approvers.go)
+		Approver: approverMention,
 	}
 }
 

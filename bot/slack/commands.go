@@ -17,10 +17,16 @@ var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 // HandleCommand answers a /tap slash command. It returns at once with the
 // ephemeral acknowledgement Slack shows the typist (Slack gives up after 3
 // seconds); anything that needs Graph or another chat call runs afterwards
-// and reports through the command's response_url.
+// and reports through the command's response_url. A start given as a time
+// of day is read in the typist's own Slack time zone (timezone.go).
 func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.Msg {
 	who, st := principal(sc.UserID, sc.UserName), b.style()
-	cmd, err := bot.Parse(slackUnescape.Replace(sc.Text), b.svc.Now(), b.cfg.Location)
+	text := slackUnescape.Replace(sc.Text)
+	zone, known := b.knownZone(sc.UserID)
+	if !known && bot.ReadsLocalTime(text) {
+		return b.commandInZone(sc, who, text)
+	}
+	cmd, err := bot.Parse(text, b.svc.Now(), zone)
 	if err != nil {
 		return ephemeral(b.banner() + bot.Unparsed(err, st))
 	}
@@ -32,7 +38,7 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 	case bot.VerbRequest:
 		id := approvals.NewRequestID()
 		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage { return b.raise(ctx, id, who, cmd) }, "request", id)
-		return ephemeral(b.banner() + bot.Received(id, cmd.UPN, st))
+		return ephemeral(b.banner() + bot.Checking(cmd.UPN, st))
 	}
 	b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		return b.reply(bot.Answer(ctx, b.svc, who, cmd, st))
@@ -68,7 +74,7 @@ func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd
 	st := b.style()
 	r, err := bot.Raise(ctx, b.svc, id, who, cmd)
 	if err != nil {
-		return b.reply(bot.NotRaised(id, err, st))
+		return b.reply(bot.NotRaised(cmd.UPN, err, st))
 	}
 	text := b.banner() + bot.Waiting(r, "<#"+b.cfg.approvalChannel(r)+">", st)
 	blocks := []slack.Block{

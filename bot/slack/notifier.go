@@ -46,12 +46,13 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text)
+	step := b.reissueStep(n)
+	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text) + step
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-	if n.Kind == approvals.EventRevoked {
+	if step != "" {
 		opts = append(opts, slack.MsgOptionBlocks(
 			slack.NewSectionBlock(mrkdwn(text), nil, nil),
-			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain("Re-issue the pass")))))
+			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain(reissueButton)))))
 	}
 	if _, _, err := b.api.PostMessageContext(ctx, dm, opts...); err != nil {
 		return slackError("message the requester", err)
@@ -96,10 +97,10 @@ func (b *Bot) dm(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
-// slackError wraps a Web API failure as EUNAVAILABLE with Slack's own code,
-// which is what an operator searches for. Slack's text is cut: it lands in
-// failure reasons and on cards.
+// slackError wraps a Web API failure as EUNAVAILABLE with what to fix and
+// Slack's own code, which is what an operator searches for (slackAdvice).
+// It lands in failure reasons and on cards.
 func slackError(what string, err error) error {
 	return &approvals.Error{Code: approvals.EUNAVAILABLE, Err: err,
-		Message: fmt.Sprintf("Slack refused to %s: %s", what, bot.Truncate(err.Error(), bot.MaxOutsideText))}
+		Message: fmt.Sprintf("Slack refused to %s: %s", what, slackAdvice(err))}
 }

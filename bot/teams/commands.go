@@ -19,24 +19,28 @@ func (b *Bot) handleText(act schema.Activity) {
 	}
 	who := principal(act.From.AadObjectID, act.From.Name)
 	here := activityRef(act)
-	cmd, err := bot.Parse(commandText(act.Text), b.svc.Now(), b.cfg.Location)
+	text := commandText(act.Text)
+	zone, why := b.zoneOf(act)
+	note := b.zoneNote(text, zone, why)
+	cmd, err := bot.Parse(text, b.svc.Now(), zone)
 	b.svc.Go(func(ctx context.Context) {
 		if err != nil {
-			b.say(ctx, here, b.banner()+bot.Unparsed(err, b.style()))
+			b.say(ctx, here, b.banner()+b.style().Paragraphs(nonEmpty(bot.Unparsed(err, b.style()), note)...))
 			return
 		}
-		b.run(ctx, act, who, cmd)
+		b.run(ctx, act, who, cmd, note)
 	})
 }
 
-// run carries out a parsed command for who and answers in act's thread.
-func (b *Bot) run(ctx context.Context, act schema.Activity, who approvals.Principal, cmd bot.Command) {
+// run carries out a parsed command for who and answers in act's thread;
+// note (may be empty) goes with the first answer to a request.
+func (b *Bot) run(ctx context.Context, act schema.Activity, who approvals.Principal, cmd bot.Command, note string) {
 	here := activityRef(act)
 	switch cmd.Verb {
 	case bot.VerbHelp:
 		b.say(ctx, here, b.banner()+usage())
 	case bot.VerbRequest:
-		b.raise(ctx, act, who, cmd)
+		b.raise(ctx, act, who, cmd, note)
 	default:
 		if text := bot.Answer(ctx, b.svc, who, cmd, b.style()); text != "" {
 			b.say(ctx, here, b.banner()+text)
@@ -47,18 +51,29 @@ func (b *Bot) run(ctx context.Context, act schema.Activity, who approvals.Princi
 // raise asks the service for a pass. The requester must have a 1:1 chat
 // with the bot, where the pass will go; without one nothing is raised and
 // the answer says how to start it.
-func (b *Bot) raise(ctx context.Context, act schema.Activity, who approvals.Principal, cmd bot.Command) {
+func (b *Bot) raise(ctx context.Context, act schema.Activity, who approvals.Principal, cmd bot.Command, note string) {
 	here, st := activityRef(act), b.style()
 	if _, err := b.ensurePersonal(ctx, act); err != nil {
 		b.say(ctx, here, b.errorText(err))
 		return
 	}
 	id := approvals.NewRequestID()
-	b.say(ctx, here, b.banner()+bot.Received(id, cmd.UPN, st))
+	b.say(ctx, here, b.banner()+st.Paragraphs(nonEmpty(bot.Checking(cmd.UPN, st), note)...))
 	r, err := bot.Raise(ctx, b.svc, id, who, cmd)
 	if err != nil {
-		b.say(ctx, here, b.banner()+bot.NotRaised(id, err, st))
+		b.say(ctx, here, b.banner()+bot.NotRaised(cmd.UPN, err, st))
 		return
 	}
 	b.say(ctx, here, b.banner(), waitingCard(bot.Waiting(r, "the approval channel", st), r.ID))
+}
+
+// nonEmpty is parts without the empty ones.
+func nonEmpty(parts ...string) []string {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

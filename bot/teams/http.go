@@ -1,7 +1,9 @@
 package teams
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -28,13 +30,15 @@ func (b *Bot) Handler() http.Handler {
 // tapbot's Validator), refuses what does not come from Teams and replays,
 // and hands it on. The work that needs Graph or Teams runs after the answer.
 func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	var body bytes.Buffer // read again for what the library's schema drops
+	r.Body = io.NopCloser(io.TeeReader(http.MaxBytesReader(w, r.Body, maxBody), &body))
 	act, err := b.adapter.ParseRequest(r.Context(), r)
 	if err != nil {
 		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", err.Error())
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
+	act.LocalTimezone = clientZone(body.Bytes())
 	if reason := notFromTeams(act); reason != "" {
 		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", reason, "channel", act.ChannelID)
 		http.Error(w, "tapbot serves Microsoft Teams only", http.StatusForbidden)

@@ -49,7 +49,14 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if err != nil {
 		return err
 	}
-	return b.send(ctx, ref, b.banner()+md(bot.TenantTag(n.Request)+n.Text))
+	text := md(bot.TenantTag(n.Request) + n.Text)
+	if n.Kind == approvals.EventRevoked {
+		// Teams has no re-issue button: a new request is the way.
+		if step := bot.ReissueAfterFix(n.Request, "", b.style()); step != "" {
+			text += " " + step
+		}
+	}
+	return b.send(ctx, ref, b.banner()+text)
 }
 
 // DeliverPass shows the pass to the requester alone, in their 1:1 chat with

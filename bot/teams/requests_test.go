@@ -11,7 +11,10 @@ import (
 func TestRequestInChatIsApprovedOnCardAndPassGoesToRequesterChat(t *testing.T) {
 	h := newHarness(t)
 	h.says(h.rita, "tap alice@contoso.com 2h once new phone INC-4711")
-	h.waitFor("acknowledgement", teamstest.Sent(h.chat(h.rita), "Request **TAP-", "received"))
+	ack := h.waitFor("acknowledgement", teamstest.Sent(h.chat(h.rita), "Checking the account of alice@contoso.com"))
+	if ack.Shows("TAP-") {
+		t.Errorf("the acknowledgement names a request id before the request exists: %s", ack.Text)
+	}
 	card := h.card()
 	for _, want := range []string{"Rita Requester", "Alice Andersen", "alice@contoso.com", "enabled", "2h", "one-time", "immediately", "new phone INC-4711", "Waiting for approval", "0 of 1"} {
 		if !card.Shows(want) {
@@ -52,7 +55,7 @@ func TestRequestTypedInChannelOpensTheRequestersChat(t *testing.T) {
 	if status := h.deliver(mention); status != 200 {
 		t.Fatalf("HTTP %d", status)
 	}
-	ack := h.waitFor("acknowledgement in the thread", teamstest.Sent(general, "received"))
+	ack := h.waitFor("acknowledgement in the thread", teamstest.Sent(general, "Checking"))
 	if ack.Thread != mention.ID {
 		t.Fatalf("acknowledgement went to thread %q, not under the mention %s", ack.Thread, mention.ID)
 	}

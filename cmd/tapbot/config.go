@@ -116,7 +116,7 @@ var settings = []setting{
 	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600)", str(func(c *Config) *string { return &c.DBPath })},
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
-	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
+	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages and for start times when the requester's own zone is unknown (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
 	{"requesters", "TAPBOT_REQUESTERS", "", "who may request passes, comma-separated: Slack user ids (U…, W…), Slack user groups (S…), Entra object ids of Teams users (a GUID, or teams:<id>), Entra groups (entra-group:<object id>); empty = nobody", list(func(c *Config) *[]string { return &c.Requesters })},
 	{"approvers", "TAPBOT_APPROVERS", "", "who may approve, deny and revoke, comma-separated: Slack user ids (U…, W…), Slack user groups (S…), Entra object ids of Teams users (a GUID, or teams:<id>), Entra groups (entra-group:<object id>); empty = nobody", list(func(c *Config) *[]string { return &c.Approvers })},
 	{"approvals-required", "TAPBOT_APPROVALS_REQUIRED", "1", "distinct approvals a request needs (never the requester's own)", func(c *Config, v string) error {

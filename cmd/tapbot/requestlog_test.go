@@ -12,12 +12,13 @@ import (
 
 func TestJSONLogLinesOfARequestAllCarryItsID(t *testing.T) {
 	e := startEnv(t, map[string]string{"TAPBOT_LOG_FORMAT": "json"})
-	ack := e.command(requester, "alice@contoso.com 2h once new phone INC-4711")
-	id := regexp.MustCompile(`TAP-[A-Z0-9]{6}`).FindString(ack)
+	e.command(requester, "alice@contoso.com 2h once new phone INC-4711")
+	card := e.card() // the id is announced once the request exists
+	id := regexp.MustCompile(`TAP-[A-Z0-9]{6}`).FindString(card.Text)
 	if id == "" {
-		t.Fatalf("no request id in %q", ack)
+		t.Fatalf("no request id in %q", card.Text)
 	}
-	e.click(approver1, e.card(), "tap_approve")
+	e.click(approver1, card, "tap_approve")
 	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered privately"))
 	// A late press whose explanation cannot be posted: two more lines of
 	// the request's life, from the Slack front-end.

@@ -139,7 +139,7 @@ func (te *teamsEnv) storedRequests() []*approvals.Request {
 func TestTeamsRequestApprovedDeliversPassPrivatelyAndRemovesIt(t *testing.T) {
 	te := startTeamsEnv(t, map[string]string{"TEAMS_REDACT_AFTER": "300ms"})
 	te.says(te.rita, "tap alice@contoso.com 2h once new phone INC-4711")
-	te.teamsWait("acknowledgement", teamstest.Sent(te.chat(te.rita), "received"))
+	te.teamsWait("acknowledgement", teamstest.Sent(te.chat(te.rita), "Checking the account of alice@contoso.com"))
 	card := te.teamsCard()
 	for _, want := range []string{"Rita Requester", "Alice Andersen", "alice@contoso.com", "2h", "one-time", "new phone INC-4711", "Waiting for approval"} {
 		if !card.Shows(want) {
