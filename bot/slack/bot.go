@@ -42,6 +42,7 @@ type Bot struct {
 	replays *bot.ReplayGuard
 	// envelopes are the Socket Mode envelopes served, to spot re-deliveries.
 	envelopes *servedEnvelopes
+	dms       *dmChannels // each requester's DM channel id, once opened
 }
 
 // New returns a Bot. Attach the approvals service before serving.
@@ -67,6 +68,7 @@ func New(cfg Config, log *slog.Logger) *Bot {
 	return &Bot{
 		cfg: cfg, api: slack.New(cfg.BotToken, opts...), http: cfg.HTTPClient,
 		log: log, replays: bot.NewReplayGuard(replayWindow), envelopes: newServedEnvelopes(),
+		dms: newDMChannels(maxRememberedDMs),
 	}
 }
 
