@@ -39,6 +39,12 @@ func Received(id, upn string, st Style) string {
 		st.icon(IconHourglass), st.bold(id), st.Escape(upn))
 }
 
+// Queued tells someone whose command waits for a free worker that it was
+// not lost: ahead is how many commands wait before theirs.
+func Queued(ahead int, st Style) string {
+	return fmt.Sprintf("%s tapbot is busy; your request is queued (%d ahead) and will be handled as soon as a worker is free.", st.icon(IconHourglass), ahead)
+}
+
 // NotRaised says why request id was not raised; when the input was at
 // fault it adds a reminder of the request form.
 func NotRaised(id string, err error, st Style) string {
