@@ -158,10 +158,12 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		s.stop()
+		// Drop first: a task that ends when its context does would
+		// otherwise hand its worker the next queued one.
 		if n := s.work.drop(); n > 0 {
 			s.log.Warn("shutdown deadline passed: queued requests dropped before they started; their requesters got no answer and can ask again", "dropped", n)
 		}
+		s.stop()
 		<-done
 		return ctx.Err()
 	}
