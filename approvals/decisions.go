@@ -7,7 +7,9 @@ import (
 
 // Approve records by's approval of request id. When enough distinct approvers
 // have said yes the request becomes approved and the pass is issued and
-// delivered before Approve returns. People are compared by their Entra user
+// delivered before Approve returns: Graph is called first, the pass message
+// (which names the approvers) follows, and the card is redrawn after it, in
+// the background, so no chat call delays the pass. People are compared by their Entra user
 // where tapbot knows it (see Principal.Distinct). Returns EFORBIDDEN for a
 // non-approver, the requester themselves, or someone tapbot cannot tell
 // apart from the requester or an earlier approver, ECONFLICT (with what
@@ -25,6 +27,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if err != nil {
 		return nil, err
 	}
+	defer s.cards.hold(id)() // every redraw this approval causes is drawn once, after it
 	r, err := s.updatePending(ctx, id, func(r *Request) (Change, error) {
 		if r.Requester.EntraID == "" {
 			r.Requester.EntraID = requester.EntraID
@@ -51,7 +54,9 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 		return r, nil
 	}
 	s.crashpoint(CrashApproved)
-	s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s. Creating the pass now…", nameOf(&by), r.ID, r.Target.UPN))
+	// No "approved, creating the pass" notice: the pass follows at once and
+	// says who approved it, and a failure says so too.
+	s.refresh(ctx, r, "", "")
 	return s.issue(ctx, r.ID)
 }
 

@@ -28,6 +28,7 @@ func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
 // is safe to run again after a crash: creating a pass replaces any earlier
 // one, and the issued state is written before delivery is tried.
 func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, error) {
+	defer s.cards.hold(r.ID)() // the card is redrawn once the pass is shown, not on the way
 	n, err := s.notifier(r)
 	if err != nil {
 		// A pass nobody can be handed must not exist: the request stays
@@ -100,7 +101,7 @@ func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, e
 	if err != nil {
 		return r, err
 	}
-	s.refresh(ctx, r, EventFailed, fmt.Sprintf("The pass for %s (request %s) could not be created: %s", r.Target.UPN, r.ID, reason))
+	s.refresh(ctx, r, EventFailed, fmt.Sprintf("Request %s for %s was approved by %s, but its pass could not be created: %s", r.ID, r.Target.UPN, approverNames(r), reason))
 	return r, cause
 }
 
@@ -210,6 +211,7 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 	if err != nil {
 		return r, err
 	}
+	defer s.cards.hold(id)()
 	s.log.Info("pass re-issue", "request", r.ID, "by", by.Key(), "reissues", r.Reissues)
 	s.refresh(ctx, r, "", "")
 	return s.createAndDeliver(ctx, r)

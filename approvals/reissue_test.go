@@ -96,7 +96,7 @@ func TestReissueAfterRevokeIsRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := h.store.Get(r.ID)
-		if got.State != StateRevoked || got.RevokedBy == nil || got.RevokedBy.Key() != appr2.Key() || h.chat.card(r.ID) != StateRevoked {
+		if got.State != StateRevoked || got.RevokedBy == nil || got.RevokedBy.Key() != appr2.Key() || h.card(r.ID) != StateRevoked {
 			t.Fatalf("after revoke: %+v", got)
 		}
 		for range 2 {

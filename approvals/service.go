@@ -25,6 +25,9 @@ type Config struct {
 	Now       func() time.Time    // default time.Now
 	Logger    *slog.Logger
 	Observer  Observer // told of every committed transition (observer.go); nil: none
+	// Workers is how many background tasks (Go) run at once; more wait in
+	// a queue. 0: DefaultWorkers.
+	Workers int
 	// Crashpoint, for crash tests only, is called at each named point of a
 	// request's life where a crash must be survivable: after a step's state
 	// is committed and before its side effect, or after the side effect and
@@ -57,7 +60,9 @@ type Service struct {
 	crashAt   func(point string)
 	tenantState
 
-	wg      sync.WaitGroup
+	work    *workers       // Go's tasks
+	waiting sync.WaitGroup // GoWaiting's tasks
+	cards   *cardRedraws
 	baseCtx context.Context
 	stop    context.CancelFunc
 }
@@ -81,6 +86,8 @@ func NewService(cfg Config) *Service {
 	}
 	attachObserver(cfg.Store, cfg.Observer)
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
+	s.work = newWorkers(cfg.Workers)
+	s.cards = newCardRedraws(s.baseCtx, s.drawCard)
 	return s
 }
 
@@ -113,24 +120,49 @@ func (s *Service) Now() time.Time { return s.now() }
 
 // Go runs f in the background with a context that outlives the chat request
 // that started it; Shutdown waits for it. Chat front-ends use it to answer
-// Slack within its 3 seconds and do the Graph work afterwards.
-func (s *Service) Go(f func(ctx context.Context)) {
-	s.wg.Add(1)
+// Slack within its 3 seconds and do the Graph work afterwards. At most
+// Config.Workers tasks run at once, so a burst of requests cannot take the
+// CPU from the acknowledgements; while all workers are busy f waits in a
+// queue, and Go reports that it was queued and how many tasks are ahead of
+// it, for the front-end to tell the person who asked.
+func (s *Service) Go(f func(ctx context.Context)) (queued bool, ahead int) {
+	return s.work.submit(s.baseCtx, f)
+}
+
+// GoWaiting runs f in its own goroutine, outside the workers, with the
+// context Go's tasks get; Shutdown waits for it too. It is for a task that
+// spends its life waiting (a timer) and would otherwise keep a worker from
+// the requests in the queue.
+func (s *Service) GoWaiting(f func(ctx context.Context)) {
+	s.waiting.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer s.waiting.Done()
 		f(s.baseCtx)
 	}()
 }
 
-// Shutdown waits for background work until ctx ends, then cancels what is
-// left. Work cancelled mid-way is resumed by Resume at the next start.
+// Shutdown waits until ctx ends for background work, queued tasks and the
+// card redraws it leaves behind, then cancels what is left: tasks still
+// queued are dropped (they have changed nothing) and those running see
+// their context end. Work cancelled mid-way is resumed by Resume at the
+// next start.
 func (s *Service) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() {
+		s.work.wait()
+		s.waiting.Wait()
+		s.cards.wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		// Drop first: a task that ends when its context does would
+		// otherwise hand its worker the next queued one.
+		if n := s.work.drop(); n > 0 {
+			s.log.Warn("shutdown deadline passed: queued requests dropped before they started; their requesters got no answer and can ask again", "dropped", n)
+		}
 		s.stop()
 		<-done
 		return ctx.Err()
@@ -374,8 +406,10 @@ func (s *Service) notifier(r *Request) (Notifier, error) {
 	return nil, Errorf(EUNAVAILABLE, "Request %s was raised on %q, a chat platform this tapbot is not configured for, so nobody can be told about it.", r.ID, r.Requester.Platform)
 }
 
-// refresh redraws the card and tells the requester, logging what fails: the
-// state is already committed, so a chat hiccup must not undo it.
+// refresh has the card redrawn and tells the requester, logging what fails:
+// the state is already committed, so a chat hiccup must not undo it. The
+// card is redrawn in the background (cardRedraws), after any hold on it;
+// the requester is told before refresh returns.
 func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
 	n, err := s.notifier(r)
 	if err != nil {
@@ -383,15 +417,30 @@ func (s *Service) refresh(ctx context.Context, r *Request, kind, text string) {
 		return
 	}
 	if r.Card.ID != "" {
-		if err := n.UpdateCard(ctx, r); err != nil {
-			s.log.Warn("approval card not updated", "request", r.ID, "state", r.State, "err", err)
-		}
+		s.cards.redraw(r.ID)
 	}
 	if text == "" {
 		return
 	}
 	if err := n.TellRequester(ctx, Notice{Request: r, Kind: kind, Text: text}); err != nil {
 		s.log.Warn("requester not told", "request", r.ID, "kind", kind, "err", err)
+	}
+}
+
+// drawCard draws request id's card as the request now stands in the store,
+// so that a redraw which waited shows the latest state.
+func (s *Service) drawCard(ctx context.Context, id string) {
+	r, err := s.store.Get(id)
+	if err != nil {
+		s.log.Warn("approval card not updated: request unreadable", "request", id, "err", err)
+		return
+	}
+	n, err := s.notifier(r)
+	if err != nil || r.Card.ID == "" {
+		return // refresh logged a stranded request; a card never posted has nothing to redraw
+	}
+	if err := n.UpdateCard(ctx, r); err != nil {
+		s.log.Warn("approval card not updated", "request", r.ID, "state", r.State, "err", err)
 	}
 }
 

@@ -51,7 +51,18 @@ func newHarness(t *testing.T, mutate func(*Policy)) *harness {
 		Notifiers: map[string]Notifier{"slack": h.chat}, Now: h.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(h.logs, nil)),
 	})
+	t.Cleanup(func() { _ = h.svc.Shutdown(context.Background()) }) // before the store closes
 	return h
+}
+
+// settle waits until the card redraws asked for so far are drawn.
+func (h *harness) settle() { h.svc.cards.wait() }
+
+// card is the state request id's card shows once the redraws asked for so
+// far are drawn.
+func (h *harness) card(id string) State {
+	h.settle()
+	return h.chat.card(id)
 }
 
 func (h *harness) raise(t *testing.T, in RaiseInput) *Request {
@@ -92,8 +103,8 @@ func TestApprovedRequestIsIssuedAndDeliveredOnce(t *testing.T) {
 	if h.tenant.createdCount() != 1 || h.chat.deliveredCount() != 1 {
 		t.Fatalf("created %d delivered %d, want 1 and 1", h.tenant.createdCount(), h.chat.deliveredCount())
 	}
-	if h.chat.card(r.ID) != StateDelivered {
-		t.Fatalf("card shows %s", h.chat.card(r.ID))
+	if h.card(r.ID) != StateDelivered {
+		t.Fatalf("card shows %s", h.card(r.ID))
 	}
 	events, _ := h.store.Audit(time.Time{})
 	var types []string
@@ -262,8 +273,8 @@ func TestExpiryIsEnforcedOnEveryActionAndBySweeper(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v; want 1", n, err)
 	}
-	if got, _ := h.store.Get(r2.ID); got.State != StateExpired || h.chat.card(r2.ID) != StateExpired {
-		t.Fatalf("r2 state = %s card %s", got.State, h.chat.card(r2.ID))
+	if got, _ := h.store.Get(r2.ID); got.State != StateExpired || h.card(r2.ID) != StateExpired {
+		t.Fatalf("r2 state = %s card %s", got.State, h.card(r2.ID))
 	}
 	if h.tenant.createdCount() != 0 {
 		t.Fatal("expired request issued a pass")
@@ -335,8 +346,8 @@ func TestUndeliverablePassIsRevoked(t *testing.T) {
 	if got.State != StateRevoked || len(h.tenant.deleted) != 1 || h.tenant.deleted[0] != got.MethodID {
 		t.Fatalf("state %s deleted %v", got.State, h.tenant.deleted)
 	}
-	if h.chat.card(r.ID) != StateRevoked {
-		t.Fatalf("card shows %s", h.chat.card(r.ID))
+	if h.card(r.ID) != StateRevoked {
+		t.Fatalf("card shows %s", h.card(r.ID))
 	}
 }
 
@@ -406,6 +417,7 @@ func TestPassNeverReachesDatabaseOrLogs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	h.settle()
 	path := h.store.Path()
 	h.store.Close()
 	f, err := os.Open(path)

@@ -42,6 +42,12 @@ func Checking(upn string, st Style) string {
 		st.icon(IconHourglass), st.Escape(upn))
 }
 
+// Queued tells someone whose command waits for a free worker that it was
+// not lost: ahead is how many commands wait before theirs.
+func Queued(ahead int, st Style) string {
+	return fmt.Sprintf("%s tapbot is busy; your request is queued (%d ahead) and will be handled as soon as a worker is free.", st.icon(IconHourglass), ahead)
+}
+
 // ZoneUnknown says that the time of day the requester typed was read in
 // loc, tapbot's configured zone, because their own is unknown; why says
 // what the platform did not tell, e.g. "Slack did not say which time zone

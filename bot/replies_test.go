@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,29 @@ func TestZeroStyleWritesPlainText(t *testing.T) {
 	}
 	if got := Icon("rocket").Unicode(); got != ":rocket:" {
 		t.Errorf("an icon without a character is drawn as %q", got)
+	}
+}
+
+func TestQueuedSaysHowManyCommandsAreAhead(t *testing.T) {
+	for _, ahead := range []int{0, 7} {
+		got := Queued(ahead, slackLike)
+		if want := fmt.Sprintf("tapbot is busy; your request is queued (%d ahead)", ahead); !strings.Contains(got, want) {
+			t.Errorf("Queued(%d) = %q, want it to say %q", ahead, got, want)
+		}
+	}
+}
+
+func TestApprovedByNamesEveryApproverInThePlatformsWay(t *testing.T) {
+	r := &approvals.Request{Approvals: []approvals.Approval{
+		{By: approvals.Principal{ID: "UA1", Name: "Anna"}}, {By: approvals.Principal{ID: "UA2", Name: "Arno <x>"}},
+	}}
+	if got, want := ApprovedBy(r, slackLike), "Approved by <@UA1>, <@UA2>."; got != want {
+		t.Errorf("Slack: %q, want %q", got, want)
+	}
+	if got := ApprovedBy(r, teamsLike); !strings.Contains(got, "Anna") || strings.Contains(got, "<x>") {
+		t.Errorf("Teams: %q, want the names, escaped", got)
+	}
+	if got := ApprovedBy(&approvals.Request{}, slackLike); got != "" {
+		t.Errorf("nobody approved yet: %q, want nothing", got)
 	}
 }

@@ -135,6 +135,19 @@ func StatusLine(r *approvals.Request, st Style) string {
 	return string(r.State)
 }
 
+// ApprovedBy names who approved r, for the pass message: the requester
+// learns of the approval from the pass itself. "" before anyone approved.
+func ApprovedBy(r *approvals.Request, st Style) string {
+	if len(r.Approvals) == 0 {
+		return ""
+	}
+	names := make([]string, len(r.Approvals))
+	for i, a := range r.Approvals {
+		names[i] = st.Person(a.By)
+	}
+	return "Approved by " + strings.Join(names, ", ") + "."
+}
+
 // Fact is one labelled value of an approval card.
 type Fact struct{ Label, Value string }
 

@@ -42,7 +42,8 @@ type Bot struct {
 	replays *bot.ReplayGuard
 	// envelopes are the Socket Mode envelopes served, to spot re-deliveries.
 	envelopes *servedEnvelopes
-	zones     zoneCache // the technicians' time zones (timezone.go)
+	zones     zoneCache   // the technicians' time zones (timezone.go)
+	dms       *dmChannels // each requester's DM channel id, once opened
 }
 
 // New returns a Bot. Attach the approvals service before serving.
@@ -68,6 +69,7 @@ func New(cfg Config, log *slog.Logger) *Bot {
 	return &Bot{
 		cfg: cfg, api: slack.New(cfg.BotToken, opts...), http: cfg.HTTPClient,
 		log: log, replays: bot.NewReplayGuard(replayWindow), envelopes: newServedEnvelopes(),
+		dms: newDMChannels(maxRememberedDMs),
 	}
 }
 

@@ -37,13 +37,27 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 		return ephemeral(b.banner() + bot.Answer(ctx, b.svc, who, cmd, st))
 	case bot.VerbRequest:
 		id := approvals.NewRequestID()
-		b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage { return b.raise(ctx, id, who, cmd) }, "request", id)
-		return ephemeral(b.banner() + bot.Checking(cmd.UPN, st))
+		queued, ahead := b.svc.Go(func(ctx context.Context) {
+			msg, raised := b.raise(ctx, id, who, cmd)
+			if raised {
+				b.warmDM(ctx, who.ID) // before the receipt: once it shows, the pass is one call away
+			}
+			b.respond(ctx, sc.ResponseURL, msg, "request", id)
+		})
+		return ephemeral(b.banner() + b.maybeQueued(bot.Checking(cmd.UPN, st), queued, ahead))
 	}
-	b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
+	queued, ahead := b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		return b.reply(bot.Answer(ctx, b.svc, who, cmd, st))
 	}, requestAttrs(cmd)...)
-	return ephemeral(b.banner() + ":hourglass_flowing_sand: Working on it…")
+	return ephemeral(b.banner() + b.maybeQueued(":hourglass_flowing_sand: Working on it…", queued, ahead))
+}
+
+// maybeQueued adds to an acknowledgement that the work waits in the queue.
+func (b *Bot) maybeQueued(ack string, queued bool, ahead int) string {
+	if !queued {
+		return ack
+	}
+	return ack + "\n" + bot.Queued(ahead, b.style())
 }
 
 // requestAttrs name the request a command is about on its log lines.
@@ -54,27 +68,42 @@ func requestAttrs(cmd bot.Command) []any {
 	return []any{"request", cmd.RequestID}
 }
 
-// later runs f in the background and posts what it returns to responseURL,
-// which Slack keeps valid for 30 minutes. attrs (the request id, when there
-// is one) go on the log line of a failed post.
-func (b *Bot) later(responseURL string, f func(ctx context.Context) *slack.WebhookMessage, attrs ...any) {
-	b.svc.Go(func(ctx context.Context) {
-		msg := f(ctx)
-		if msg == nil || responseURL == "" {
-			return
-		}
-		msg.ResponseType = slack.ResponseTypeEphemeral
-		if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
-			b.log.Warn("slack response_url post failed", append(attrs, "err", err)...)
-		}
-	})
+// later runs f in the background (approvals.Service.Go) and posts what it
+// returns to responseURL, which Slack keeps valid for 30 minutes. attrs (the
+// request id, when there is one) go on the log line of a failed post. It
+// reports, as Go does, whether f waits in the queue and behind how many.
+func (b *Bot) later(responseURL string, f func(ctx context.Context) *slack.WebhookMessage, attrs ...any) (queued bool, ahead int) {
+	return b.svc.Go(func(ctx context.Context) { b.respond(ctx, responseURL, f(ctx), attrs...) })
 }
 
-func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd bot.Command) *slack.WebhookMessage {
+// respond posts msg to responseURL as an ephemeral answer; nil posts
+// nothing.
+func (b *Bot) respond(ctx context.Context, responseURL string, msg *slack.WebhookMessage, attrs ...any) {
+	if msg == nil || responseURL == "" {
+		return
+	}
+	msg.ResponseType = slack.ResponseTypeEphemeral
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg); err != nil {
+		b.log.Warn("slack response_url post failed", append(attrs, "err", err)...)
+	}
+}
+
+// warmDM opens the requester's DM channel once their request is raised, so
+// that when it is approved the pass is one Slack call away. A failure here
+// costs nothing: delivery opens the channel itself.
+func (b *Bot) warmDM(ctx context.Context, user string) {
+	if _, err := b.dm(ctx, user); err != nil {
+		b.log.Debug("requester's DM channel not opened ahead of the pass", "user", user, "err", err)
+	}
+}
+
+// raise raises the request and returns the receipt for the requester, and
+// whether the request was raised.
+func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd bot.Command) (*slack.WebhookMessage, bool) {
 	st := b.style()
 	r, err := bot.Raise(ctx, b.svc, id, who, cmd)
 	if err != nil {
-		return b.reply(bot.NotRaised(cmd.UPN, err, st))
+		return b.reply(bot.NotRaised(cmd.UPN, err, st)), false
 	}
 	text := b.banner() + bot.Waiting(r, "<#"+b.cfg.approvalChannel(r)+">", st)
 	blocks := []slack.Block{
@@ -82,7 +111,7 @@ func (b *Bot) raise(ctx context.Context, id string, who approvals.Principal, cmd
 		slack.NewActionBlock("requester",
 			slack.NewButtonBlockElement(actionCancel, r.ID, plain("Cancel request"))),
 	}
-	return &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}}
+	return &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}}, true
 }
 
 // reply is text as an answer to the person who acted, or nil when there

@@ -42,10 +42,6 @@ func (b *Bot) cardFallback(r *approvals.Request) string {
 
 // TellRequester writes to the requester in their DM with the bot.
 func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
-	dm, err := b.dm(ctx, n.Request.Requester.ID)
-	if err != nil {
-		return err
-	}
 	step := b.reissueStep(n)
 	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text) + step
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
@@ -54,26 +50,24 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 			slack.NewSectionBlock(mrkdwn(text), nil, nil),
 			slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, n.Request.ID, plain(reissueButton)))))
 	}
-	if _, _, err := b.api.PostMessageContext(ctx, dm, opts...); err != nil {
-		return slackError("message the requester", err)
-	}
-	return nil
+	return b.inDM(ctx, n.Request.Requester.ID, "message the requester", func(dm string) error {
+		_, _, err := b.api.PostMessageContext(ctx, dm, opts...)
+		return err
+	})
 }
 
 // DeliverPass shows the pass to the requester alone: an ephemeral message in
 // their DM with the bot, which Slack does not keep in history. The pass sits
-// in a code block so a phone can long-press copy it.
+// in a code block so a phone can long-press copy it. The message names the
+// approvers: it is the first the requester hears of the approval. With the
+// DM channel remembered, delivery is one Slack call.
 func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals.Pass) error {
-	dm, err := b.dm(ctx, r.Requester.ID)
-	if err != nil {
-		return err
-	}
 	end := p.Start.Add(minutes(p.LifetimeMinutes))
-	text := fmt.Sprintf("%s%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s.\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
+	text := fmt.Sprintf("%s%s:key: Temporary Access Pass for *%s* (%s), request %s:\n```%s```\n%s, %s, valid from %s until %s. %s\n%s\n_Only you can see this message and Slack does not keep it: copy the pass now and hand it over by phone or in person._",
 		b.banner(), bot.EscapeMrkdwn(bot.TenantTag(r)), bot.EscapeMrkdwn(r.Target.DisplayName), bot.EscapeMrkdwn(r.Target.UPN), r.ID,
 		bot.EscapeMrkdwn(p.Secret.Reveal()),
 		strings.ToUpper(bot.UsageWord(p.UsableOnce)[:1])+bot.UsageWord(p.UsableOnce)[1:], approvals.FormatMinutes(p.LifetimeMinutes),
-		b.when(p.Start), b.when(end),
+		b.when(p.Start), b.when(end), bot.ApprovedBy(r, b.style()),
 		bot.SignInHint(func(s string) string { return "*" + s + "*" }))
 	// The fallback text, which phones show in notifications, never holds
 	// the pass; the blocks do.
@@ -82,19 +76,10 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
 		slack.NewActionBlock("reissue", slack.NewButtonBlockElement(actionReissue, r.ID, plain("Lost it? Re-issue"))),
 	}
-	if _, err := b.api.PostEphemeralContext(ctx, dm, r.Requester.ID, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		return slackError("deliver the pass", err)
-	}
-	return nil
-}
-
-// dm opens (or finds) the requester's direct message channel with the bot.
-func (b *Bot) dm(ctx context.Context, user string) (string, error) {
-	ch, _, _, err := b.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
-	if err != nil {
-		return "", slackError("open a direct message with "+user, err)
-	}
-	return ch.ID, nil
+	return b.inDM(ctx, r.Requester.ID, "deliver the pass", func(dm string) error {
+		_, err := b.api.PostEphemeralContext(ctx, dm, r.Requester.ID, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
 }
 
 // slackError wraps a Web API failure as EUNAVAILABLE with what to fix and

@@ -109,7 +109,7 @@ func (b *Bot) userZone(ctx context.Context, user string, now time.Time) (loc *ti
 // which must not hold up the acknowledgement, so parsing waits for it and
 // the answer comes through the response_url.
 func (b *Bot) commandInZone(sc slack.SlashCommand, who approvals.Principal, text string) *slack.Msg {
-	b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
+	queued, ahead := b.later(sc.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		st := b.style()
 		zone, why := b.userZone(ctx, sc.UserID, b.svc.Now())
 		note := ""
@@ -122,7 +122,10 @@ func (b *Bot) commandInZone(sc slack.SlashCommand, who approvals.Principal, text
 		case err != nil:
 			msg = b.reply(bot.Unparsed(err, st))
 		case cmd.Verb == bot.VerbRequest:
-			msg = b.raise(ctx, approvals.NewRequestID(), who, cmd)
+			var raised bool
+			if msg, raised = b.raise(ctx, approvals.NewRequestID(), who, cmd); raised {
+				b.warmDM(ctx, who.ID) // before the receipt: once it shows, the pass is one call away
+			}
 		case cmd.Verb == bot.VerbHelp:
 			msg = b.reply(bot.EscapeMrkdwn(bot.Usage))
 		default:
@@ -130,7 +133,7 @@ func (b *Bot) commandInZone(sc slack.SlashCommand, who approvals.Principal, text
 		}
 		return withNote(msg, note)
 	}, "user", sc.UserID)
-	return ephemeral(b.banner() + ":hourglass_flowing_sand: Working on it…")
+	return ephemeral(b.banner() + b.maybeQueued(":hourglass_flowing_sand: Working on it…", queued, ahead))
 }
 
 // withNote adds note to msg, after its first block when it has blocks.

@@ -141,7 +141,7 @@ func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Tim
 		textBlock(md(bot.TenantTag(r))+fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s:", md(r.Target.DisplayName), md(r.Target.UPN), r.ID)),
 		verbatim(p.Secret.Reveal()),
 		textBlock(fmt.Sprintf("%s%s, %s, valid from %s until %s.", strings.ToUpper(kind[:1]), kind[1:],
-			approvals.FormatMinutes(p.LifetimeMinutes), b.when(start), b.when(start.Add(minutes(p.LifetimeMinutes))))),
+			approvals.FormatMinutes(p.LifetimeMinutes), b.when(start), b.when(start.Add(minutes(p.LifetimeMinutes))))+" "+bot.ApprovedBy(r, b.style())),
 		textBlock(bot.SignInHint(func(s string) string { return "**" + s + "**" })),
 		textBlock(fmt.Sprintf("_Teams keeps messages, so tapbot removes the pass from this one at %s (in %s), or when you press Done. Copy it now and hand it over by phone or in person._",
 			b.when(removeAt), span(b.cfg.RedactAfter)), "isSubtle", true),

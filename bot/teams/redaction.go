@@ -227,11 +227,12 @@ func (b *Bot) Start(ctx context.Context) error {
 	return nil
 }
 
-// schedule removes the pass of p at the time at, through the service's Go
-// so that shutdown waits for a removal under way.
+// schedule removes the pass of p at the time at, through the service's
+// GoWaiting so that shutdown waits for a removal under way; the wait for
+// the time keeps no worker from the requests (Go).
 func (b *Bot) schedule(p pendingRedaction, at time.Time) {
 	done := b.red.signal(p.RequestID)
-	b.svc.Go(func(ctx context.Context) {
+	b.svc.GoWaiting(func(ctx context.Context) {
 		t := time.NewTimer(max(0, at.Sub(b.svc.Now())))
 		defer t.Stop()
 		select {

@@ -33,6 +33,7 @@ type Config struct {
 	RequestTTL        time.Duration
 	SweepInterval     time.Duration
 	ShutdownTimeout   time.Duration
+	Workers           int // TAPBOT_WORKERS: background tasks at once; 0: approvals.DefaultWorkers
 	AllowedDomains    []string
 	Graph             string // live or sandbox
 
@@ -132,6 +133,14 @@ var settings = []setting{
 	{"policy-file", "TAPBOT_POLICY_FILE", "", "optional YAML policy file: groups, protected accounts, reason rules, rate limits (see README)", str(func(c *Config) *string { return &c.PolicyPath })},
 	{"sweep-interval", "TAPBOT_SWEEP_INTERVAL", "30s", "how often expired requests are swept and their cards updated", dur(func(c *Config) *time.Duration { return &c.SweepInterval })},
 	{"shutdown-timeout", "TAPBOT_SHUTDOWN_TIMEOUT", "25s", "how long SIGTERM waits for requests in flight", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{"workers", "TAPBOT_WORKERS", "0", "how many requests tapbot works on at once after acknowledging them; more wait in a queue and are told so; 0 = 4 per CPU", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10000 {
+			return fmt.Errorf("%q is not a number from 0 to 10000", v)
+		}
+		c.Workers = n
+		return nil
+	}},
 	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated (contoso.com,fabrikam.com); empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},
 	{"graph", "TAPBOT_GRAPH", "live", "live (your tenant) or sandbox (built-in fake tenant, fake passes)", str(func(c *Config) *string { return &c.Graph })},
 	{"slack-approval-channel", "SLACK_APPROVAL_CHANNEL", "", "Slack channel id (C…) where approval cards are posted; invite the bot there", str(func(c *Config) *string { return &c.SlackApprovalChannel })},

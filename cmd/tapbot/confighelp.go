@@ -23,7 +23,7 @@ var areaOrder = []string{areaServer, areaSlack, areaTeams, areaEntra, areaStore,
 // of --help. A setting missing here is listed under Other, so a new row of
 // the settings table always shows.
 var settingAreas = map[string]string{
-	"TAPBOT_LISTEN": areaServer, "TAPBOT_SHUTDOWN_TIMEOUT": areaServer, "TAPBOT_TIMEZONE": areaServer,
+	"TAPBOT_LISTEN": areaServer, "TAPBOT_SHUTDOWN_TIMEOUT": areaServer, "TAPBOT_TIMEZONE": areaServer, "TAPBOT_WORKERS": areaServer,
 	"SLACK_APPROVAL_CHANNEL": areaSlack, "SLACK_AUDIT_CHANNEL": areaSlack, "SLACK_API_URL": areaSlack,
 	"TEAMS_APP_ID": areaTeams, "TEAMS_APP_CERTIFICATE_PATH": areaTeams, "TEAMS_APP_TYPE": areaTeams, "TEAMS_APP_TENANT_ID": areaTeams,
 	"TEAMS_APPROVAL_CONVERSATION": areaTeams, "TEAMS_REDACT_AFTER": areaTeams, "TEAMS_OPENID_METADATA_URL": areaTeams, "TEAMS_AUTHORITY_HOST": areaTeams,

@@ -46,7 +46,7 @@ func TestSlackRevokeByAnApproverOffersNoReissueButton(t *testing.T) {
 func TestSlackPolicyRefusalsComeWithoutTheUsageLineAndNoRequestIDIsAnnouncedEarly(t *testing.T) {
 	e := startEnv(t, nil)
 	for _, tt := range []struct{ text, reply string }{
-		{"bob@contoso.com 1h", "disabled"},            // the account
+		{"bob@contoso.com 1h", "disabled"},              // the account
 		{"alice@contoso.com 12h", "it allows 1h to 8h"}, // the tenant's lifetime bounds
 	} {
 		ack := e.command(requester, tt.text)

@@ -130,8 +130,7 @@ func exerciseEverySlackMessage(t *testing.T, e *env) []string {
 	e.click(both, card, "tap_approve")
 	e.reply("can't approve your own request")
 	e.click(approver1, card, "tap_approve")
-	e.waitFor("the approval notice", kind(slacktest.KindPostMessage, e.dmOf(both), "approved request"))
-	e.waitFor("the pass", kind(slacktest.KindPostEphemeral, e.dmOf(both), "Temporary Access Pass for"))
+	e.waitFor("the pass, naming its approver", kind(slacktest.KindPostEphemeral, e.dmOf(both), "Approved by"))
 	e.waitFor("card shows delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
 	e.waitFor("the audit mirror's line", kind(slacktest.KindPostMessage, auditCh, "*delivered*"))
 
@@ -145,7 +144,7 @@ func exerciseEverySlackMessage(t *testing.T, e *env) []string {
 
 	say(requester, "carol@contoso.com 1h")
 	card = e.card()
-	e.slack.FailMethod("chat.postEphemeral", "channel_not_found", 1)
+	e.slack.FailMethod("chat.postEphemeral", "channel_not_found", 2) // the DM is gone, even once reopened
 	e.click(approver1, card, "tap_approve")
 	e.waitFor("card shows revocation", kind(slacktest.KindUpdate, approvalsCh, "Pass revoked"))
 

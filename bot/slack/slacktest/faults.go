@@ -1,6 +1,9 @@
 package slacktest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // fault is one injected answer waiting for a call.
 type fault struct {
@@ -28,6 +31,22 @@ func (s *Server) CallCount(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[method]
+}
+
+// Calls returns the name of every Web API method called so far, in the
+// order the calls arrived, whatever the answer; a response URL post is
+// KindResponseURL. Tests count the calls between two events with it, e.g.
+// those that came before a pass was shown.
+func (s *Server) Calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.callLog)
+}
+
+// count notes a call to method; s.mu held.
+func (s *Server) count(method string) {
+	s.calls[method]++
+	s.callLog = append(s.callLog, method)
 }
 
 func (s *Server) addFaults(method string, f fault, n int) {

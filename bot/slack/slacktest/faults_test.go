@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,5 +71,18 @@ func TestRefusedTokensDoNotUseUpFaults(t *testing.T) {
 	}
 	if _, err := api.AuthTestContext(ctx); slackError(err) != "account_inactive" {
 		t.Fatalf("right token: %v, want the injected account_inactive", err)
+	}
+}
+
+func TestCallsListsEveryMethodInTheOrderItArrived(t *testing.T) {
+	srv, api := newWorkspace(t)
+	srv.FailMethod("chat.postEphemeral", "channel_not_found", 1)
+	ctx := testContext(t)
+	_, _, _ = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("card", false))
+	_, _ = api.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("refused", false))
+	_, _, _, _ = api.UpdateMessageContext(ctx, "C1", "1.0", slack.MsgOptionText("card", false))
+	got, want := srv.Calls(), []string{"chat.postMessage", "chat.postEphemeral", "chat.update"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Calls() = %q, want %q (refused calls too)", got, want)
 	}
 }

@@ -80,7 +80,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 
 // acceptResponsePost checks and records one post; s.mu held.
 func (s *Server) acceptResponsePost(name string, body []byte) (int, *apiError) {
-	s.calls[KindResponseURL]++
+	s.count(KindResponseURL)
 	s.rec.Note(string(body))
 	target, ok := s.responses[name]
 	switch {

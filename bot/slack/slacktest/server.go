@@ -55,6 +55,7 @@ type Server struct {
 	seq       int                            // source of timestamps and ids
 	faults    map[string][]fault
 	calls     map[string]int
+	callLog   []string // every method called (KindResponseURL for response URL posts), in order
 	responses map[string]*responseURL
 	tickets   map[string]bool
 	triggers  map[string]*trigger // trigger ids handed out, by id (triggers.go)
@@ -180,7 +181,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, err := readAPIRequest(r, method)
 	s.mu.Lock()
-	s.calls[method]++
+	s.count(method)
 	s.noteRequest(req)
 	if err != nil {
 		s.mu.Unlock()
