@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/outbound"
 )
 
 // Config says how to reach one Entra tenant. Credentials: ClientSecret when
@@ -33,8 +35,9 @@ type Config struct {
 	ConsentRedirectURI string
 
 	// HTTPClient carries both token and Graph calls; only its Transport is
-	// used. nil means Go's default transport, which honours HTTPS_PROXY,
-	// NO_PROXY and SSL_CERT_FILE.
+	// used. nil means one transport shared by every client of the process:
+	// Go's default one, which honours HTTPS_PROXY, NO_PROXY and
+	// SSL_CERT_FILE, with its pool tuned for bursts (outbound.Tune).
 	HTTPClient *http.Client
 
 	// MaxRetries bounds the retries of a Graph call answered 429 or 5xx
@@ -135,5 +138,17 @@ func (c Config) transport() http.RoundTripper {
 	if c.HTTPClient != nil && c.HTTPClient.Transport != nil {
 		return c.HTTPClient.Transport
 	}
-	return http.DefaultTransport
+	return defaultTransport()
 }
+
+// defaultTransport is Go's default transport tuned for bursts, made once:
+// every client without a transport of its own shares its connections.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	def, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := def.Clone()
+	outbound.Tune(t)
+	return t
+})
