@@ -50,6 +50,16 @@ type Config struct {
 	// Timeout bounds each method of Client, retries and token included
 	// (default 30s).
 	Timeout time.Duration
+
+	// PolicyCacheTTL is how long the client reuses the tenant's Temporary
+	// Access Pass policy before it reads it again (default 5 minutes;
+	// negative: it reads it at every call). A policy with passes turned
+	// off is not reused, and a pass Graph refuses makes the client read
+	// the policy again at once; a policy widened in Entra (a longer
+	// maximum lifetime) is seen within this time.
+	PolicyCacheTTL time.Duration
+	// Now is the clock that ages the cached policy (default time.Now).
+	Now func() time.Time
 }
 
 // Defaults applied by New.
@@ -128,6 +138,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.PolicyCacheTTL == 0 {
+		c.PolicyCacheTTL = DefaultPolicyCacheTTL
+	}
+	if c.PolicyCacheTTL < 0 {
+		c.PolicyCacheTTL = 0
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }
