@@ -80,9 +80,17 @@ func (o Settings) Transport() (*http.Transport, error) {
 // a few Slack calls) closes most of its connections afterwards and pays a
 // TLS handshake for nearly every call of the next burst.
 const (
-	// MaxIdleConnsPerHost is how many idle connections to one host are
-	// kept: as many as a burst of calls over HTTP/1.1 opens at once.
-	MaxIdleConnsPerHost = 100
+	// MaxConnsPerHost is how many connections to one host are open at
+	// most, and MaxIdleConnsPerHost how many of them are kept when idle:
+	// as many, so that every connection a burst opens serves the next
+	// burst too. Without a cap, a burst of 1 000 calls opened about 1 000
+	// connections over HTTP/1.1 (and over 1 000 over HTTP/2, which dials
+	// for every call that finds its connections full) only to close most
+	// of them; with it, about 100 the first time and none after. 100 calls
+	// at a time to one host over HTTP/1.1 (a TLS-inspecting proxy may
+	// speak nothing else) and far more over HTTP/2 are ample for tapbot.
+	MaxConnsPerHost     = 100
+	MaxIdleConnsPerHost = MaxConnsPerHost
 	// maxIdleConns bounds the idle connections to all hosts together:
 	// tapbot talks to a handful (Slack, Graph, Entra sign-in, Teams).
 	maxIdleConns = 4 * MaxIdleConnsPerHost
@@ -97,13 +105,13 @@ const (
 	pingTimeout = 15 * time.Second
 )
 
-// Tune sizes t's pool of kept connections for bursts of calls and makes it
+// Tune sizes t's pool of connections for bursts of calls and makes it
 // offer HTTP/2 even with a TLS configuration of its own (SSL_CERT_FILE),
 // which Go would otherwise take as a reason to speak only HTTP/1.1. Many
-// calls to Graph then share one connection. The number of connections per
-// host is not capped: a cap would queue calls behind a slow one.
+// calls to Graph then share one connection.
 func Tune(t *http.Transport) {
 	t.MaxIdleConns = maxIdleConns
+	t.MaxConnsPerHost = MaxConnsPerHost
 	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
 	t.IdleConnTimeout = IdleConnTimeout
 	t.ForceAttemptHTTP2 = true

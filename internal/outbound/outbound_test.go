@@ -203,9 +203,29 @@ func TestTuneSizesThePoolForBursts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.MaxIdleConnsPerHost != MaxIdleConnsPerHost || tr.IdleConnTimeout != IdleConnTimeout || tr.MaxConnsPerHost != 0 ||
+	if tr.MaxIdleConnsPerHost != MaxIdleConnsPerHost || tr.IdleConnTimeout != IdleConnTimeout || tr.MaxConnsPerHost != MaxIdleConnsPerHost ||
 		!tr.ForceAttemptHTTP2 || tr.HTTP2 == nil || tr.HTTP2.SendPingTimeout == 0 {
 		t.Errorf("transport not tuned: idle/host %d, idle timeout %s, max/host %d, h2 %v %+v",
 			tr.MaxIdleConnsPerHost, tr.IdleConnTimeout, tr.MaxConnsPerHost, tr.ForceAttemptHTTP2, tr.HTTP2)
+	}
+}
+
+func TestOutboundTransportOpensNoMoreConnectionsThanItKeeps(t *testing.T) {
+	const size = 3 * MaxConnsPerHost
+	cs := newCountingServer(t, false) // HTTP/1.1: each call needs a connection to itself
+	tr, err := Settings{CertFile: cs.certFile}.Transport()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	burst(t, c, cs.srv.URL, size)
+	first := cs.conns.Load()
+	if first > MaxConnsPerHost {
+		t.Fatalf("a burst of %d calls opened %d connections, more than the %d kept", size, first, MaxConnsPerHost)
+	}
+	burst(t, c, cs.srv.URL, size)
+	if fresh := cs.conns.Load() - first; fresh != 0 {
+		t.Errorf("the second burst opened %d new connections, want none: every connection of the first was kept", fresh)
 	}
 }
