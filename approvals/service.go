@@ -13,13 +13,13 @@ import (
 
 // Config wires a Service.
 type Config struct {
-	Store    *Store
-	Tenant   Tenant
-	TenantID string
+	Store     *Store
+	Tenant    Tenant
+	TenantID  string
 	// Tenants routes requests to their tenants (MSP mode: NewTenants,
 	// each tenant with its Graph); nil: the single tenant, TenantID,
 	// reached through Tenant.
-	Tenants   *Tenants
+	Tenants *Tenants
 	Policy    Policy
 	Notifiers map[string]Notifier // by Principal.Platform
 	Now       func() time.Time    // default time.Now
