@@ -32,12 +32,19 @@ func (p Policy) checkReason(reason string) error {
 // when a rule needs them; if Graph cannot tell, the request is refused (fail
 // closed) with Graph's message.
 func (s *Service) protection(ctx context.Context, pol *scope, t Target) (int, error) {
+	reads := newTargetReads(ctx, pol.graph, t)
+	defer reads.stop()
+	return s.protect(pol, t, reads)
+}
+
+// protect is protection with t's roles and groups from reads, which may
+// have been started ahead (draft). Rules are applied in order, and a read
+// fails the request only when a rule gets to need it, as when each was
+// read on demand.
+func (s *Service) protect(pol *scope, t Target, reads *targetReads) (int, error) {
 	need := pol.ApprovalsRequired
-	var roles []DirectoryRole
-	var groups []string
-	var rolesRead, groupsRead bool
 	for _, rule := range pol.Protect {
-		why, err := s.matchRule(ctx, pol.graph, rule, t, &roles, &rolesRead, &groups, &groupsRead)
+		why, err := rule.match(t, reads)
 		if err != nil {
 			return 0, err
 		}
@@ -52,36 +59,30 @@ func (s *Service) protection(ctx context.Context, pol *scope, t Target) (int, er
 	return need, nil
 }
 
-// matchRule returns why t matches rule ("holds the directory role …"), or ""
-// when it does not. roles and groups are fetched once, on first need.
-func (s *Service) matchRule(ctx context.Context, graph Directory, rule ProtectRule, t Target, roles *[]DirectoryRole, rolesRead *bool, groups *[]string, groupsRead *bool) (string, error) {
+// match returns why t matches the rule ("holds the directory role …"), or
+// "" when it does not. Roles and groups come from reads.
+func (rule ProtectRule) match(t Target, reads *targetReads) (string, error) {
 	upn := strings.ToLower(t.UPN)
 	for _, pat := range rule.UPNPatterns {
 		if ok, _ := path.Match(strings.ToLower(pat), upn); ok {
 			return "matches the protected pattern " + pat, nil
 		}
 	}
-	if rule.AnyDirectoryRole || len(rule.DirectoryRoles) > 0 {
-		if !*rolesRead {
-			r, err := graph.UserDirectoryRoles(ctx, t.ID)
-			if err != nil {
-				return "", err
-			}
-			*roles, *rolesRead = r, true
+	if rule.needsRoles() {
+		roles, err := reads.roles()
+		if err != nil {
+			return "", err
 		}
-		if held, ok := rule.protectedRole(*roles); ok {
+		if held, ok := rule.protectedRole(roles); ok {
 			return held.why(), nil
 		}
 	}
 	if len(rule.Groups) > 0 {
-		if !*groupsRead {
-			g, err := graph.UserGroups(ctx, t.ID)
-			if err != nil {
-				return "", err
-			}
-			*groups, *groupsRead = g, true
+		groups, err := reads.groups()
+		if err != nil {
+			return "", err
 		}
-		for _, g := range *groups {
+		for _, g := range groups {
 			if slices.Contains(rule.Groups, g) {
 				return "is in the protected group " + g, nil
 			}

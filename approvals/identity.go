@@ -79,12 +79,21 @@ func (s *Service) checkWhoseAccount(ctx context.Context, pol *scope, requester P
 	if err != nil {
 		return requester, "", err
 	}
+	reads := newTargetReads(ctx, pol.graph, t)
+	defer reads.stop()
+	return s.whoseAccount(ctx, pol, requester, id, t, reads)
+}
+
+// whoseAccount is checkWhoseAccount for a requester already identified as
+// id, with the target's groups from reads (draft starts them ahead).
+func (s *Service) whoseAccount(ctx context.Context, pol *scope, requester Principal, id Identity, t Target, reads *targetReads) (Principal, string, error) {
+	var err error
 	if pol.Identities != nil && !id.known() {
 		return requester, "", Errorf(EFORBIDDEN, "tapbot cannot tell who you are in Entra: your chat account shows no verified e-mail address, so tapbot cannot make sure the pass is not for your own account, and refuses. Ask the tapbot operator to run tapbot doctor (on Slack the app needs the users:read.email scope).")
 	}
 	why := "is your own account"
 	if !id.owns(t) {
-		if why, err = s.technicianAccount(ctx, pol, t); err != nil || why == "" {
+		if why, err = s.technicianAccount(ctx, pol, t, reads); err != nil || why == "" {
 			return requester, "", err
 		}
 	}
@@ -99,13 +108,13 @@ func (s *Service) checkWhoseAccount(ctx context.Context, pol *scope, requester P
 // knows — a listed requester or approver, or a member of a listed group —
 // or "" when it is none of theirs. If tapbot cannot tell, the error says so
 // and the request is refused (fail closed).
-func (s *Service) technicianAccount(ctx context.Context, pol *scope, t Target) (string, error) {
+func (s *Service) technicianAccount(ctx context.Context, pol *scope, t Target, reads *targetReads) (string, error) {
 	roster := s.roster(pol)
 	if roster == nil {
 		return "", nil
 	}
 	requesters, approvers := roster.Technicians()
-	m := &accountMatch{s: s, pol: pol, t: t, seen: map[string]bool{}}
+	m := &accountMatch{s: s, pol: pol, t: t, seen: map[string]bool{}, groups: reads.groups}
 	for _, l := range []struct {
 		verb string
 		keys []string
@@ -123,12 +132,11 @@ func (s *Service) technicianAccount(ctx context.Context, pol *scope, t Target) (
 // accountMatch compares one target with the technicians behind roster
 // keys, reading the target's Entra groups at most once.
 type accountMatch struct {
-	s          *Service
-	pol        *scope // the scope of the operation that compares
-	t          Target
-	seen       map[string]bool // principal keys already compared
-	groups     []string
-	groupsRead bool
+	s      *Service
+	pol    *scope // the scope of the operation that compares
+	t      Target
+	seen   map[string]bool          // principal keys already compared
+	groups func() ([]string, error) // the target's groups, read once (targetReads)
 }
 
 // check returns why the target belongs to the technician(s) behind key,
@@ -137,7 +145,7 @@ func (m *accountMatch) check(ctx context.Context, key, verb string) (string, err
 	kind, id, _ := strings.Cut(key, ":")
 	switch {
 	case kind == "entra-group":
-		return m.inEntraGroup(ctx, id, verb)
+		return m.inEntraGroup(id, verb)
 	case strings.HasSuffix(kind, "-group"):
 		return m.inChatGroup(ctx, key, verb)
 	}
@@ -148,15 +156,12 @@ func (m *accountMatch) check(ctx context.Context, key, verb string) (string, err
 	return fmt.Sprintf("is the account of %s, who may %s passes", key, verb), nil
 }
 
-func (m *accountMatch) inEntraGroup(ctx context.Context, group, verb string) (string, error) {
-	if !m.groupsRead {
-		g, err := m.pol.graph.UserGroups(ctx, m.t.ID)
-		if err != nil {
-			return "", fmt.Errorf("groups of target %s: %w", m.t.UPN, err)
-		}
-		m.groups, m.groupsRead = g, true
+func (m *accountMatch) inEntraGroup(group, verb string) (string, error) {
+	groups, err := m.groups()
+	if err != nil {
+		return "", fmt.Errorf("groups of target %s: %w", m.t.UPN, err)
 	}
-	if !slices.ContainsFunc(m.groups, func(g string) bool { return strings.EqualFold(g, group) }) {
+	if !slices.ContainsFunc(groups, func(g string) bool { return strings.EqualFold(g, group) }) {
 		return "", nil
 	}
 	return fmt.Sprintf("is in the Entra group %s, whose members may %s passes", group, verb), nil

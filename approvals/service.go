@@ -224,11 +224,29 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 }
 
 // draft builds a pending request after every check that needs no write.
+// Its reads go out in two rounds of calls side by side: the tenant's TAP
+// policy (cached by the tenant's Graph client), the target by UPN with
+// their passes, and who the requester is; then what needs the target's id,
+// its roles and groups, as the rules need them. The checks take the
+// answers in the order they always have, so when several reads fail, or a
+// check fails before a read is needed, the error is the one it was when
+// each read waited for the one before.
 func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Request, error) {
 	now := s.now()
-	tp, err := pol.graph.TAPPolicy(ctx)
-	if err != nil {
-		return nil, err
+	var (
+		tp                    TAPPolicy
+		target                Target
+		requester             Principal
+		id                    Identity
+		tpErr, userErr, idErr error
+	)
+	together(
+		func() { tp, tpErr = pol.graph.TAPPolicy(ctx) },
+		func() { target, userErr = pol.graph.LookupUser(ctx, in.UPN) },
+		func() { requester, id, idErr = s.identify(ctx, pol, in.Requester) },
+	)
+	if tpErr != nil {
+		return nil, tpErr
 	}
 	if !tp.Enabled {
 		return nil, Errorf(EINVALID, "Temporary Access Pass is disabled in this tenant. An admin can enable it in the Entra admin center: Entra ID → Authentication methods → Policies → Temporary Access Pass → Enable.")
@@ -243,32 +261,47 @@ func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Reques
 	if !in.Start.IsZero() && in.Start.Before(now) {
 		return nil, Errorf(EINVALID, "The start time %s is in the past.", in.Start.UTC().Format("2006-01-02 15:04 MST"))
 	}
-	target, err := pol.graph.LookupUser(ctx, in.UPN)
-	if err != nil {
-		return nil, err
+	if userErr != nil {
+		return nil, userErr
 	}
 	if err := pol.checkTarget(target); err != nil {
 		return nil, err
 	}
-	required, err := s.protection(ctx, pol, target)
+	reads := newTargetReads(ctx, pol.graph, target)
+	defer reads.stop()
+	reads.start(pol, s.roster(pol))
+	required, err := s.protect(pol, target, reads)
 	if err != nil {
 		return nil, err
 	}
-	requester, exception, err := s.checkWhoseAccount(ctx, pol, in.Requester, target)
+	if idErr != nil {
+		return nil, idErr
+	}
+	requester, exception, err := s.whoseAccount(ctx, pol, requester, id, target, reads)
 	if err != nil {
 		return nil, err
 	}
-	id := in.ID
-	if id == "" {
-		id = NewRequestID()
+	rid := in.ID
+	if rid == "" {
+		rid = NewRequestID()
 	}
 	return &Request{
-		ID: id, Tenant: pol.tenant.ID, TenantName: pol.tenant.Name, Requester: requester, Target: target, Exception: exception,
+		ID: rid, Tenant: pol.tenant.ID, TenantName: pol.tenant.Name, Requester: requester, Target: target, Exception: exception,
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(pol.RequestTTL),
 		ApprovalsRequired: required,
 	}, nil
+}
+
+// together runs the reads side by side and returns when all have.
+func together(reads ...func()) {
+	var wg sync.WaitGroup
+	for _, read := range reads[1:] {
+		wg.Go(read)
+	}
+	reads[0]()
+	wg.Wait()
 }
 
 // resolveShape applies the tenant's defaults and bounds to lifetime and usage.

@@ -32,7 +32,8 @@ import (
 
 // Client talks to Microsoft Graph for one tenant. It implements
 // approvals.Tenant. It is safe for concurrent use; tokens are cached in
-// memory until they expire.
+// memory until they expire, the tenant's TAP policy for a few minutes
+// (Config.PolicyCacheTTL).
 type Client struct {
 	cfg      Config
 	ep       Endpoints
@@ -40,7 +41,8 @@ type Client struct {
 	adapter  abs.RequestAdapter
 	users    *users.UsersRequestBuilder
 	policies *policies.PoliciesRequestBuilder
-	customer *Customer // the MSP's customer tenant this client serves; nil for New's (customer.go)
+	policy   *policyCache // the tenant's TAP policy (policycache.go)
+	customer *Customer    // the MSP's customer tenant this client serves; nil for New's (customer.go)
 }
 
 // userCollection returns a builder for /users of its own. Kiota writes into
@@ -82,6 +84,7 @@ func New(cfg Config) (*Client, error) {
 		adapter:  adapter,
 		users:    users.NewUsersRequestBuilderInternal(base, adapter),
 		policies: policies.NewPoliciesRequestBuilderInternal(base, adapter),
+		policy:   &policyCache{ttl: cfg.PolicyCacheTTL, now: cfg.Now},
 	}, nil
 }
 

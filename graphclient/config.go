@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/outbound"
 )
 
 // Config says how to reach one Entra tenant. Credentials: ClientSecret when
@@ -33,8 +35,9 @@ type Config struct {
 	ConsentRedirectURI string
 
 	// HTTPClient carries both token and Graph calls; only its Transport is
-	// used. nil means Go's default transport, which honours HTTPS_PROXY,
-	// NO_PROXY and SSL_CERT_FILE.
+	// used. nil means one transport shared by every client of the process:
+	// Go's default one, which honours HTTPS_PROXY, NO_PROXY and
+	// SSL_CERT_FILE, with its pool tuned for bursts (outbound.Tune).
 	HTTPClient *http.Client
 
 	// MaxRetries bounds the retries of a Graph call answered 429 or 5xx
@@ -47,6 +50,16 @@ type Config struct {
 	// Timeout bounds each method of Client, retries and token included
 	// (default 30s).
 	Timeout time.Duration
+
+	// PolicyCacheTTL is how long the client reuses the tenant's Temporary
+	// Access Pass policy before it reads it again (default 5 minutes;
+	// negative: it reads it at every call). A policy with passes turned
+	// off is not reused, and a pass Graph refuses makes the client read
+	// the policy again at once; a policy widened in Entra (a longer
+	// maximum lifetime) is seen within this time.
+	PolicyCacheTTL time.Duration
+	// Now is the clock that ages the cached policy (default time.Now).
+	Now func() time.Time
 }
 
 // Defaults applied by New.
@@ -126,6 +139,15 @@ func (c Config) withDefaults() Config {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.PolicyCacheTTL == 0 {
+		c.PolicyCacheTTL = DefaultPolicyCacheTTL
+	}
+	if c.PolicyCacheTTL < 0 {
+		c.PolicyCacheTTL = 0
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c
 }
 
@@ -135,5 +157,17 @@ func (c Config) transport() http.RoundTripper {
 	if c.HTTPClient != nil && c.HTTPClient.Transport != nil {
 		return c.HTTPClient.Transport
 	}
-	return http.DefaultTransport
+	return defaultTransport()
 }
+
+// defaultTransport is Go's default transport tuned for bursts, made once:
+// every client without a transport of its own shares its connections.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	def, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := def.Clone()
+	outbound.Tune(t)
+	return t
+})

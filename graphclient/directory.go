@@ -21,11 +21,13 @@ var userFields = []string{"id", "displayName", "userPrincipalName", "accountEnab
 const maxPages = 100
 
 // LookupUser finds the user whose sign-in name (UPN) or object id is
-// upnOrID and reports whether they already have a Temporary Access Pass
-// (one more call, listing their passes). It returns ENOTFOUND when there
-// is no such user, EINVALID for an empty name, EPERMISSION when the app
-// lacks User.Read.All or UserAuthMethod-TAP.ReadWrite.All, and
-// EUNAVAILABLE when Graph does not answer in time.
+// upnOrID and reports whether they already have a Temporary Access Pass.
+// The user and their passes are read at the same time (Graph takes the UPN
+// for both), so the lookup costs one round trip. It returns ENOTFOUND when
+// there is no such user, EINVALID for an empty name, EPERMISSION when the
+// app lacks User.Read.All or UserAuthMethod-TAP.ReadWrite.All, and
+// EUNAVAILABLE when Graph does not answer in time; when both reads fail,
+// the user's failure is the one returned.
 func (c *Client) LookupUser(ctx context.Context, upnOrID string) (approvals.Target, error) {
 	upnOrID = strings.TrimSpace(upnOrID)
 	if upnOrID == "" {
@@ -33,20 +35,38 @@ func (c *Client) LookupUser(ctx context.Context, upnOrID string) (approvals.Targ
 	}
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	o := op{action: "look up " + upnOrID, purpose: "look users up", permission: permUsers, user: upnOrID}
+	passesCtx, stopPasses := context.WithCancel(ctx)
+	defer stopPasses()
+	var passes []approvals.PassInfo
+	var passesErr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		passes, passesErr = c.listPasses(passesCtx, upnOrID, upnOrID)
+	}()
+	t, err := c.getUser(ctx, upnOrID)
+	if err != nil {
+		stopPasses() // its answer no longer matters
+		<-listed
+		return approvals.Target{}, err
+	}
+	<-listed
+	if passesErr != nil {
+		return approvals.Target{}, passesErr
+	}
+	t.HasTAP = len(passes) > 0
+	return t, nil
+}
+
+// getUser reads the user whose UPN or object id is upnOrID.
+func (c *Client) getUser(ctx context.Context, upnOrID string) (approvals.Target, error) {
 	u, err := c.users.ByUserId(upnOrID).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userFields},
 	})
 	if err != nil {
-		return approvals.Target{}, c.fail(ctx, o, err)
+		return approvals.Target{}, c.fail(ctx, op{action: "look up " + upnOrID, purpose: "look users up", permission: permUsers, user: upnOrID}, err)
 	}
-	t := target(u)
-	passes, err := c.listPasses(ctx, t.ID, t.UPN)
-	if err != nil {
-		return approvals.Target{}, err
-	}
-	t.HasTAP = len(passes) > 0
-	return t, nil
+	return target(u), nil
 }
 
 // LookupUserByMail finds the one user whose mail or userPrincipalName is

@@ -17,18 +17,40 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 )
 
-// TAPPolicy reads the tenant's Temporary Access Pass policy. It returns
-// EPERMISSION without Policy.Read.AuthenticationMethod (or a broader
-// permission, see BroaderRoles) and EUNAVAILABLE when Graph does not answer
-// in time.
+// TAPPolicy returns the tenant's Temporary Access Pass policy, as read
+// from Graph within the last few minutes (Config.PolicyCacheTTL); callers
+// asking at the same time share one read. It returns EPERMISSION without
+// Policy.Read.AuthenticationMethod (or a broader permission, see
+// BroaderRoles) and EUNAVAILABLE when Graph does not answer in time.
 func (c *Client) TAPPolicy(ctx context.Context) (approvals.TAPPolicy, error) {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
+	return c.cachedPolicy(ctx, c.policy.get)
+}
+
+// cachedPolicy gets the policy from the cache through get (policyCache.get
+// or refresh), explaining a wait that ended with ctx.
+func (c *Client) cachedPolicy(ctx context.Context,
+	get func(context.Context, func(context.Context) (approvals.TAPPolicy, error)) (approvals.TAPPolicy, error)) (approvals.TAPPolicy, error) {
+	pol, err := get(ctx, c.fetchPolicy)
+	var explained *approvals.Error
+	if err != nil && !errors.As(err, &explained) {
+		return pol, c.fail(ctx, policyOp, err) // the wait ended with ctx
+	}
+	return pol, err
+}
+
+// fetchPolicy reads the policy from Graph within the per-call timeout.
+func (c *Client) fetchPolicy(ctx context.Context) (approvals.TAPPolicy, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
 	return c.readPolicy(ctx)
 }
 
+var policyOp = op{action: "read TAP policy", purpose: "read the Temporary Access Pass policy", permission: permPolicy}
+
 func (c *Client) readPolicy(ctx context.Context) (approvals.TAPPolicy, error) {
-	o := op{action: "read TAP policy", purpose: "read the Temporary Access Pass policy", permission: permPolicy}
+	o := policyOp
 	got, err := c.policies.AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
 		ByAuthenticationMethodConfigurationId("TemporaryAccessPass").Get(ctx, nil)
 	if err != nil {
@@ -237,15 +259,16 @@ func (c *Client) deleteCreatedSince(ctx context.Context, userID string, started 
 const createdRounding = 2 * time.Second
 
 // createFailure explains a refused create. When Graph says the request is
-// bad, the policy is read so the message can name the actual rule broken
-// and the tenant's bounds.
+// bad, the policy is read again, so the message can name the actual rule
+// broken and the tenant's bounds, and the next request is checked against
+// the policy as it is now rather than as it was cached.
 func (c *Client) createFailure(ctx context.Context, userID string, p approvals.PassParams, err error) error {
 	o := op{action: "create TAP for " + userID, purpose: "create Temporary Access Passes", permission: permPasses, user: userID}
 	f, ok := asGraphFailure(err)
 	if !ok || ctx.Err() != nil || (f.status != 400 && !isPolicyRefusal(f)) {
 		return c.fail(ctx, o, err)
 	}
-	pol, perr := c.readPolicy(ctx)
+	pol, perr := c.cachedPolicy(ctx, c.policy.refresh)
 	if perr != nil {
 		return c.fail(ctx, o, err)
 	}

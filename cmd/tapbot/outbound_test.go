@@ -166,3 +166,24 @@ func port(t *testing.T, rawURL string) string {
 	}
 	return u.Port()
 }
+
+func TestTheAppKeepsItsGraphConnectionAcrossFlows(t *testing.T) {
+	e := startEnvWith(t, nil, func(e *env) map[string]string {
+		ca := filepath.Join(t.TempDir(), "ca.pem")
+		if err := os.WriteFile(ca, e.graph.CertPEM(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"SSL_CERT_FILE": ca} // the app builds its own transport, trusting the fake
+	})
+	for _, upn := range []string{"alice@contoso.com", "carol@contoso.com"} {
+		e.command(requester, upn+" 1h new phone")
+		e.click(approver1, e.card(), "tap_approve")
+		e.waitFor("the pass for "+upn, kind(slacktest.KindPostEphemeral, e.dmOf(requester), "Temporary Access Pass for"))
+	}
+	calls := len(e.graph.Requests())
+	// Sign-in and Graph share one HTTP/2 connection; a second may open
+	// while the first is being set up.
+	if n := e.graph.ConnsAccepted(); n > 2 || calls < 16 {
+		t.Errorf("%d Graph and sign-in calls over %d connections, want at most 2", calls, n)
+	}
+}

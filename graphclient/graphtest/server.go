@@ -16,10 +16,12 @@ package graphtest
 
 import (
 	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +45,7 @@ type Server struct {
 	srv    *httptest.Server
 	closed chan struct{}
 	once   sync.Once
+	conns  atomic.Int64 // connections accepted, see ConnsAccepted
 
 	mu       sync.Mutex
 	tokens   map[string]tokenInfo
@@ -58,7 +61,8 @@ type Server struct {
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
 // default policy (see SetPolicy) and tokens that carry every permission
-// tapbot needs (see SetRoles). Call Close when done.
+// tapbot needs (see SetRoles). Like Graph, it offers HTTP/2 and HTTP/1.1;
+// Client speaks HTTP/2. Call Close when done.
 func NewServer() *Server {
 	s := &Server{
 		closed:   make(chan struct{}),
@@ -68,10 +72,22 @@ func NewServer() *Server {
 		tenants:  make(map[string]*Tenant),
 	}
 	s.Tenant = newTenant(s, "", "")
-	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.EnableHTTP2 = true
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	return s
 }
+
+// ConnsAccepted is how many connections the server has accepted, token
+// and Graph calls alike: a client that keeps its connections alive (and
+// multiplexes calls over HTTP/2) opens few however many calls it makes.
+func (s *Server) ConnsAccepted() int { return int(s.conns.Load()) }
 
 // Close stops the server. Calls waiting on injected latency return at once.
 func (s *Server) Close() {
