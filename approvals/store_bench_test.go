@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,4 +146,30 @@ func storeNew(tx *bolt.Tx, r *Request) error {
 		return err
 	}
 	return index(tx, r, true)
+}
+
+// BenchmarkFlowsInParallel runs whole flows — raise, approve, issue,
+// deliver — from 100 goroutines at once against in-memory fakes of Graph
+// and chat, as a burst of technicians would: what it shows is how the
+// transitions of many requests share bbolt's one writer and its fsyncs.
+func BenchmarkFlowsInParallel(b *testing.B) {
+	bs := newBenchStore(b, nil)
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(50)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			upn := bs.addUser(int(next.Add(1)))
+			r, err := bs.svc.Raise(ctx, RaiseInput{Requester: req1, UPN: upn})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if r, err = bs.svc.Approve(ctx, r.ID, appr1); err != nil || r.State != StateDelivered {
+				b.Errorf("approve: %v, %v", r, err)
+				return
+			}
+		}
+	})
 }
