@@ -59,8 +59,11 @@ func indexRequests(tx *bolt.Tx) error {
 
 // Store keeps requests, the audit log and small platform references in one
 // bbolt file. bbolt allows one writer: every method that changes something is
-// one serialisable read-write transaction, which is what makes the state
-// machine's compare-and-set safe against concurrent clicks.
+// one step of a serialisable read-write transaction, which it may share with
+// the steps of other requests that waited meanwhile (store_commit.go). A
+// step is all or nothing and sees every step before it, which is what makes
+// the state machine's compare-and-set safe against concurrent clicks; a
+// method returns once its step is durable.
 type Store struct {
 	db       *bolt.DB
 	path     string
@@ -69,6 +72,8 @@ type Store struct {
 
 	// appended wakes audit followers (follower.go).
 	appended appendNotice
+
+	queue writeQueue // the steps waiting for the writer (store_commit.go)
 }
 
 // OpenOption changes how Open opens a store.
@@ -239,8 +244,10 @@ type Change struct {
 // Update loads request id, lets fn look at and change it, and saves it with
 // fn's audit events, all in one read-write transaction: fn sees the state no
 // other writer can change underneath it, so checks in fn are compare-and-set.
-// If fn returns an error nothing is written. Returns ENOTFOUND for an unknown
-// id, fn's error, or Change.Err after a successful commit.
+// If fn returns an error nothing is written. fn may run more than once (when
+// the transaction it shared with other requests' changes failed and it is
+// run again alone); only its last run counts. Returns ENOTFOUND for an
+// unknown id, fn's error, or Change.Err after a successful commit.
 func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request, error) {
 	return s.update(id, nil, func(r *Request, _ *Others) (Change, error) { return fn(r) })
 }

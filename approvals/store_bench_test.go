@@ -172,6 +172,8 @@ func BenchmarkFlowsInParallel(b *testing.B) {
 	var next atomic.Int64
 	b.SetParallelism(50)
 	b.ResetTimer()
+	commits := bs.store.Commits()
+	defer func() { b.ReportMetric(float64(bs.store.Commits()-commits)/float64(b.N), "commits/flow") }()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			upn := bs.addUser(int(next.Add(1)))
