@@ -48,14 +48,7 @@ func keyedAudit(*bolt.Tx) error { return nil }
 // indexRequests builds the open and by-time indexes from the requests, so
 // that the sweeper and each new request read what is recent or unfinished
 // instead of every request ever made.
-func indexRequests(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketOpen, bucketByTime} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	return forEachRequest(tx, func(r *Request) error { return putEntries(tx, r, bucketOpen, bucketByTime) })
-}
+func indexRequests(tx *bolt.Tx) error { return buildIndexes(tx, bucketOpen, bucketByTime) }
 
 // Store keeps requests, the audit log and small platform references in one
 // bbolt file. bbolt allows one writer: every method that changes something is

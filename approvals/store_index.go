@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -81,15 +82,32 @@ func hasEntry(es []indexEntry, e indexEntry) bool {
 	return false
 }
 
-// putEntries writes r's keys in the indexes named by buckets only, for a
-// migration that builds those.
-func putEntries(tx *bolt.Tx, r *Request, buckets ...[]byte) error {
-	for _, e := range indexEntries(r) {
-		for _, b := range buckets {
-			if bytes.Equal(e.bucket, b) {
-				if err := tx.Bucket(b).Put(e.key, nil); err != nil {
-					return err
-				}
+// buildIndexes fills the indexes named by buckets from every stored
+// request, for a migration. The keys go in in order: bbolt splits its
+// nodes only at commit, so one transaction inserting in random order
+// shifts ever larger nodes: 31 s instead of 1.5 s for 110 000 requests.
+func buildIndexes(tx *bolt.Tx, buckets ...[]byte) error {
+	keys := make([][][]byte, len(buckets))
+	err := forEachRequest(tx, func(r *Request) error {
+		for _, e := range indexEntries(r) {
+			if i := slices.IndexFunc(buckets, func(b []byte) bool { return bytes.Equal(e.bucket, b) }); i >= 0 {
+				keys[i] = append(keys[i], e.key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, name := range buckets {
+		b, err := tx.CreateBucketIfNotExists(name)
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(keys[i], bytes.Compare)
+		for _, k := range keys[i] {
+			if err := b.Put(k, nil); err != nil {
+				return err
 			}
 		}
 	}
@@ -117,13 +135,7 @@ func forEachRequest(tx *bolt.Tx, fn func(r *Request) error) error {
 // that admitting a request reads only what concerns its target and its
 // requester.
 func indexPeople(tx *bolt.Tx) error {
-	built := [][]byte{bucketOpenByTarget, bucketByTarget, bucketByRequester, bucketByEntra}
-	for _, name := range built {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	return forEachRequest(tx, func(r *Request) error { return putEntries(tx, r, built...) })
+	return buildIndexes(tx, bucketOpenByTarget, bucketByTarget, bucketByRequester, bucketByEntra)
 }
 
 func lengthPrefixed(b []byte, s string) []byte {

@@ -211,11 +211,8 @@ func TestIndexesStayInStepWithTheRequests(t *testing.T) {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}
-			if _, err := tx.CreateBucket(b); err != nil {
-				return err
-			}
 		}
-		if err := forEachRequest(tx, func(r *Request) error { return putEntries(tx, r, indexBuckets...) }); err != nil {
+		if err := buildIndexes(tx, indexBuckets...); err != nil {
 			return err
 		}
 		rebuilt := indexSnapshot(tx)
