@@ -167,9 +167,9 @@ func cursorIn(tx *bolt.Tx, name string) uint64 {
 }
 
 func (s *Store) setAuditCursor(name string, seq uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.do(writeOnly(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRefs).Put([]byte(name), []byte(strconv.FormatUint(seq, 10)))
-	})
+	}))
 }
 
 // appendNotice wakes followers when audit events are committed, so that

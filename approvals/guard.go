@@ -129,26 +129,35 @@ func (ro DirectoryRole) why() string {
 	return "holds " + role
 }
 
-// admit decides, inside the transaction that stores r, whether the existing
-// requests leave room for it: one open request per user, the requester's
-// rate limit, and the cooldown after a pass for the same user.
-func (p Policy) admit(r *Request, existing []*Request, now time.Time) error {
-	raised := 0
-	for _, o := range existing {
-		sameTarget := o.Target.ID == r.Target.ID
-		switch {
-		case sameTarget && isOpen(o, now):
-			return Errorf(ECONFLICT, "Request %s for %s is already open (%s); decide or cancel it first.", o.ID, r.Target.UPN, o.State)
-		case sameTarget && p.TargetCooldown > 0 && o.State == StateDelivered && now.Sub(o.UpdatedAt) < p.TargetCooldown:
+// admit decides, inside the transaction that stores r, whether the other
+// requests leave room for it: one open request per user, the cooldown after
+// a pass for the same user, and the requester's rate limit — checked in
+// that order, each through an index, and the last two only when the policy
+// sets them.
+func (p Policy) admit(r *Request, others *Others, now time.Time) error {
+	o, err := others.OpenFor(r.Target.ID, func(o *Request) bool { return isOpen(o, now) })
+	if err != nil {
+		return err
+	}
+	if o != nil {
+		return Errorf(ECONFLICT, "Request %s for %s is already open (%s); decide or cancel it first.", o.ID, r.Target.UPN, o.State)
+	}
+	if p.TargetCooldown > 0 {
+		o, err := others.CreatedFor(r.Target.ID, func(o *Request) bool {
+			return o.State == StateDelivered && now.Sub(o.UpdatedAt) < p.TargetCooldown
+		})
+		if err != nil {
+			return err
+		}
+		if o != nil {
 			return Errorf(EFORBIDDEN, "A pass for %s was issued %s ago (%s); tapbot waits %s between passes for the same user. Check it with /tap status %s, or ask an approver to revoke it first.",
 				r.Target.UPN, FormatMinutes(int(now.Sub(o.UpdatedAt).Minutes())), o.ID, FormatMinutes(int(p.TargetCooldown.Minutes())), r.Target.UPN)
 		}
-		if o.Requester.Same(r.Requester) && now.Sub(o.CreatedAt) < p.RequesterWindow {
-			raised++
-		}
 	}
-	if p.RequesterLimit > 0 && raised >= p.RequesterLimit {
-		return Errorf(EFORBIDDEN, "You have raised %d requests in the last %s, the most tapbot allows; try again later or ask a colleague.", raised, FormatMinutes(int(p.RequesterWindow.Minutes())))
+	if p.RequesterLimit > 0 {
+		if raised := others.RaisedBy(r.Requester, now.Add(-p.RequesterWindow)); raised >= p.RequesterLimit {
+			return Errorf(EFORBIDDEN, "You have raised %d requests in the last %s, the most tapbot allows; try again later or ask a colleague.", raised, FormatMinutes(int(p.RequesterWindow.Minutes())))
+		}
 	}
 	return nil
 }

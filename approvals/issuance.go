@@ -197,7 +197,7 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 		return nil, err
 	}
 	since := s.now().Add(-pol.lookback())
-	r, err := s.store.UpdateAdmitted(id, since, func(r *Request, others []*Request) (Change, error) {
+	r, err := s.store.UpdateAdmitted(id, since, func(r *Request, others *Others) (Change, error) {
 		if err := s.reissuable(pol, r, by); err != nil {
 			return Change{}, err
 		}

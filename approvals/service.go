@@ -212,7 +212,7 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	admit := func(existing []*Request) error { return pol.admit(r, existing, r.CreatedAt) }
+	admit := func(others *Others) error { return pol.admit(r, others, r.CreatedAt) }
 	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, raisedDetail(r))
 	if err := s.store.Create(r, ev, r.CreatedAt.Add(-pol.lookback()), admit); err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the layout of the database this build writes. Open
 // migrates older files forward and refuses newer ones.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	bucketMeta     = []byte("meta")
@@ -36,6 +36,7 @@ var (
 var migrations = map[int]func(tx *bolt.Tx) error{
 	1: indexRequests, // schema 2: the open and by-time indexes
 	2: keyedAudit,    // schema 3: audit events may carry a MAC and the request's state
+	3: indexPeople,   // schema 4: requests by target, by requester, by Entra user (store_index.go)
 }
 
 // keyedAudit changes no data: events written so far keep their sha256
@@ -47,32 +48,15 @@ func keyedAudit(*bolt.Tx) error { return nil }
 // indexRequests builds the open and by-time indexes from the requests, so
 // that the sweeper and each new request read what is recent or unfinished
 // instead of every request ever made.
-func indexRequests(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketOpen, bucketByTime} {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return err
-		}
-	}
-	b := tx.Bucket(bucketRequests)
-	if b == nil {
-		return nil
-	}
-	all, err := decodeAll(b, nil)
-	if err != nil {
-		return err
-	}
-	for _, r := range all {
-		if err := index(tx, r, true); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func indexRequests(tx *bolt.Tx) error { return buildIndexes(tx, bucketOpen, bucketByTime) }
 
 // Store keeps requests, the audit log and small platform references in one
 // bbolt file. bbolt allows one writer: every method that changes something is
-// one serialisable read-write transaction, which is what makes the state
-// machine's compare-and-set safe against concurrent clicks.
+// one step of a serialisable read-write transaction, which it may share with
+// the steps of other requests that waited meanwhile (store_commit.go). A
+// step is all or nothing and sees every step before it, which is what makes
+// the state machine's compare-and-set safe against concurrent clicks; a
+// method returns once its step is durable.
 type Store struct {
 	db       *bolt.DB
 	path     string
@@ -81,6 +65,8 @@ type Store struct {
 
 	// appended wakes audit followers (follower.go).
 	appended appendNotice
+
+	queue writeQueue // the steps waiting for the writer (store_commit.go)
 }
 
 // OpenOption changes how Open opens a store.
@@ -180,7 +166,7 @@ func prepare(tx *bolt.Tx) error {
 	if err := meta.Put(keySchema, []byte(fmt.Sprint(SchemaVersion))); err != nil {
 		return err
 	}
-	for _, b := range [][]byte{bucketRequests, bucketAudit, bucketRefs, bucketOpen, bucketByTime} {
+	for _, b := range append([][]byte{bucketRequests, bucketAudit, bucketRefs}, indexBuckets...) {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -195,32 +181,32 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error { return s.db.Close() }
 
 // Create stores a new request and its audit event in one transaction.
-// admit, when not nil, sees inside that transaction every unfinished
-// request and every request created since since, and may refuse the new one
-// (rate limits, one open request per user) without a concurrent Create
-// slipping past it. Returns ECONFLICT if the id is taken, or admit's error.
-func (s *Store) Create(r *Request, ev Event, since time.Time, admit func(existing []*Request) error) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketRequests).Get([]byte(r.ID)) != nil {
-			return Errorf(ECONFLICT, "request %s exists already", r.ID)
-		}
-		if admit != nil {
-			existing, err := openOrSince(tx, since)
-			if err != nil {
+// admit, when not nil, is handed inside that transaction the other
+// requests — every unfinished one and every one created since since — and
+// may refuse the new one (rate limits, one open request per user) without
+// a concurrent Create slipping past it. Returns ECONFLICT if the id is
+// taken, or admit's error.
+func (s *Store) Create(r *Request, ev Event, since time.Time, admit func(others *Others) error) error {
+	err := s.do(&step{
+		decide: func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketRequests).Get([]byte(r.ID)) != nil {
+				return Errorf(ECONFLICT, "request %s exists already", r.ID)
+			}
+			if admit == nil {
+				return nil
+			}
+			return admit(&Others{tx: tx, self: r.ID, since: since})
+		},
+		write: func(tx *bolt.Tx) error {
+			if err := putRequest(tx, r); err != nil {
 				return err
 			}
-			if err := admit(existing); err != nil {
+			if err := reindex(tx, nil, indexEntries(r)); err != nil {
 				return err
 			}
-		}
-		if err := putRequest(tx, r); err != nil {
-			return err
-		}
-		if err := index(tx, r, true); err != nil {
-			return err
-		}
-		withState(r, &ev)
-		return s.appendAudit(tx, ev)
+			withState(r, &ev)
+			return s.appendAudit(tx, ev)
+		},
 	})
 	if err == nil {
 		s.observe(r, ev)
@@ -251,51 +237,57 @@ type Change struct {
 // Update loads request id, lets fn look at and change it, and saves it with
 // fn's audit events, all in one read-write transaction: fn sees the state no
 // other writer can change underneath it, so checks in fn are compare-and-set.
-// If fn returns an error nothing is written. Returns ENOTFOUND for an unknown
-// id, fn's error, or Change.Err after a successful commit.
+// If fn returns an error nothing is written. fn may run more than once (when
+// the transaction it shared with other requests' changes failed and it is
+// run again alone); only its last run counts. Returns ENOTFOUND for an
+// unknown id, fn's error, or Change.Err after a successful commit.
 func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request, error) {
-	return s.update(id, nil, func(r *Request, _ []*Request) (Change, error) { return fn(r) })
+	return s.update(id, nil, func(r *Request, _ *Others) (Change, error) { return fn(r) })
 }
 
 // UpdateAdmitted is Update for a change that also depends on other
-// requests, such as a re-issue that must respect the rate limits: fn sees,
-// inside the same transaction, every other unfinished request and every
-// other request created since since (as Create's admit does).
-func (s *Store) UpdateAdmitted(id string, since time.Time, fn func(r *Request, others []*Request) (Change, error)) (*Request, error) {
+// requests, such as a re-issue that must respect the rate limits: fn is
+// handed, inside the same transaction, every other unfinished request and
+// every other request created since since (as Create's admit is).
+func (s *Store) UpdateAdmitted(id string, since time.Time, fn func(r *Request, others *Others) (Change, error)) (*Request, error) {
 	return s.update(id, &since, fn)
 }
 
 // update is Update and UpdateAdmitted; since is nil when fn needs no
 // other requests.
-func (s *Store) update(id string, since *time.Time, fn func(r *Request, others []*Request) (Change, error)) (*Request, error) {
+func (s *Store) update(id string, since *time.Time, fn func(r *Request, others *Others) (Change, error)) (*Request, error) {
 	var r *Request
+	var before []indexEntry
 	var change Change
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRequests)
-		var err error
-		if r, err = getRequest(b, id); err != nil {
-			return err
-		}
-		var others []*Request
-		if since != nil {
-			if others, err = openOrSince(tx, *since); err != nil {
+	err := s.do(&step{
+		decide: func(tx *bolt.Tx) error {
+			var err error
+			if r, err = getRequest(tx.Bucket(bucketRequests), id); err != nil {
 				return err
 			}
-			others = slices.DeleteFunc(others, func(o *Request) bool { return o.ID == id })
-		}
-		if change, err = fn(r, others); err != nil {
+			before = indexEntries(r)
+			var others *Others
+			if since != nil {
+				others = &Others{tx: tx, self: id, since: *since}
+			}
+			change, err = fn(r, others)
 			return err
-		}
-		if err := putRequest(tx, r); err != nil {
-			return err
-		}
-		for i := range change.Events {
-			withState(r, &change.Events[i])
-			if err := s.appendAudit(tx, change.Events[i]); err != nil {
+		},
+		write: func(tx *bolt.Tx) error {
+			if err := putRequest(tx, r); err != nil {
 				return err
 			}
-		}
-		return nil
+			if err := reindex(tx, before, indexEntries(r)); err != nil {
+				return err
+			}
+			for i := range change.Events {
+				withState(r, &change.Events[i])
+				if err := s.appendAudit(tx, change.Events[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -384,24 +376,6 @@ func openOrSince(tx *bolt.Tx, since time.Time) ([]*Request, error) {
 	return out, nil
 }
 
-func timeKey(t time.Time, id string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
-}
-
-// index keeps r in the open index while it is unfinished and, when created
-// is set, adds it to the by-time index.
-func index(tx *bolt.Tx, r *Request, created bool) error {
-	if created {
-		if err := tx.Bucket(bucketByTime).Put(timeKey(r.CreatedAt, r.ID), nil); err != nil {
-			return err
-		}
-	}
-	if r.State.Final() {
-		return tx.Bucket(bucketOpen).Delete([]byte(r.ID))
-	}
-	return tx.Bucket(bucketOpen).Put([]byte(r.ID), nil)
-}
-
 func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
 	var out []*Request
 	err := b.ForEach(func(_, v []byte) error {
@@ -420,7 +394,7 @@ func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
 // Record appends an audit event that belongs to no request transition, such
 // as a revoke by UPN.
 func (s *Store) Record(ev Event) error {
-	err := s.db.Update(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) })
+	err := s.do(writeOnly(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) }))
 	if err == nil {
 		s.appended.notify()
 	}
@@ -438,9 +412,9 @@ func withState(r *Request, ev *Event) {
 // PutRef stores a small platform value (a Teams conversation reference, a
 // cache entry) under kind/key.
 func (s *Store) PutRef(kind, key string, value []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.do(writeOnly(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRefs).Put([]byte(kind+"/"+key), value)
-	})
+	}))
 }
 
 // GetRef returns the value stored under kind/key, or nil when there is none.
@@ -467,16 +441,13 @@ func getRequest(b *bolt.Bucket, id string) (*Request, error) {
 	return r, nil
 }
 
-// putRequest saves r and keeps the open index in step with its state.
+// putRequest saves r; the caller moves its index keys (reindex).
 func putRequest(tx *bolt.Tx, r *Request) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode request %s: %w", r.ID, err)
 	}
-	if err := tx.Bucket(bucketRequests).Put([]byte(r.ID), v); err != nil {
-		return err
-	}
-	return index(tx, r, false)
+	return tx.Bucket(bucketRequests).Put([]byte(r.ID), v)
 }
 
 func seqKey(seq uint64) []byte {
