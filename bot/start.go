@@ -135,13 +135,35 @@ func timestamp(word string, loc *time.Location) (time.Time, error) {
 // checkStart refuses starts that are not in the future or are more than
 // MaxStartAhead away; word is what the user wrote.
 func checkStart(word string, t, now time.Time, loc *time.Location) error {
-	if !t.After(now) {
+	switch startBound(t, now) {
+	case startPassed:
 		return invalid("The start %s (%s) is in the past: it is now %s. Give a later date, a time of day (at 09:00 is the next 09:00) or a delay such as at +2h.", quote(word), formatTime(t, loc), formatTime(now, loc))
-	}
-	if t.Sub(now) > MaxStartAhead {
+	case startTooFar:
 		return invalid("The start %s (%s) is more than 30 days ahead; a pass can be scheduled at most 30 days in advance.", quote(word), formatTime(t, loc))
 	}
 	return nil
+}
+
+// startCheck is what the rule for a start says of one: the typed grammar
+// and the request forms word it each their own way.
+type startCheck int
+
+const (
+	startFine   startCheck = iota
+	startPassed            // not after now
+	startTooFar            // more than MaxStartAhead away
+)
+
+// startBound applies the rule for a start: later than now, and at most
+// MaxStartAhead away.
+func startBound(t, now time.Time) startCheck {
+	switch {
+	case !t.After(now):
+		return startPassed
+	case t.Sub(now) > MaxStartAhead:
+		return startTooFar
+	}
+	return startFine
 }
 
 // formatTime writes t in loc for error messages, naming the zone when its
