@@ -119,6 +119,12 @@ type slackManifest struct {
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape *bool  `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		Shortcuts []struct {
+			Name        string `yaml:"name"`
+			Type        string `yaml:"type"`
+			CallbackID  string `yaml:"callback_id"`
+			Description string `yaml:"description"`
+		} `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		Scopes struct {
@@ -177,6 +183,10 @@ func TestSlackManifestsDeclareTapCommandWithOnlyTheScopesTapbotUses(t *testing.T
 			}
 			if cmd.URL != tc.wantCommandURL {
 				t.Errorf("slash command url = %q, want %q", cmd.URL, tc.wantCommandURL)
+			}
+			// The request form's shortcut: bot/slack knows it by this callback_id.
+			if sc := m.Features.Shortcuts; len(sc) != 1 || sc[0].Type != "global" || sc[0].CallbackID != "tap_request_shortcut" || sc[0].Name == "" || sc[0].Description == "" {
+				t.Errorf("shortcuts = %+v, want the global shortcut tap_request_shortcut with a name and description", sc)
 			}
 			in := m.Settings.Interactivity
 			if !in.IsEnabled || in.RequestURL != tc.wantInteractURL {

@@ -14,7 +14,8 @@ import (
 // a reason is stored as typed; every place that shows it escapes it again.
 var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
-// HandleCommand answers a /tap slash command. It returns at once with the
+// HandleCommand answers a /tap slash command. /tap alone opens the request
+// form and returns nil once it is open. Otherwise it returns at once with the
 // ephemeral acknowledgement Slack shows the typist (Slack gives up after 3
 // seconds); anything that needs Graph or another chat call runs afterwards
 // and reports through the command's response_url. A start given as a time
@@ -22,6 +23,9 @@ var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.Msg {
 	who, st := principal(sc.UserID, sc.UserName), b.style()
 	text := slackUnescape.Replace(sc.Text)
+	if strings.TrimSpace(text) == "" && sc.TriggerID != "" {
+		return b.commandForm(ctx, sc) // form.go
+	}
 	zone, known := b.knownZone(sc.UserID)
 	if !known && bot.ReadsLocalTime(text) {
 		return b.commandInZone(sc, who, text)

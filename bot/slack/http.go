@@ -76,7 +76,9 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request) {
 		UserName: form.Get("user_name"), Command: form.Get("command"), Text: form.Get("text"),
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
 	}
-	writeJSON(w, b.HandleCommand(r.Context(), cmd))
+	if msg := b.HandleCommand(r.Context(), cmd); msg != nil {
+		writeJSON(w, msg)
+	}
 }
 
 func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +91,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
-	b.HandleInteraction(r.Context(), cb)
+	if reply := b.HandleInteraction(r.Context(), cb); reply != nil {
+		writeJSON(w, reply)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -24,17 +24,27 @@ var pressActions = map[string]bot.Action{
 	actionReissue: bot.ActionReissue,
 }
 
-// HandleInteraction acts on a button press. Slack only needs the HTTP 200;
-// the decision runs afterwards, and a press that changes nothing is
-// explained to the presser alone through the response_url.
-func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback) {
+// HandleInteraction acts on a button press, a global shortcut or a modal's
+// submission, and returns the answer to send Slack: nil but for a
+// view_submission that keeps its modal open (formsubmit.go). For a button
+// Slack only needs the HTTP 200; the decision runs afterwards, and a press
+// that changes nothing is explained to the presser alone through the
+// response_url.
+func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallback) any {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		return b.handleViewSubmission(ctx, cb)
+	case slack.InteractionTypeShortcut:
+		b.handleShortcut(ctx, cb)
+		return nil
+	}
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
-		return
+		return nil
 	}
 	act := cb.ActionCallback.BlockActions[0]
 	action, ok := pressActions[act.ActionID]
 	if !ok {
-		return
+		return nil
 	}
 	who := principal(cb.User.ID, cb.User.Name)
 	if who.Name == "" {
@@ -44,4 +54,5 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 	b.later(cb.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		return b.reply(press.Do(ctx, b.svc, b.log, b.style()))
 	}, "request", press.RequestID)
+	return nil
 }

@@ -114,9 +114,11 @@ func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt 
 	}()
 	switch data := evt.Data.(type) {
 	case slack.SlashCommand:
-		reply = b.HandleCommand(ctx, data)
+		if msg := b.HandleCommand(ctx, data); msg != nil { // a typed nil would ack "null"
+			reply = msg
+		}
 	case slack.InteractionCallback:
-		b.HandleInteraction(ctx, data)
+		reply = b.HandleInteraction(ctx, data)
 	}
 	b.ack(ctx, client, evt, reply)
 }

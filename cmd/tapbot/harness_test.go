@@ -194,8 +194,8 @@ func (e *env) waitReady() {
 }
 
 // scanForLeaks proves that no pass the fake Graph ever issued is in the
-// database file, the logs, or anything sent to Slack except the requester's
-// ephemeral message.
+// database file, the logs, or anything sent to Slack (messages, modals,
+// Home tabs) except the requester's ephemeral message.
 func (e *env) scanForLeaks() {
 	e.t.Helper()
 	db, err := os.ReadFile(e.dbPath)
@@ -214,7 +214,8 @@ func (e *env) scanForLeaks() {
 			e.t.Errorf("pass %s found in the audit lines on stdout", p.MethodID)
 		}
 		for _, m := range e.slack.Messages() {
-			if strings.Contains(m.Text+string(m.Blocks), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {
+			// Views too: a modal or Home tab is never a place for a pass.
+			if strings.Contains(m.Text+string(m.Blocks)+string(m.View), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {
 				e.t.Errorf("pass %s found in a %s message in %s", p.MethodID, m.Kind, m.Channel)
 			}
 		}
