@@ -29,8 +29,13 @@ type Form struct {
 	User     string    // the sign-in name as typed
 	Lifetime string    // ChoiceDefault or "", else a lifetime as /tap reads it ("2h", "1d")
 	Usage    string    // ChoiceDefault or "", else "once" or "multi"
-	Start    time.Time // zero: immediately
-	Reason   string
+	Start    time.Time // a picked moment (Slack's datetimepicker); zero: see StartDate
+	// StartDate ("2006-01-02") and StartTime ("15:04") are a start picked
+	// as a date and a time of day in the requester's zone (Teams' Input.Date
+	// and Input.Time), read as "at <date> <time>" is; a time alone is the
+	// next such time. Both empty, and Start zero: immediately.
+	StartDate, StartTime string
+	Reason               string
 }
 
 // FieldErrors are the messages to show under a form's fields, by field
@@ -57,6 +62,11 @@ func (f Form) Command(now time.Time, loc *time.Location, reasons ReasonChecker) 
 	errs = FieldErrors{}
 	cmd = Command{Verb: VerbRequest, Start: f.Start}
 	var err error
+	if cmd.Start.IsZero() {
+		if cmd.Start, err = formStartAt(f.StartDate, f.StartTime, now, loc); err != nil {
+			errs[FieldStart] = fieldMessage(err)
+		}
+	}
 	if cmd.UPN, err = formUPN(f.User); err != nil {
 		errs[FieldUser] = fieldMessage(err)
 	}
@@ -66,7 +76,7 @@ func (f Form) Command(now time.Time, loc *time.Location, reasons ReasonChecker) 
 	if cmd.Once, err = formUsage(f.Usage); err != nil {
 		errs[FieldUsage] = fieldMessage(err)
 	}
-	if msg := formStart(f.Start, now, loc); msg != "" {
+	if msg := formStart(cmd.Start, now, loc); msg != "" && errs[FieldStart] == "" {
 		errs[FieldStart] = msg
 	}
 	if cmd.Reason, err = parseReason(normalize(f.Reason)); err == nil && errs[FieldUser] == "" && reasons != nil {
@@ -76,6 +86,31 @@ func (f Form) Command(now time.Time, loc *time.Location, reasons ReasonChecker) 
 		errs[FieldReason] = fieldMessage(err)
 	}
 	return cmd, errs
+}
+
+// formStartAt reads a start picked as a date and a time of day in loc with
+// the grammar's readers: a date needs a time; a time alone is the next one.
+func formStartAt(date, clock string, now time.Time, loc *time.Location) (time.Time, error) {
+	date, clock = strings.TrimSpace(date), strings.TrimSpace(clock)
+	switch {
+	case date == "" && clock == "":
+		return time.Time{}, nil
+	case clock == "":
+		return time.Time{}, invalid("Pick a time of day for the start too, or clear the date to start at once.")
+	case date == "":
+		return nextClock(clock, now, loc)
+	}
+	return dateAndClock(date, clock, loc)
+}
+
+// AsksForForm reports whether text, what follows /tap or is typed to the
+// bot, asks for the request form: nothing, or only the command's name.
+func AsksForForm(text string) bool {
+	toks := tokenize(normalize(text))
+	if len(toks) > 0 && isCommandName(toks[0].text) {
+		toks = toks[1:]
+	}
+	return len(toks) == 0
 }
 
 // formUPN reads the sign-in name field.

@@ -23,7 +23,7 @@ var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.Msg {
 	who, st := principal(sc.UserID, sc.UserName), b.style()
 	text := slackUnescape.Replace(sc.Text)
-	if strings.TrimSpace(text) == "" && sc.TriggerID != "" {
+	if bot.AsksForForm(text) && sc.TriggerID != "" {
 		return b.commandForm(ctx, sc) // form.go
 	}
 	zone, known := b.knownZone(sc.UserID)

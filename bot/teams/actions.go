@@ -24,6 +24,10 @@ var pressActions = map[string]bot.Action{
 // has a 1:1 chat with them.
 func (b *Bot) handleSubmit(act schema.Activity) {
 	action, _ := act.Value["action"].(string)
+	if action == actionRequestForm { // form.go: a request, not a press on one
+		b.submitForm(act)
+		return
+	}
 	raw, _ := act.Value["requestId"].(string)
 	id, err := bot.ParseRequestID(raw)
 	if act.From.AadObjectID == "" || err != nil {

@@ -20,6 +20,10 @@ func (b *Bot) handleText(act schema.Activity) {
 	who := principal(act.From.AadObjectID, act.From.Name)
 	here := activityRef(act)
 	text := commandText(act.Text)
+	if bot.AsksForForm(text) { // form.go
+		b.svc.Go(func(ctx context.Context) { b.sendForm(ctx, act, bot.Form{}, nil) })
+		return
+	}
 	zone, why := b.zoneOf(act)
 	note := b.zoneNote(text, zone, why)
 	cmd, err := bot.Parse(text, b.svc.Now(), zone)
