@@ -16,10 +16,12 @@ package graphtest
 
 import (
 	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +45,7 @@ type Server struct {
 	srv    *httptest.Server
 	closed chan struct{}
 	once   sync.Once
+	conns  atomic.Int64 // connections accepted (Connections)
 
 	mu       sync.Mutex
 	tokens   map[string]tokenInfo
@@ -68,7 +71,13 @@ func NewServer() *Server {
 		tenants:  make(map[string]*Tenant),
 	}
 	s.Tenant = newTenant(s, "", "")
-	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	return s
 }
@@ -78,6 +87,11 @@ func (s *Server) Close() {
 	s.once.Do(func() { close(s.closed) })
 	s.srv.Close()
 }
+
+// Connections is how many connections the server has accepted so far,
+// for Graph and the token endpoint together. Every one starts with a TLS
+// handshake, so a client that keeps its connections shows few of them.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // GraphURL is the Graph base URL a client should use: URL + "/v1.0".
 func (s *Server) GraphURL() string { return s.URL + "/v1.0" }
@@ -140,7 +154,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	info, known := s.bearer(r)
 	t := s.directory(info.tenant)
-	s.record(r, t.ID)
+	defer s.record(r, t.ID)()
 	if !t.wait(r) {
 		// The caller has gone: abort rather than answer, so that nothing
 		// can mistake an empty reply for a result.
