@@ -53,6 +53,7 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 	flows := fs.Int("flows", def.Flows, "full flows of the load, --concurrency at a time")
 	samples := fs.Int("samples", def.Samples, "flows, one after another, for round trips and Approve→pass")
 	timeout := fs.Duration("timeout", def.Timeout, "how long any single wait (a start, a card, a pass) may take")
+	http2 := fs.Bool("graph-http2", false, "the fake Graph offers HTTP/2, as Microsoft Graph does (default: HTTP/1.1 only, as in tapbot's tests)")
 	timelines := fs.Bool("timelines", false, "print every Graph and Slack call of each timed flow to stderr, with when it started and ended")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tapbot bench [flags]\n\nMeasures the figures of issue 13 on this machine: this binary runs as tapbot serve against\nin-process stand-ins for Slack and Graph on 127.0.0.1. The raise-cost row comes from\n%s.\n\nFlags:\n", bench.RaiseBenchmark)
@@ -82,6 +83,7 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 			apply()
 		}
 	})
+	cfg.GraphHTTP2 = *http2
 	if *timelines {
 		cfg.Timelines = stderr
 	}

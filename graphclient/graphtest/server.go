@@ -61,8 +61,16 @@ type Server struct {
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
 // default policy (see SetPolicy) and tokens that carry every permission
-// tapbot needs (see SetRoles). Call Close when done.
-func NewServer() *Server {
+// tapbot needs (see SetRoles). It speaks HTTP/1.1 only. Call Close when
+// done.
+func NewServer() *Server { return newServer(false) }
+
+// NewHTTP2Server is NewServer offering HTTP/2 as well, as Microsoft Graph
+// does: a client that asks for it sends its calls side by side over one
+// connection instead of opening one per call in flight.
+func NewHTTP2Server() *Server { return newServer(true) }
+
+func newServer(http2 bool) *Server {
 	s := &Server{
 		closed:   make(chan struct{}),
 		tokens:   make(map[string]tokenInfo),
@@ -72,6 +80,7 @@ func NewServer() *Server {
 	}
 	s.Tenant = newTenant(s, "", "")
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.EnableHTTP2 = http2
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
 			s.conns.Add(1)

@@ -58,3 +58,39 @@ func TestConnectionsCountsEveryConnectionAccepted(t *testing.T) {
 		t.Errorf("3 calls without keep-alive opened %d connections, want 3", got)
 	}
 }
+
+func TestHTTP2ServerSendsCallsSideBySideOverOneConnection(t *testing.T) {
+	s := NewHTTP2Server()
+	t.Cleanup(s.Close)
+	DemoTenant(s)
+	f := &fixture{t: t, s: s}
+	_, body := f.tokenRequest(nil)
+	f.token, _ = body["access_token"].(string)
+	gate := s.Hold()
+	done := make(chan string, 3)
+	for range 3 {
+		go func() {
+			req, _ := http.NewRequest("GET", s.GraphURL()+"/users/alice@contoso.com", nil)
+			req.Header.Set("Authorization", "Bearer "+f.token)
+			resp, err := s.Client().Do(req)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			done <- resp.Proto
+		}()
+	}
+	for range 3 {
+		<-gate.Arrived()
+	}
+	gate.Release()
+	for range 3 {
+		if proto := <-done; proto != "HTTP/2.0" {
+			t.Errorf("a call went as %s, want HTTP/2.0", proto)
+		}
+	}
+	if n := s.Connections(); n != 1 {
+		t.Errorf("3 calls in flight at once took %d connections, want 1", n)
+	}
+}

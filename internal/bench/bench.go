@@ -38,6 +38,9 @@ type Config struct {
 	Flows           int           // flows of the load, Concurrency at a time
 	Samples         int           // flows, one after another, for round trips and Approve→pass
 	Timeout         time.Duration // bound of every single wait (a start, a card, a pass)
+	// GraphHTTP2 makes the fake Graph offer HTTP/2, as Microsoft Graph
+	// does; without it, it speaks HTTP/1.1 only, as in tapbot's tests.
+	GraphHTTP2 bool
 
 	// Log receives progress lines; nil discards them.
 	Log io.Writer

@@ -124,8 +124,12 @@ func (res *loadResult) countDuplicates(s *session) {
 func (res *loadResult) report(r *report, cfg Config, idle, peak int64) {
 	passes := res.delivered
 	params := fmt.Sprintf("%d flows, %d at a time, stand-ins at %s per call", cfg.Flows, cfg.Concurrency, cfg.FlowLatency)
-	r.row(RowTLS, "%.0f (%d connections accepted by graphtest for %d Graph calls during the flows; %s)",
-		float64(res.conns)*1000/float64(max(res.graphCalls, 1)), res.conns, res.graphCalls, params)
+	proto := "HTTP/1.1 only"
+	if cfg.GraphHTTP2 {
+		proto = "HTTP/2 offered"
+	}
+	r.row(RowTLS, "%.0f (%d connections accepted by graphtest, %s, for %d Graph calls during the flows; %s)",
+		float64(res.conns)*1000/float64(max(res.graphCalls, 1)), res.conns, proto, res.graphCalls, params)
 	lost := ""
 	if err := firstError(res.errs); err != nil {
 		lost = "; first failure: " + oneLine(err)

@@ -23,7 +23,7 @@ const stopTimeout = 30 * time.Second
 // against them, runs fn, and stops both. The driver has conns connections
 // to tapbot at most.
 func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s *session) error) (err error) {
-	st, err := newStand(targets)
+	st, err := newStand(targets, cfg.GraphHTTP2)
 	if err != nil {
 		return err
 	}

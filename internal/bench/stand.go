@@ -41,13 +41,17 @@ type stand struct {
 }
 
 // newStand starts the fakes with targets users able to receive a pass
-// (target(0) … target(targets-1)).
-func newStand(targets int) (*stand, error) {
+// (target(0) … target(targets-1)); the fake Graph offers HTTP/2 if http2.
+func newStand(targets int, http2 bool) (*stand, error) {
 	dir, err := os.MkdirTemp("", "tapbot-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("make a directory for the bench's database: %w", err)
 	}
-	st := &stand{graph: graphtest.NewServer(), slack: slacktest.NewServer(botToken), dir: dir}
+	graph := graphtest.NewServer()
+	if http2 {
+		graph = graphtest.NewHTTP2Server()
+	}
+	st := &stand{graph: graph, slack: slacktest.NewServer(botToken), dir: dir}
 	for i := range targets {
 		upn := target(i)
 		st.graph.AddUser(graphtest.User{
