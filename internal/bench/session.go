@@ -20,8 +20,8 @@ type session struct {
 const stopTimeout = 30 * time.Second
 
 // withSession starts stand-ins with targets users and a tapbot serve
-// against them, runs fn, and stops both. The driver has conns connections
-// to tapbot at most.
+// against them, runs fn, and stops both. The driver keeps up to conns
+// idle connections to tapbot, so a burst of that size reuses them.
 func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s *session) error) (err error) {
 	st, err := newStand(targets, cfg.GraphHTTP2)
 	if err != nil {
