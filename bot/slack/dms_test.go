@@ -47,7 +47,7 @@ func TestRequesterDMIsOpenedOnceAndRemembered(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"conversations.open", "chat.postMessage", "chat.postMessage", "chat.postEphemeral"}
-	if got := srv.Calls(); !slices.Equal(got, want) {
+	if got := srv.CallNames(); !slices.Equal(got, want) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 }
@@ -70,7 +70,7 @@ func TestGoneDMChannelIsForgottenAndThePostTriedOnceMore(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"chat.postMessage", "conversations.open", "chat.postMessage"}
-	if got := srv.Calls(); !slices.Equal(got, want) {
+	if got := srv.CallNames(); !slices.Equal(got, want) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 	dm, _ := srv.IMChannel("UREQ1")

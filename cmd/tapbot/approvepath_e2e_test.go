@@ -36,12 +36,12 @@ func TestSlackApproveToPassIsOneSlackCallAndTheCardRedrawsAfter(t *testing.T) {
 				e.click(a, card, "tap_approve")
 				e.waitFor("the card showing the first approval", kind(slacktest.KindUpdate, approvalsCh, "Approved so far by"))
 			}
-			before := len(e.slack.Calls())
+			before := len(e.slack.CallNames())
 			e.click(tt.approvers[len(tt.approvers)-1], card, "tap_approve")
 			e.waitFor("the pass", kind(slacktest.KindPostEphemeral, e.dmOf(requester), "Temporary Access Pass for"))
 			e.waitFor("the card showing delivery", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
 			e.stopOnce() // every redraw is drawn before tapbot stops
-			all := e.slack.Calls()
+			all := e.slack.CallNames()
 			afterClick := all[before:]
 			critical := afterClick[:slices.Index(afterClick, "chat.postEphemeral")+1]
 			t.Logf("Slack calls after the final Approve: %q (critical path %q)", afterClick, critical)

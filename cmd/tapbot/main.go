@@ -6,6 +6,7 @@
 //	tapbot tenants           list the customer tenants (MSP mode), print consent links
 //	tapbot audit export      print the audit log (jsonl or csv)
 //	tapbot audit verify      check the audit log's hash chain
+//	tapbot bench             measure tapbot against local stand-ins of Slack and Graph
 //	tapbot version
 package main
 
@@ -38,6 +39,7 @@ Usage:
   tapbot audit export [flags]   print the audit log as JSON lines or CSV
   tapbot audit verify [flags]   check that the audit log was not edited
   tapbot demo [flags]           watch the whole flow locally: fake Slack, two sandbox customer tenants, fake passes
+  tapbot bench [flags]          measure acks, round trips, throughput, CPU and memory against local stand-ins of Slack and Graph
   tapbot version                print the version
 `
 
@@ -58,6 +60,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = tenants(args[1:], getenv, stdout, stderr)
 	case "demo":
 		err = demo(args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tapbot", version)
 	case "help", "-h", "--help":

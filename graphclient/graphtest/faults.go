@@ -15,6 +15,11 @@ type Recorded struct {
 	Path   string // decoded, e.g. /v1.0/users/alice@contoso.com
 	Query  string // raw query, e.g. %24select=id%2CdisplayName
 	Tenant string // the id of the tenant whose directory answered; "" for the default one
+	// Start is when the call arrived, End when its handling ended (its
+	// answer written, or the call abandoned or cut; zero until then).
+	// Together they show which calls a client made one after another and
+	// which side by side.
+	Start, End time.Time
 }
 
 // fault is a pending injected Graph failure.
@@ -92,18 +97,27 @@ func (s *Tenant) SetLatency(d time.Duration) {
 	s.latency = d
 }
 
-// Requests returns every Graph call received so far, in order, including
-// those that failed.
+// Requests returns every Graph call received so far, in the order they
+// arrived, including those that failed. End is zero for a call still being
+// handled.
 func (s *Server) Requests() []Recorded {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
 }
 
-func (s *Server) record(r *http.Request, tenant string) {
+// record adds a call as it arrives and returns a function that notes the
+// end of its handling.
+func (s *Server) record(r *http.Request, tenant string) (done func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Tenant: tenant})
+	i := len(s.requests)
+	s.requests = append(s.requests, Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Tenant: tenant, Start: time.Now()})
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.requests[i].End = time.Now()
+	}
 }
 
 // wait applies the injected latency, then holds the call while the tenant

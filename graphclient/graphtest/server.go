@@ -63,7 +63,18 @@ type Server struct {
 // default policy (see SetPolicy) and tokens that carry every permission
 // tapbot needs (see SetRoles). Like Graph, it offers HTTP/2 and HTTP/1.1;
 // Client speaks HTTP/2. Call Close when done.
-func NewServer() *Server {
+func NewServer() *Server { return newServer(true) }
+
+// NewHTTP2Server is NewServer: the fake offers HTTP/2 as Microsoft Graph
+// does. The name stays for tapbot bench's --graph-http2.
+func NewHTTP2Server() *Server { return newServer(true) }
+
+// NewHTTP1Server is NewServer speaking HTTP/1.1 only, as the fake did
+// before it offered HTTP/2: tapbot bench --graph-http2=false compares
+// with figures taken then.
+func NewHTTP1Server() *Server { return newServer(false) }
+
+func newServer(http2 bool) *Server {
 	s := &Server{
 		closed:   make(chan struct{}),
 		tokens:   make(map[string]tokenInfo),
@@ -73,7 +84,7 @@ func NewServer() *Server {
 	}
 	s.Tenant = newTenant(s, "", "")
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.srv.EnableHTTP2 = true
+	s.srv.EnableHTTP2 = http2
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
 			s.conns.Add(1)
@@ -156,7 +167,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	info, known := s.bearer(r)
 	t := s.directory(info.tenant)
-	s.record(r, t.ID)
+	defer s.record(r, t.ID)()
 	if !t.wait(r) {
 		// The caller has gone: abort rather than answer, so that nothing
 		// can mistake an empty reply for a result.

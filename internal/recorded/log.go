@@ -26,6 +26,7 @@ type Log[T any] struct {
 	signal chan struct{} // closed and replaced when an item is added
 	taken  map[int]bool  // items Take returned
 	text   strings.Builder
+	watch  []func(T) // called by Add (Watch)
 }
 
 // New returns an empty log; what names one item in errors.
@@ -33,13 +34,27 @@ func New[T any](what string) *Log[T] {
 	return &Log[T]{what: what, signal: make(chan struct{}), taken: map[int]bool{}}
 }
 
-// Add appends item and wakes every waiter.
+// Add appends item, hands it to every watcher and wakes every waiter.
 func (l *Log[T]) Add(item T) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.items = append(l.items, item)
+	for _, fn := range l.watch {
+		fn(item)
+	}
 	close(l.signal)
 	l.signal = make(chan struct{})
+}
+
+// Watch makes Add call fn with every item added from now on, in order. It
+// is for a caller that follows thousands of items at once, where a waiter
+// per item would rescan the log at every addition. fn runs while the log
+// (and the fake that adds to it) holds its lock: it must return quickly and
+// must not call back into either.
+func (l *Log[T]) Watch(fn func(T)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.watch = append(l.watch, fn)
 }
 
 // All returns every item so far, in order.

@@ -84,3 +84,16 @@ func TestTakeFindsEarlierItemsAndNeverReturnsOneTwice(t *testing.T) {
 		t.Fatal("a taken item was returned again")
 	}
 }
+
+func TestWatchSeesEveryItemAddedAfterItInOrder(t *testing.T) {
+	l := New[int]("a number")
+	l.Add(0)
+	var seen []int
+	l.Watch(func(n int) { seen = append(seen, n) })
+	for i := 1; i <= 3; i++ {
+		l.Add(i)
+	}
+	if len(seen) != 3 || seen[0] != 1 || seen[2] != 3 {
+		t.Fatalf("watcher saw %v, want [1 2 3]", seen)
+	}
+}

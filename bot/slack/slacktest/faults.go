@@ -33,11 +33,12 @@ func (s *Server) CallCount(method string) int {
 	return s.calls[method]
 }
 
-// Calls returns the name of every Web API method called so far, in the
+// CallNames returns the name of every Web API method called so far, in the
 // order the calls arrived, whatever the answer; a response URL post is
 // KindResponseURL. Tests count the calls between two events with it, e.g.
-// those that came before a pass was shown.
-func (s *Server) Calls() []string {
+// those that came before a pass was shown. Calls adds when each started
+// and ended.
+func (s *Server) CallNames() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.callLog)

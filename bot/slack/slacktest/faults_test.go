@@ -81,7 +81,7 @@ func TestCallsListsEveryMethodInTheOrderItArrived(t *testing.T) {
 	_, _, _ = api.PostMessageContext(ctx, "C1", slack.MsgOptionText("card", false))
 	_, _ = api.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("refused", false))
 	_, _, _, _ = api.UpdateMessageContext(ctx, "C1", "1.0", slack.MsgOptionText("card", false))
-	got, want := srv.Calls(), []string{"chat.postMessage", "chat.postEphemeral", "chat.update"}
+	got, want := srv.CallNames(), []string{"chat.postMessage", "chat.postEphemeral", "chat.update"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Calls() = %q, want %q (refused calls too)", got, want)
 	}

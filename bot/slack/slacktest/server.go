@@ -63,7 +63,8 @@ type Server struct {
 	now       func() time.Time    // the fake's clock: trigger ages, hashes, event times
 	rec       *recorded.Log[Message]
 
-	sock sockets
+	sock   sockets
+	timing timing // latency and the record of calls (timing.go)
 }
 
 // apiRequest is one Web API call as the handlers see it.
@@ -133,18 +134,21 @@ func NewServer(botToken string) *Server {
 		now:       time.Now,
 		rec:       recorded.New[Message]("a Slack message"),
 		sock:      newSockets(),
+		timing:    timing{closed: make(chan struct{})},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/response/", s.serveResponseURL)
 	mux.HandleFunc("/link/", s.serveSocket)
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(s.timed(mux))
 	s.URL = s.srv.URL
 	return s
 }
 
 // Close drops every Socket Mode connection and shuts the server down.
+// Calls waiting out the latency (SetLatency) end at once.
 func (s *Server) Close() {
+	s.timing.once.Do(func() { close(s.timing.closed) })
 	s.sock.closeAll()
 	s.srv.Close()
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tapbot/tapbot/internal/bench"
+)
+
+// The tapbot serve that tapbot bench starts is this test binary, run as
+// tapbot (TestMain in crash_test.go).
+func init() { benchChildEnv = []string{"TAPBOT_TEST_AS_MAIN=1"} }
+
+// TestBenchQuickPrintsEveryRow runs tapbot bench --quick end to end — a real
+// tapbot serve child against the stand-ins — and checks that every row of
+// issue 13's table is printed with a figure. It asserts no figure: speed
+// is what the bench reports, not what a test may depend on.
+func TestBenchQuickPrintsEveryRow(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bench", "--quick"}, os.Getenv, &stdout, &stderr); code != 0 {
+		t.Fatalf("tapbot bench --quick exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	lines := strings.Split(stdout.String(), "\n")
+	for _, label := range bench.Rows {
+		var row string
+		for _, l := range lines {
+			if strings.HasPrefix(l, label+": ") {
+				row = l
+			}
+		}
+		switch {
+		case row == "":
+			t.Errorf("no row %q in:\n%s", label, stdout.String())
+		case label == bench.RowRaise:
+			if !strings.Contains(row, "-bench RaiseWithOpenRequests") {
+				t.Errorf("the raise-cost row does not say where its figures come from: %s", row)
+			}
+		case strings.Contains(row, "not measured"):
+			t.Errorf("row not measured: %s", row)
+		}
+	}
+	if !strings.Contains(stdout.String(), "How:") {
+		t.Error("the output does not say how the figures were taken")
+	}
+}
+
+func TestBenchRefusesUnknownFlagsAndArguments(t *testing.T) {
+	for _, args := range [][]string{{"bench", "--no-such-flag"}, {"bench", "extra"}, {"bench", "--flows", "0"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(args, os.Getenv, &stdout, &stderr)
+		if code == 0 {
+			t.Errorf("tapbot %v exited 0", args)
+		}
+		if strings.Contains(stdout.String(), bench.RowAck) {
+			t.Errorf("tapbot %v measured something: %s", args, stdout.String())
+		}
+	}
+}
+
+func TestBenchQuickTakesExplicitFlagsOverItsDefaults(t *testing.T) {
+	cfg, err := benchConfig([]string{"--quick", "--flows", "3", "--graph-latency", "7ms"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := bench.Quick()
+	if cfg.Flows != 3 || cfg.GraphLatency.Milliseconds() != 7 || cfg.Concurrency != quick.Concurrency || cfg.Samples != quick.Samples {
+		t.Errorf("config = %+v, want --quick's with 3 flows and 7ms Graph latency", cfg)
+	}
+}

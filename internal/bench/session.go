@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// session is one tapbot serve with its own stand-ins and driver.
+type session struct {
+	cfg   Config
+	st    *stand
+	child *child
+	d     *driver
+}
+
+// stopTimeout bounds a shutdown: tapbot's own (TAPBOT_SHUTDOWN_TIMEOUT)
+// plus room for a slow machine.
+const stopTimeout = 30 * time.Second
+
+// withSession starts stand-ins with targets users and a tapbot serve
+// against them, runs fn, and stops both. The driver keeps up to conns
+// idle connections to tapbot, so a burst of that size reuses them.
+func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s *session) error) (err error) {
+	st, err := newStand(targets, cfg.GraphHTTP2)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	c, err := startChild(ctx, cfg, st.env())
+	if err != nil {
+		return err
+	}
+	s := &session{cfg: cfg, st: st, child: c, d: newDriver(st, c.base, conns, cfg.Timeout)}
+	defer func() {
+		start := time.Now()
+		if serr := c.stop(stopTimeout); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		fmt.Fprintf(cfg.Log, "bench: tapbot stopped in %s\n", time.Since(start).Round(time.Millisecond))
+	}()
+	// Before tapbot stops: a connection the driver opened and never used
+	// would hold up its shutdown for 5 s (net/http waits that long before it
+	// takes a new connection for idle).
+	defer s.d.close()
+	if err := fn(s); err != nil {
+		return fmt.Errorf("%w\ntapbot's last log lines:\n%s", err, c.logs.last(15))
+	}
+	return nil
+}
+
+// warmUp runs flow 0 with no latency: afterwards tapbot has its Graph
+// token, knows who the technicians are and holds connections, as a bot
+// that has been running a while does.
+func (s *session) warmUp(ctx context.Context) error {
+	s.st.setLatency(0, 0)
+	if err := s.d.run(ctx, s.d.newFlow(0)); err != nil {
+		return fmt.Errorf("warm-up flow: %w", err)
+	}
+	return nil
+}
