@@ -32,6 +32,9 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if b.pressHomeOrAskAgain(cb, act) { // home.go
+		return
+	}
 	action, ok := pressActions[act.ActionID]
 	if !ok {
 		return

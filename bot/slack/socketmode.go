@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -117,6 +118,8 @@ func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt 
 		reply = b.HandleCommand(ctx, data)
 	case slack.InteractionCallback:
 		b.HandleInteraction(ctx, data)
+	case slackevents.EventsAPIEvent:
+		b.HandleEvent(ctx, data) // the Home tab (home.go)
 	}
 	b.ack(ctx, client, evt, reply)
 }
