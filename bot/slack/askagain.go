@@ -26,11 +26,14 @@ func expiryBlocks(text string, r *approvals.Request) slack.MsgOption {
 
 // askAgain raises request id again for who, through every check of a new
 // request, and returns the receipt (with its Cancel button) or why it was
-// not raised.
+// not raised, in the words of a typed request's refusal.
 func (b *Bot) askAgain(ctx context.Context, id string, who approvals.Principal) *slack.WebhookMessage {
 	st := b.style()
 	r, err := b.svc.AskAgain(ctx, id, who)
 	if err != nil {
+		if old, gerr := b.svc.Store().Get(id); gerr == nil && approvals.ErrorCode(err) != approvals.EFORBIDDEN {
+			return b.reply(bot.NotRaised(old.Target.UPN, err, st))
+		}
 		return b.reply(bot.Refusal(err, st))
 	}
 	b.warmDM(ctx, who.ID)
