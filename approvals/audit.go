@@ -26,6 +26,7 @@ const (
 	EventFailed    = "failed"
 	EventRevoked   = "revoked"
 	EventReissued  = "reissued"
+	EventReminded  = "reminded" // the approvers were reminded of a pending request (remind.go)
 	// EventPolicyReloaded belongs to no request: the running policy was
 	// replaced (Service.ReplacePolicy).
 	EventPolicyReloaded = "policy-reloaded"

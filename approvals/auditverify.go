@@ -256,6 +256,8 @@ func eventState(ev Event) State {
 		return StatePending
 	case EventReissued:
 		return StateIssuing
+	case EventReminded:
+		return StatePending
 	case EventApproved:
 		var n, of int
 		if _, err := fmt.Sscanf(ev.Detail, "approval %d of %d", &n, &of); err != nil {

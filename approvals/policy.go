@@ -125,6 +125,12 @@ type Policy struct {
 	// fresh pass ("lost it?") without a new approval; MaxReissues how often.
 	ReissueWindow time.Duration // default 10m
 	MaxReissues   int           // default 2; negative: never
+
+	// ReminderMentions are the people and groups (Principal.Key or group
+	// keys such as "slack-group:S0123") mentioned when a pending request
+	// is re-announced halfway through its time to live (remind.go). Empty:
+	// the reminder mentions nobody.
+	ReminderMentions []string
 }
 
 // ProtectRule marks accounts that need more than the usual approval, or

@@ -135,6 +135,10 @@ type Request struct {
 	// through (a named break-glass process); the card shows it and the audit
 	// log records it.
 	Exception string `json:"exception,omitempty"`
+	// RemindedAt is when the approvers were reminded of the pending
+	// request in its card's thread (remind.go); zero: not yet. A request is
+	// reminded once.
+	RemindedAt time.Time `json:"remindedAt,omitzero"`
 }
 
 // ApprovedBy reports whether p (or the same person on another platform)

@@ -136,6 +136,10 @@ type slackManifest struct {
 			IsEnabled  bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
 		} `yaml:"interactivity"`
+		EventSubscriptions struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
 		OrgDeployEnabled     *bool `yaml:"org_deploy_enabled"`
 		SocketModeEnabled    *bool `yaml:"socket_mode_enabled"`
 		TokenRotationEnabled *bool `yaml:"token_rotation_enabled"`
@@ -191,6 +195,13 @@ func TestSlackManifestsDeclareTapCommandWithOnlyTheScopesTapbotUses(t *testing.T
 			in := m.Settings.Interactivity
 			if !in.IsEnabled || in.RequestURL != tc.wantInteractURL {
 				t.Errorf("interactivity = %+v, want enabled with request_url %q", in, tc.wantInteractURL)
+			}
+			// The Home tab is published when it is opened: the app must hear
+			// app_home_opened, at /slack/events in HTTP mode.
+			ev := m.Settings.EventSubscriptions
+			wantEvents := strings.Replace(tc.wantInteractURL, "/slack/interactions", "/slack/events", 1)
+			if !m.Features.AppHome.HomeTabEnabled || ev.RequestURL != wantEvents || !slices.Equal(ev.BotEvents, []string{"app_home_opened"}) {
+				t.Errorf("home tab %v, event_subscriptions = %+v, want the Home tab and app_home_opened at %q", m.Features.AppHome.HomeTabEnabled, ev, wantEvents)
 			}
 			if got := m.Settings.SocketModeEnabled; got == nil || *got != tc.socketMode {
 				t.Errorf("socket_mode_enabled = %s, want %v", show(got), tc.socketMode)

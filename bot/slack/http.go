@@ -20,11 +20,13 @@ const maxBody = 64 << 10
 // minutes Slack's timestamp is accepted, so no replay outlives its memory.
 const replayWindow = 10 * time.Minute
 
-// Handler serves POST /slack/commands and POST /slack/interactions.
+// Handler serves POST /slack/commands, POST /slack/interactions and POST
+// /slack/events.
 func (b *Bot) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/commands", b.serveCommand)
 	mux.HandleFunc("POST /slack/interactions", b.serveInteraction)
+	mux.HandleFunc("POST /slack/events", b.serveEvent) // the Home tab (home_events.go)
 	return mux
 }
 
@@ -32,6 +34,21 @@ func (b *Bot) Handler() http.Handler {
 // that this exact signed request was not seen before. It answers 401 (or 413)
 // itself and returns false when the request must be ignored.
 func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	body, ok := b.signedBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "malformed form body", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+// signedBody is verified for a body of any kind: it returns the body once
+// its signature, timestamp and freshness are checked.
+func (b *Bot) signedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
@@ -50,12 +67,7 @@ func (b *Bot) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil, false
 	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		http.Error(w, "malformed form body", http.StatusBadRequest)
-		return nil, false
-	}
-	return form, true
+	return body, true
 }
 
 // replayKey is what identifies a signed request: the signature's bytes.

@@ -42,6 +42,9 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if b.pressHomeOrAskAgain(cb, act) { // home.go
+		return nil
+	}
 	action, ok := pressActions[act.ActionID]
 	if !ok {
 		return nil

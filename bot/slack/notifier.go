@@ -45,6 +45,9 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	step := b.reissueStep(n)
 	text := b.banner() + bot.EscapeMrkdwn(bot.TenantTag(n.Request)+n.Text) + step
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if n.Kind == approvals.EventExpired && n.Request.State == approvals.StateExpired {
+		opts = append(opts, expiryBlocks(text, n.Request)) // askagain.go
+	}
 	if step != "" {
 		opts = append(opts, slack.MsgOptionBlocks(
 			slack.NewSectionBlock(mrkdwn(text), nil, nil),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -119,6 +120,8 @@ func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt 
 		}
 	case slack.InteractionCallback:
 		reply = b.HandleInteraction(ctx, data)
+	case slackevents.EventsAPIEvent:
+		b.HandleEvent(ctx, data) // the Home tab (home.go)
 	}
 	b.ack(ctx, client, evt, reply)
 }

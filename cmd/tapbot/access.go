@@ -25,6 +25,12 @@ func validAccessEntry(id string) bool {
 	return slackGroupID.MatchString(id) || entraGroupID.MatchString(id) || validPrincipalID(id)
 }
 
+// validReminderMention accepts what Slack can mention: a user (U… or W…)
+// or a user group (S…), with or without the key prefix.
+func validReminderMention(id string) bool {
+	return slackGroupID.MatchString(id) || slackUserID.MatchString(strings.TrimPrefix(id, "slack:"))
+}
+
 // accessKey is the approvals key of a configured person or group.
 func accessKey(id string) string {
 	switch {
@@ -66,6 +72,10 @@ type PolicyFile struct {
 	// AllowTechnicianTargets names the break-glass process under which a
 	// pass may be requested for a technician's own account.
 	AllowTechnicianTargets string `yaml:"allowTechnicianTargets"`
+	// ReminderMentions are the Slack users (U…) and user groups (S…)
+	// mentioned when a pending request is re-announced in its card's
+	// thread halfway through its lifetime.
+	ReminderMentions []string `yaml:"reminderMentions"`
 }
 
 // loadPolicyFile reads and checks path. Every problem is reported.
@@ -94,6 +104,11 @@ func parsePolicyFile(path string, b []byte) (*PolicyFile, []string) {
 			}
 		}
 	}
+	for _, id := range pf.ReminderMentions {
+		if !validReminderMention(id) {
+			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: reminderMentions: %q is not a Slack user id (U…) or user group id (S…)", id))
+		}
+	}
 	if _, err := regexp.Compile(pf.Reason.TicketPattern); err != nil {
 		p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: reason.ticketPattern: %v", err))
 	}
@@ -120,6 +135,7 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 		p.AllowedDomains = stricterDomains(p.AllowedDomains, pf.AllowedDomains)
 		p.AllowDisabled, p.AllowGuests, p.Protect = pf.AllowDisabledAccounts, pf.AllowGuests, pf.protectRules()
 		p.AllowTechnicianTargets = pf.AllowTechnicianTargets
+		p.ReminderMentions = accessKeys(pf.ReminderMentions)
 		for _, g := range pf.SeparateGroups {
 			p.SeparateGroups = append(p.SeparateGroups, accessKey(g))
 		}

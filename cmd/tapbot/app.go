@@ -273,6 +273,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			if _, err := a.svc.ExpireDue(ctx); err != nil {
 				a.log.Error("expiry sweep failed", "err", err)
 			}
+			if _, err := a.svc.RemindDue(ctx); err != nil {
+				a.log.Error("reminder sweep failed", "err", err)
+			}
 			a.logAuditHeadIfDue()
 			a.reloadPolicyIfChanged()
 		case <-a.reload.signals:

@@ -147,6 +147,9 @@ func (c Config) tenantPolicy(tp tenantsfile.Policy, groups approvals.GroupResolv
 		override(&p.AllowDisabled, tp.AllowDisabledAccounts)
 		override(&p.AllowGuests, tp.AllowGuests)
 		override(&p.AllowTechnicianTargets, tp.AllowTechnicianTargets)
+		if tp.ReminderMentions != nil {
+			p.ReminderMentions = accessKeys(tp.ReminderMentions)
+		}
 		override(&p.Reason.Required, tp.Reason.Required)
 		override(&p.Reason.MinLength, tp.Reason.MinLength)
 		if tp.Reason.TicketPattern != nil {

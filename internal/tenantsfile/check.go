@@ -168,7 +168,7 @@ func openReason(err error) string {
 // file's own check does.
 func (c *checker) policy(i int, t Tenant) {
 	who := label(i, t)
-	for _, key := range []string{"requesters", "approvers", "separateGroups"} {
+	for _, key := range []string{"requesters", "approvers", "separateGroups", "reminderMentions"} {
 		for j, id := range t.list(key) {
 			if !c.validAccess(id) {
 				c.add(c.lines.item(i, key, j), "%s: %s: %q is not a Slack user or user group id, an Entra object id, or entra-group:<object id>", who, key, id)
@@ -208,6 +208,8 @@ func (t Tenant) list(key string) []string {
 		return t.Requesters
 	case "approvers":
 		return t.Approvers
+	case "reminderMentions":
+		return t.ReminderMentions
 	}
 	return t.SeparateGroups
 }

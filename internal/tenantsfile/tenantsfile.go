@@ -69,6 +69,7 @@ type Policy struct {
 	AuditChannel           *string  `yaml:"auditChannel"`
 	ProtectOff             []string `yaml:"protectOff"`
 	AllowTechnicianTargets *string  `yaml:"allowTechnicianTargets"`
+	ReminderMentions       []string `yaml:"reminderMentions"` // replaces the global ones for this tenant
 }
 
 // Problem is one thing wrong with the file.
