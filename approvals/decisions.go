@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Approve records by's approval of request id. When enough distinct approvers
@@ -62,10 +63,15 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 
 // Deny ends pending request id with by's no. Any approver may deny, including
 // the requester's own request (it only takes power away). Returns EFORBIDDEN
-// for a non-approver and ECONFLICT when the request is no longer pending.
+// for a non-approver, EINVALID when the policy wants a reason and none is
+// given, and ECONFLICT when the request is no longer pending.
 func (s *Service) Deny(ctx context.Context, id string, by Principal, reason string) (*Request, error) {
-	if _, _, err := s.forApprover(ctx, id, by); err != nil {
+	_, pol, err := s.forApprover(ctx, id, by)
+	if err != nil {
 		return nil, err
+	}
+	if pol.DenyReasonRequired && strings.TrimSpace(reason) == "" {
+		return nil, Errorf(EINVALID, "Say why you deny %s: the requester needs to know what to fix before asking again.", id)
 	}
 	return s.decide(ctx, id, by, reason, StateDenied, EventDenied, func(r *Request) string {
 		text := fmt.Sprintf("%s denied request %s for %s.", nameOf(&by), r.ID, r.Target.UPN)
@@ -75,6 +81,10 @@ func (s *Service) Deny(ctx context.Context, id string, by Principal, reason stri
 		return text
 	})
 }
+
+// DenyReasonRequired reports whether denying r needs a reason, so a chat
+// front-end can mark its reason input required.
+func (s *Service) DenyReasonRequired(r *Request) bool { return s.scopeOf(r).DenyReasonRequired }
 
 // forApprover reads request id for by, who must be an approver of its
 // tenant: an approver of one customer cannot decide another's requests,

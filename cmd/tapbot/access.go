@@ -53,6 +53,9 @@ type PolicyFile struct {
 		MinLength     int    `yaml:"minLength"`
 		TicketPattern string `yaml:"ticketPattern"`
 	} `yaml:"reason"`
+	// DenyReason is "required" when approvers must say why they deny a
+	// request, "optional" (or empty) when they may.
+	DenyReason string `yaml:"denyReason"`
 	Limits struct {
 		RequestsPerRequester int           `yaml:"requestsPerRequester"`
 		Window               time.Duration `yaml:"window"`
@@ -94,6 +97,9 @@ func parsePolicyFile(path string, b []byte) (*PolicyFile, []string) {
 			}
 		}
 	}
+	if pf.DenyReason != "" && pf.DenyReason != "required" && pf.DenyReason != "optional" {
+		p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: denyReason is %q; write required or optional", pf.DenyReason))
+	}
 	if _, err := regexp.Compile(pf.Reason.TicketPattern); err != nil {
 		p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: reason.ticketPattern: %v", err))
 	}
@@ -124,6 +130,7 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 			p.SeparateGroups = append(p.SeparateGroups, accessKey(g))
 		}
 		p.Reason = approvals.ReasonRule{Required: pf.Reason.Required, MinLength: pf.Reason.MinLength}
+		p.DenyReasonRequired = pf.DenyReason == "required"
 		if pf.Reason.TicketPattern != "" {
 			p.Reason.TicketPattern = regexp.MustCompile(pf.Reason.TicketPattern) // checked when loaded
 		}
