@@ -82,6 +82,21 @@ func (s *Service) Deny(ctx context.Context, id string, by Principal, reason stri
 	})
 }
 
+// MayDeny returns request id when by may deny it now, so a chat front-end
+// can ask for the reason before anything happens. Returns what Deny would:
+// EFORBIDDEN for a non-approver, ECONFLICT when the request is no longer
+// pending, ENOTFOUND for an unknown id.
+func (s *Service) MayDeny(ctx context.Context, id string, by Principal) (*Request, error) {
+	r, _, err := s.forApprover(ctx, id, by)
+	if err != nil {
+		return nil, err
+	}
+	if r.State != StatePending {
+		return r, stateError(r)
+	}
+	return r, nil
+}
+
 // DenyReasonRequired reports whether denying r needs a reason, so a chat
 // front-end can mark its reason input required.
 func (s *Service) DenyReasonRequired(r *Request) bool { return s.scopeOf(r).DenyReasonRequired }

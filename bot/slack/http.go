@@ -89,6 +89,12 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
+	if cb.Type == slack.InteractionTypeViewSubmission {
+		if ans := b.HandleViewSubmission(r.Context(), cb); ans != nil {
+			writeJSON(w, ans)
+		}
+		return
+	}
 	b.HandleInteraction(r.Context(), cb)
 	w.WriteHeader(http.StatusOK)
 }

@@ -27,7 +27,7 @@ var pressActions = map[string]bot.Action{
 // HandleInteraction acts on a button press. Slack only needs the HTTP 200;
 // the decision runs afterwards, and a press that changes nothing is
 // explained to the presser alone through the response_url.
-func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback) {
+func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallback) {
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return
 	}
@@ -39,6 +39,10 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 	who := principal(cb.User.ID, cb.User.Name)
 	if who.Name == "" {
 		who.Name = cb.User.Username
+	}
+	if act.ActionID == actionDeny { // asks why first (deny.go)
+		b.askDenyReason(ctx, cb, who, act.Value)
+		return
 	}
 	press := bot.Press{Action: action, RequestID: act.Value, By: who}
 	b.later(cb.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {

@@ -116,6 +116,12 @@ func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt 
 	case slack.SlashCommand:
 		reply = b.HandleCommand(ctx, data)
 	case slack.InteractionCallback:
+		if data.Type == slack.InteractionTypeViewSubmission {
+			if ans := b.HandleViewSubmission(ctx, data); ans != nil {
+				reply = ans
+			}
+			break
+		}
 		b.HandleInteraction(ctx, data)
 	}
 	b.ack(ctx, client, evt, reply)
