@@ -52,6 +52,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if r.State != StateApproved {
 		s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s; it needs %d more approval(s).",
 			nameOf(&by), r.ID, r.Target.UPN, r.ApprovalsRequired-len(r.Approvals)))
+		s.thread(r, EventApproved)
 		return r, nil
 	}
 	s.crashpoint(CrashApproved)
@@ -146,6 +147,7 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 	}
 	s.log.Info("request "+string(to), append(s.logTenant(r), "request", r.ID, "by", by.Key())...)
 	s.refresh(ctx, r, typ, tell(r))
+	s.thread(r, typ)
 	return r, nil
 }
 
@@ -168,6 +170,7 @@ func (s *Service) updatePending(ctx context.Context, id string, fn func(r *Reque
 	})
 	if expired {
 		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before anyone decided.", r.ID, r.Target.UPN))
+		s.thread(r, EventExpired)
 	}
 	return r, err
 }
@@ -197,6 +200,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		n++
 		s.log.Info("request expired", "request", r.ID)
 		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired: nobody approved it within %s.", r.ID, r.Target.UPN, FormatMinutes(int(r.ExpiresAt.Sub(r.CreatedAt).Minutes()))))
+		s.thread(r, EventExpired)
 	}
 	return n, nil
 }

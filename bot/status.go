@@ -258,3 +258,41 @@ func EnabledWord(enabled bool) string {
 	}
 	return "⚠️ disabled"
 }
+
+// ThreadLine is the reply that records one decision under r's card: who
+// did what, when, as Threader.Decided is told of it ("" for an event it
+// does not record). It never mentions the pass itself.
+func ThreadLine(r *approvals.Request, event string, st Style) string {
+	switch event {
+	case approvals.EventApproved:
+		if len(r.Approvals) == 0 {
+			return ""
+		}
+		a := r.Approvals[len(r.Approvals)-1]
+		return fmt.Sprintf("✅ %s approved %s (approval %d of %d).", st.Person(a.By), st.When(a.At), len(r.Approvals), r.ApprovalsRequired)
+	case approvals.EventDenied:
+		line := fmt.Sprintf("❌ %s denied it %s.", decider(r, st), st.When(r.UpdatedAt))
+		if r.DecisionReason != "" {
+			line += " Reason: " + Clip(r.DecisionReason, MaxShownReason, st.Escape)
+		}
+		return line
+	case approvals.EventCancelled:
+		return fmt.Sprintf("↩️ %s cancelled it %s.", st.Person(r.Requester), st.When(r.UpdatedAt))
+	case approvals.EventExpired:
+		return fmt.Sprintf("⏰ Expired %s without a decision.", st.When(r.ExpiresAt))
+	case approvals.EventDelivered:
+		return fmt.Sprintf("🔑 Pass issued and delivered privately to %s %s; valid until %s.", st.Person(r.Requester), st.When(r.UpdatedAt), st.When(r.PassEnd))
+	case approvals.EventFailed:
+		return "⚠️ The pass could not be created: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
+	case approvals.EventRevoked:
+		return "🗑️ Pass revoked: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
+	}
+	return ""
+}
+
+func decider(r *approvals.Request, st Style) string {
+	if r.DecidedBy == nil {
+		return "someone"
+	}
+	return st.Person(*r.DecidedBy)
+}
