@@ -36,18 +36,21 @@ const maxSummaryReason = 80
 // Summary is the notification text of r's approval card, which phones show
 // on the lock screen: the card's first lines in one, "Rita asks: 2h
 // one-time pass for Alice Andersen (alice@contoso.com), starts now — new
-// phone INC-4711", opened by the tenant's name in MSP mode and closed by
-// the state once the request is decided. Never a secret. People, times and
+// phone INC-4711 (TAP-7K3Q9D)", naming the tenant after the user in MSP
+// mode and the state after the id once the request is decided. Never a secret. People, times and
 // user text are written in st.
 func Summary(r *approvals.Request, st Style) string {
-	s := fmt.Sprintf("%s%s asks: %s %s pass for %s (%s), starts %s",
-		st.Escape(TenantTag(r)), st.Person(r.Requester), approvals.FormatMinutes(r.LifetimeMinutes), UsageWord(r.UsableOnce),
-		st.Escape(r.Target.DisplayName), st.Escape(r.Target.UPN), startWord(r, st.When))
+	s := fmt.Sprintf("%s asks: %s %s pass for %s (%s)", st.Person(r.Requester), approvals.FormatMinutes(r.LifetimeMinutes),
+		UsageWord(r.UsableOnce), st.Escape(r.Target.DisplayName), st.Escape(r.Target.UPN))
+	if r.TenantName != "" {
+		s += " in " + st.Escape(r.TenantName)
+	}
+	s += ", starts " + startWord(r, st.When)
 	if r.Reason != "" {
 		s += " — " + Clip(r.Reason, maxSummaryReason, st.Escape)
 	}
 	if r.State != approvals.StatePending && r.State != "" {
-		s += " (" + string(r.State) + ")"
+		return s + " (" + r.ID + ", " + string(r.State) + ")"
 	}
-	return s
+	return s + " (" + r.ID + ")"
 }

@@ -20,7 +20,7 @@ func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
 		t.Fatalf("ack = %q, want the check and no request id before the request exists", ack)
 	}
 	card := e.card()
-	for _, want := range []string{"Alice Andersen", "alice@contoso.com", "enabled", "2h", "one-time", "immediately", "new phone INC-4711", "Waiting for approval", "<@" + requester + ">"} {
+	for _, want := range []string{"Alice Andersen", "alice@contoso.com", "2h", "one-time", "starts now", "new phone INC-4711", "Waiting for approval", "<@" + requester + ">"} {
 		if !strings.Contains(shown(card), want) {
 			t.Errorf("card lacks %q: %s", want, shown(card))
 		}

@@ -69,6 +69,7 @@ type Policy struct {
 	AuditChannel           *string  `yaml:"auditChannel"`
 	ProtectOff             []string `yaml:"protectOff"`
 	AllowTechnicianTargets *string  `yaml:"allowTechnicianTargets"`
+	DenyReason             *string  `yaml:"denyReason"` // "required" or "optional"
 }
 
 // Problem is one thing wrong with the file.
