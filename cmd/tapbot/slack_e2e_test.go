@@ -96,7 +96,7 @@ func TestSlackDenyEndsRequestAndLaterClicksExplain(t *testing.T) {
 	e := startEnv(t, nil)
 	e.command(requester, "alice@contoso.com 1h")
 	card := e.card()
-	e.click(approver1, card, "tap_deny")
+	e.submitModal(approver1, e.denyModal(approver1, card), nil)
 	e.waitFor("card shows denial", kind(slacktest.KindUpdate, approvalsCh, "Denied by <@"+approver1+">"))
 	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "denied request"))
 	id := requestIDOf(t, card)
