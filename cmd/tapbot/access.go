@@ -56,7 +56,7 @@ type PolicyFile struct {
 	// DenyReason is "required" when approvers must say why they deny a
 	// request, "optional" (or empty) when they may.
 	DenyReason string `yaml:"denyReason"`
-	Limits struct {
+	Limits     struct {
 		RequestsPerRequester int           `yaml:"requestsPerRequester"`
 		Window               time.Duration `yaml:"window"`
 		TargetCooldown       time.Duration `yaml:"targetCooldown"`

@@ -112,7 +112,6 @@ func TestTeamsMSPCardsGoToEachTenantsConversationAndItsApproversAlone(t *testing
 	}
 }
 
-
 // passFor is how the pass card of a request of tenant opens, in the
 // card's markdown.
 func passFor(tenant string) string {
