@@ -61,9 +61,11 @@ func (t *threadPosts) drain(ctx context.Context, id string) {
 }
 
 // thread adds events of r, as it stands now, to the trail under its card,
-// when its platform keeps one and the card exists. It returns at once.
+// when its platform keeps one and the card exists. It returns at once. A
+// decision made in the instant between posting the card and recording
+// where it is finds the card's place when its reply is posted.
 func (s *Service) thread(r *Request, events ...string) {
-	if r == nil || r.Card.ID == "" {
+	if r == nil {
 		return
 	}
 	n, err := s.notifier(r)
@@ -76,6 +78,14 @@ func (s *Service) thread(r *Request, events ...string) {
 	}
 	snap := *r
 	s.threads.add(r.ID, func(ctx context.Context) {
+		if snap.Card.ID == "" {
+			if cur, err := s.store.Get(snap.ID); err == nil {
+				snap.Card = cur.Card
+			}
+		}
+		if snap.Card.ID == "" {
+			return // no card, no thread: the card is drawn with the decision when it is posted
+		}
 		for _, ev := range events {
 			if err := th.Decided(ctx, &snap, ev); err != nil {
 				s.log.Warn("decision not added to the card's thread", "request", snap.ID, "event", ev, "err", err)

@@ -97,6 +97,7 @@ func TestSlackApprovalAndDeliveryAreRepliesInTheCardsThread(t *testing.T) {
 	e := startEnv(t, map[string]string{"TAPBOT_APPROVALS_REQUIRED": "2"})
 	e.command(requester, "alice@contoso.com 1h new phone")
 	card := e.card()
+	e.reply("is waiting for approval") // the card's place is recorded
 	e.click(approver1, card, "tap_approve")
 	first := e.waitFor("the first approval in the thread", slacktest.InThread(card))
 	if !strings.Contains(shown(first), "<@"+approver1+"> approved") || !strings.Contains(shown(first), "approval 1 of 2") {
