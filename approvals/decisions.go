@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Approve records by's approval of request id. When enough distinct approvers
@@ -51,6 +52,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	if r.State != StateApproved {
 		s.refresh(ctx, r, EventApproved, fmt.Sprintf("%s approved request %s for %s; it needs %d more approval(s).",
 			nameOf(&by), r.ID, r.Target.UPN, r.ApprovalsRequired-len(r.Approvals)))
+		s.thread(r, EventApproved)
 		return r, nil
 	}
 	s.crashpoint(CrashApproved)
@@ -62,10 +64,15 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 
 // Deny ends pending request id with by's no. Any approver may deny, including
 // the requester's own request (it only takes power away). Returns EFORBIDDEN
-// for a non-approver and ECONFLICT when the request is no longer pending.
+// for a non-approver, EINVALID when the policy wants a reason and none is
+// given, and ECONFLICT when the request is no longer pending.
 func (s *Service) Deny(ctx context.Context, id string, by Principal, reason string) (*Request, error) {
-	if _, _, err := s.forApprover(ctx, id, by); err != nil {
+	_, pol, err := s.forApprover(ctx, id, by)
+	if err != nil {
 		return nil, err
+	}
+	if pol.DenyReasonRequired && strings.TrimSpace(reason) == "" {
+		return nil, Errorf(EINVALID, "Say why you deny %s: the requester needs to know what to fix before asking again.", id)
 	}
 	return s.decide(ctx, id, by, reason, StateDenied, EventDenied, func(r *Request) string {
 		text := fmt.Sprintf("%s denied request %s for %s.", nameOf(&by), r.ID, r.Target.UPN)
@@ -75,6 +82,25 @@ func (s *Service) Deny(ctx context.Context, id string, by Principal, reason stri
 		return text
 	})
 }
+
+// MayDeny returns request id when by may deny it now, so a chat front-end
+// can ask for the reason before anything happens. Returns what Deny would:
+// EFORBIDDEN for a non-approver, ECONFLICT when the request is no longer
+// pending, ENOTFOUND for an unknown id.
+func (s *Service) MayDeny(ctx context.Context, id string, by Principal) (*Request, error) {
+	r, _, err := s.forApprover(ctx, id, by)
+	if err != nil {
+		return nil, err
+	}
+	if r.State != StatePending {
+		return r, stateError(r)
+	}
+	return r, nil
+}
+
+// DenyReasonRequired reports whether denying r needs a reason, so a chat
+// front-end can mark its reason input required.
+func (s *Service) DenyReasonRequired(r *Request) bool { return s.scopeOf(r).DenyReasonRequired }
 
 // forApprover reads request id for by, who must be an approver of its
 // tenant: an approver of one customer cannot decide another's requests,
@@ -121,6 +147,7 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 	}
 	s.log.Info("request "+string(to), append(s.logTenant(r), "request", r.ID, "by", by.Key())...)
 	s.refresh(ctx, r, typ, tell(r))
+	s.thread(r, typ)
 	return r, nil
 }
 
@@ -143,6 +170,7 @@ func (s *Service) updatePending(ctx context.Context, id string, fn func(r *Reque
 	})
 	if expired {
 		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired before anyone decided.", r.ID, r.Target.UPN))
+		s.thread(r, EventExpired)
 	}
 	return r, err
 }
@@ -172,6 +200,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		n++
 		s.log.Info("request expired", "request", r.ID)
 		s.refresh(ctx, r, EventExpired, fmt.Sprintf("Request %s for %s expired: nobody approved it within %s.", r.ID, r.Target.UPN, FormatMinutes(int(r.ExpiresAt.Sub(r.CreatedAt).Minutes()))))
+		s.thread(r, EventExpired)
 	}
 	return n, nil
 }

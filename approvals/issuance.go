@@ -81,7 +81,17 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	}
 	s.log.Info("pass delivered", append(s.logTenant(r), "request", r.ID, "method", r.MethodID)...)
 	s.refresh(ctx, r, "", "")
+	s.thread(r, issuedEvents(r, EventDelivered)...) // the final approval's reply waits for the pass, so it never delays it
 	return r, nil
+}
+
+// issuedEvents are the trail of how an issuance ended: the final approval
+// first, unless this was a re-issue, whose approval is already told.
+func issuedEvents(r *Request, outcome string) []string {
+	if r.Reissues > 0 {
+		return []string{outcome}
+	}
+	return []string{EventApproved, outcome}
 }
 
 // fail ends an issuing request in failed with Graph's reason.
@@ -102,6 +112,7 @@ func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, e
 		return r, err
 	}
 	s.refresh(ctx, r, EventFailed, fmt.Sprintf("Request %s for %s was approved by %s, but its pass could not be created: %s", r.ID, r.Target.UPN, approverNames(r), reason))
+	s.thread(r, issuedEvents(r, EventFailed)...)
 	return r, cause
 }
 
@@ -127,6 +138,7 @@ func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason stri
 	// What the requester can do next (re-issue once the cause is fixed)
 	// depends on the platform's buttons: the front-end adds it.
 	s.refresh(ctx, r, EventRevoked, fmt.Sprintf("The pass for %s (request %s) was revoked because %s.", r.Target.UPN, r.ID, reason))
+	s.thread(r, issuedEvents(r, EventRevoked)...)
 	return r, Errorf(EUNAVAILABLE, "The pass was revoked because %s.", reason)
 }
 

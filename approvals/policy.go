@@ -102,6 +102,9 @@ type Policy struct {
 	// anyone holding a directory role. An empty, non-nil list guards nobody.
 	Protect []ProtectRule
 	Reason  ReasonRule
+	// DenyReasonRequired makes approvers say why when they deny a request:
+	// the requester then learns what to fix before asking again.
+	DenyReasonRequired bool
 	// SeparateGroups are group keys (see GroupResolver) that split
 	// technicians into teams: an approver may not share one with the
 	// requester. Needs Groups.

@@ -63,6 +63,7 @@ type Service struct {
 	work    *workers       // Go's tasks
 	waiting sync.WaitGroup // GoWaiting's tasks
 	cards   *cardRedraws
+	threads *threadPosts // the trail of decisions under each card (threads.go)
 	baseCtx context.Context
 	stop    context.CancelFunc
 }
@@ -88,6 +89,7 @@ func NewService(cfg Config) *Service {
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
 	s.work = newWorkers(cfg.Workers)
 	s.cards = newCardRedraws(s.baseCtx, s.drawCard)
+	s.threads = newThreadPosts(func(f func(ctx context.Context)) { s.Go(f) })
 	return s
 }
 

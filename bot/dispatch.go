@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/tapbot/tapbot/approvals"
 )
@@ -84,6 +85,7 @@ type Press struct {
 	Action    Action
 	RequestID string
 	By        approvals.Principal
+	Reason    string // ActionDeny: why, as the denier typed it; "" when none
 }
 
 // Do carries out the press through svc and returns what to tell the
@@ -108,7 +110,7 @@ func (p Press) decide(ctx context.Context, svc Service) (*approvals.Request, err
 	case ActionApprove:
 		return svc.Approve(ctx, p.RequestID, p.By)
 	case ActionDeny:
-		return svc.Deny(ctx, p.RequestID, p.By, "")
+		return svc.Deny(ctx, p.RequestID, p.By, strings.TrimSpace(p.Reason))
 	case ActionCancel:
 		return svc.Cancel(ctx, p.RequestID, p.By)
 	case ActionReissue:

@@ -151,29 +151,74 @@ func ApprovedBy(r *approvals.Request, st Style) string {
 // Fact is one labelled value of an approval card.
 type Fact struct{ Label, Value string }
 
-// CardFacts are what an approver needs to decide, in the order both
-// platforms show them. Values are ready for st's markup.
+// MaxHeadlineReason is the most characters of a reason the card's third
+// line shows: a phone shows three short lines above the fold, and a longer
+// reason follows in full below them.
+const MaxHeadlineReason = 120
+
+// CardLines are the first three lines of an approval card, which a phone
+// shows without scrolling: who asks for whom (and in which tenant, in MSP
+// mode), the pass's terms, and the reason. Values nobody chose carry
+// "(tenant default)". Lines are ready for st's markup.
+func CardLines(r *approvals.Request, st Style) [3]string {
+	return [3]string{cardWho(r, st), CardTerms(r, st), "Reason: " + headlineReason(r, st)}
+}
+
+func cardWho(r *approvals.Request, st Style) string {
+	line := fmt.Sprintf("%s asks for a pass for %s (%s)", st.Person(r.Requester), st.bold(st.Escape(r.Target.DisplayName)), st.Escape(r.Target.UPN))
+	if r.TenantName != "" {
+		line += " in tenant " + st.Escape(r.TenantName)
+	}
+	return line + "."
+}
+
+// CardTerms are the pass's terms in one line: "2h · one-time · starts now",
+// each value nobody chose marked "(tenant default)".
+func CardTerms(r *approvals.Request, st Style) string {
+	return strings.Join([]string{
+		tenantDefault(approvals.FormatMinutes(r.LifetimeMinutes), r.LifetimeDefaulted),
+		tenantDefault(UsageWord(r.UsableOnce), r.OnceDefaulted),
+		"starts " + startWord(r, st.When),
+	}, " · ")
+}
+
+func startWord(r *approvals.Request, when func(time.Time) string) string {
+	if r.StartAt.IsZero() {
+		return "now"
+	}
+	return when(r.StartAt)
+}
+
+func headlineReason(r *approvals.Request, st Style) string {
+	if r.Reason == "" {
+		return "none given"
+	}
+	return Clip(r.Reason, MaxHeadlineReason, st.Escape)
+}
+
+// ReasonClipped reports whether the card's third line shows only part of
+// r's reason, so the card must show it in full below.
+func ReasonClipped(r *approvals.Request, st Style) bool {
+	return r.Reason != "" && headlineReason(r, st) != st.Escape(r.Reason)
+}
+
+// CardFacts are what varies between requests besides the first three
+// lines, in the order both platforms show them: warnings about the account
+// (disabled, a guest) and an existing pass only when there is one, the
+// approvals so far, and any exception the policy let through. Rows that
+// never vary are left out. Values are ready for st's markup.
 func CardFacts(r *approvals.Request, st Style) []Fact {
-	existing := "no"
-	if r.Target.HasTAP {
-		existing = "yes, it will be replaced"
-	}
-	start := "immediately"
-	if !r.StartAt.IsZero() {
-		start = st.When(r.StartAt)
-	}
 	var facts []Fact
-	if r.TenantName != "" { // MSP mode: whose customer this is, first
-		facts = append(facts, Fact{"Tenant", st.Escape(r.TenantName)})
+	if !r.Target.AccountEnabled {
+		facts = append(facts, Fact{"⚠️ Account", "disabled"})
 	}
-	facts = append(facts, []Fact{
-		{"Account", EnabledWord(r.Target.AccountEnabled)},
-		{"Existing pass", existing},
-		{"Lifetime", tenantDefault(approvals.FormatMinutes(r.LifetimeMinutes), r.LifetimeDefaulted)},
-		{"Use", tenantDefault(UsageWord(r.UsableOnce), r.OnceDefaulted)},
-		{"Starts", start},
-		{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)},
-	}...)
+	if strings.EqualFold(r.Target.UserType, "Guest") {
+		facts = append(facts, Fact{"⚠️ Account", "guest"})
+	}
+	if r.Target.HasTAP {
+		facts = append(facts, Fact{"Existing pass", "yes, it will be replaced"})
+	}
+	facts = append(facts, Fact{"Approvals", fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)})
 	if r.Exception != "" { // an approver must see what the policy let through
 		facts = append(facts, Fact{"⚠️ Exception", st.Escape(r.Exception)})
 	}
@@ -212,4 +257,42 @@ func EnabledWord(enabled bool) string {
 		return "enabled"
 	}
 	return "⚠️ disabled"
+}
+
+// ThreadLine is the reply that records one decision under r's card: who
+// did what, when, as Threader.Decided is told of it ("" for an event it
+// does not record). It never mentions the pass itself.
+func ThreadLine(r *approvals.Request, event string, st Style) string {
+	switch event {
+	case approvals.EventApproved:
+		if len(r.Approvals) == 0 {
+			return ""
+		}
+		a := r.Approvals[len(r.Approvals)-1]
+		return fmt.Sprintf("✅ %s approved %s (approval %d of %d).", st.Person(a.By), st.When(a.At), len(r.Approvals), r.ApprovalsRequired)
+	case approvals.EventDenied:
+		line := fmt.Sprintf("❌ %s denied it %s.", decider(r, st), st.When(r.UpdatedAt))
+		if r.DecisionReason != "" {
+			line += " Reason: " + Clip(r.DecisionReason, MaxShownReason, st.Escape)
+		}
+		return line
+	case approvals.EventCancelled:
+		return fmt.Sprintf("↩️ %s cancelled it %s.", st.Person(r.Requester), st.When(r.UpdatedAt))
+	case approvals.EventExpired:
+		return fmt.Sprintf("⏰ Expired %s without a decision.", st.When(r.ExpiresAt))
+	case approvals.EventDelivered:
+		return fmt.Sprintf("🔑 Pass issued and delivered privately to %s %s; valid until %s.", st.Person(r.Requester), st.When(r.UpdatedAt), st.When(r.PassEnd))
+	case approvals.EventFailed:
+		return "⚠️ The pass could not be created: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
+	case approvals.EventRevoked:
+		return "🗑️ Pass revoked: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
+	}
+	return ""
+}
+
+func decider(r *approvals.Request, st Style) string {
+	if r.DecidedBy == nil {
+		return "someone"
+	}
+	return st.Person(*r.DecidedBy)
 }

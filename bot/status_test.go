@@ -42,22 +42,33 @@ func TestStatusLineSaysWhoMovedTheRequestAndEscapesTheirWords(t *testing.T) {
 	}
 }
 
-func TestCardFactsMarkTheValuesTheTechnicianDidNotChoose(t *testing.T) {
+func TestCardTermsMarkTheValuesTheTechnicianDidNotChoose(t *testing.T) {
 	st := Style{When: func(time.Time) string { return "then" }, Escape: EscapeMrkdwn}
-	facts := func(r *approvals.Request) map[string]string {
-		out := map[string]string{}
+	if got := CardTerms(&approvals.Request{LifetimeMinutes: 120, UsableOnce: true}, st); got != "2h · one-time · starts now" {
+		t.Errorf("chosen terms shown as %q", got)
+	}
+	defaulted := &approvals.Request{LifetimeMinutes: 60, LifetimeDefaulted: true, OnceDefaulted: true, StartAt: time.Unix(1, 0)}
+	if got := CardTerms(defaulted, st); got != "1h (tenant default) · multi-use (tenant default) · starts then" {
+		t.Errorf("defaulted terms shown as %q", got)
+	}
+}
+
+func TestCardFactsShowOnlyWhatVaries(t *testing.T) {
+	st := Style{When: func(time.Time) string { return "then" }, Escape: EscapeMrkdwn}
+	labels := func(r *approvals.Request) string {
+		var out []string
 		for _, f := range CardFacts(r, st) {
-			out[f.Label] = f.Value
+			out = append(out, f.Label+": "+f.Value)
 		}
-		return out
+		return strings.Join(out, "; ")
 	}
-	chosen := facts(&approvals.Request{LifetimeMinutes: 120, UsableOnce: true})
-	if chosen["Lifetime"] != "2h" || chosen["Use"] != "one-time" {
-		t.Errorf("chosen values shown as %q, %q", chosen["Lifetime"], chosen["Use"])
+	usual := &approvals.Request{Target: approvals.Target{AccountEnabled: true, UserType: "Member"}, ApprovalsRequired: 1}
+	if got := labels(usual); got != "Approvals: 0 of 1" {
+		t.Errorf("facts of a usual request = %q", got)
 	}
-	defaulted := facts(&approvals.Request{LifetimeMinutes: 60, LifetimeDefaulted: true, OnceDefaulted: true})
-	if defaulted["Lifetime"] != "1h (tenant default)" || defaulted["Use"] != "multi-use (tenant default)" {
-		t.Errorf("defaulted values shown as %q, %q", defaulted["Lifetime"], defaulted["Use"])
+	odd := &approvals.Request{Target: approvals.Target{UserType: "Guest", HasTAP: true}, ApprovalsRequired: 2, Exception: "break-glass"}
+	if got, want := labels(odd), "⚠️ Account: disabled; ⚠️ Account: guest; Existing pass: yes, it will be replaced; Approvals: 0 of 2; ⚠️ Exception: break-glass"; got != want {
+		t.Errorf("facts of an unusual request = %q, want %q", got, want)
 	}
 }
 

@@ -1,6 +1,10 @@
 package bot
 
-import "github.com/tapbot/tapbot/approvals"
+import (
+	"fmt"
+
+	"github.com/tapbot/tapbot/approvals"
+)
 
 // In MSP mode every message about a request names its customer tenant by
 // its configured name, so that a technician serving many customers never
@@ -25,12 +29,28 @@ func Whom(r *approvals.Request, st Style) string {
 	return st.Escape(r.Target.UPN) + " (" + st.Escape(r.TenantName) + ")"
 }
 
+// maxSummaryReason is the most characters of a reason the notification
+// text carries: a lock screen shows two lines or so.
+const maxSummaryReason = 80
+
 // Summary is the notification text of r's approval card, which phones show
-// on the lock screen: never a secret.
-func Summary(r *approvals.Request) string {
-	s := "TAP request " + r.ID + " for " + r.Target.UPN
+// on the lock screen: the card's first lines in one, "Rita asks: 2h
+// one-time pass for Alice Andersen (alice@contoso.com), starts now — new
+// phone INC-4711 (TAP-7K3Q9D)", naming the tenant after the user in MSP
+// mode and the state after the id once the request is decided. Never a secret. People, times and
+// user text are written in st.
+func Summary(r *approvals.Request, st Style) string {
+	s := fmt.Sprintf("%s asks: %s %s pass for %s (%s)", st.Person(r.Requester), approvals.FormatMinutes(r.LifetimeMinutes),
+		UsageWord(r.UsableOnce), st.Escape(r.Target.DisplayName), st.Escape(r.Target.UPN))
 	if r.TenantName != "" {
-		s += " in " + r.TenantName
+		s += " in " + st.Escape(r.TenantName)
 	}
-	return s + ": " + string(r.State)
+	s += ", starts " + startWord(r, st.When)
+	if r.Reason != "" {
+		s += " — " + Clip(r.Reason, maxSummaryReason, st.Escape)
+	}
+	if r.State != approvals.StatePending && r.State != "" {
+		return s + " (" + r.ID + ", " + string(r.State) + ")"
+	}
+	return s + " (" + r.ID + ")"
 }

@@ -14,10 +14,10 @@ func TestMessagesNameTheTenantInMSPModeOnly(t *testing.T) {
 	single := *r
 	single.TenantName = ""
 	for name, c := range map[string]struct{ msp, single string }{
-		"card summary": {Summary(r), Summary(&single)},
+		"card summary": {Summary(r, st), Summary(&single, st)},
 		"waiting":      {Waiting(r, "#approvals", st), Waiting(&single, "#approvals", st)},
 		"list":         {OpenList([]*approvals.Request{r}, nil, st), OpenList([]*approvals.Request{&single}, nil, st)},
-		"card facts":   {CardFacts(r, st)[0].Label + " " + CardFacts(r, st)[0].Value, CardFacts(&single, st)[0].Label},
+		"card lines":   {CardLines(r, st)[0], CardLines(&single, st)[0]},
 		"status":       {Status(approvals.UserStatus{Target: r.Target, Tenant: "contoso"}, nil, st), Status(approvals.UserStatus{Target: r.Target}, nil, st)},
 	} {
 		if !strings.Contains(c.msp, "contoso)") && !strings.Contains(c.msp, "in contoso") && !strings.Contains(c.msp, "Tenant contoso") && !strings.Contains(c.msp, "tenant contoso") {

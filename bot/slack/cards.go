@@ -18,21 +18,28 @@ func (b *Bot) banner() string {
 	return ""
 }
 
-// card draws the approval card of r. It shows everything an approver needs
-// to decide and never the pass; buttons appear only while r is pending.
+// card draws the approval card of r. Its first three lines carry what an
+// approver needs to decide (who asks for whom, the terms, the reason), so a
+// phone shows them without scrolling; what varies less follows. It never
+// shows the pass; buttons appear only while r is pending.
 func (b *Bot) card(r *approvals.Request) []slack.Block {
 	t, st := r.Target, b.style()
+	lines := bot.CardLines(r, st)
 	var fields []*slack.TextBlockObject
 	for _, f := range bot.CardFacts(r, st) {
 		fields = append(fields, mrkdwn("*"+f.Label+"*\n"+f.Value))
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%s:key: *Temporary Access Pass request %s*\n<@%s> asks for a pass for *%s* (%s).",
-			b.banner(), r.ID, r.Requester.ID, bot.EscapeMrkdwn(t.DisplayName), bot.EscapeMrkdwn(t.UPN))), nil, nil),
-		slack.NewSectionBlock(nil, fields, nil),
-		slack.NewSectionBlock(mrkdwn("*Reason*\n"+bot.CardReason(r, st)), nil, nil),
-		slack.NewContextBlock("status", mrkdwn(b.statusLine(r))),
+		slack.NewSectionBlock(mrkdwn(fmt.Sprintf("%s:key: %s\n%s\n%s", b.banner(), lines[0], lines[1], lines[2])), nil, nil),
 	}
+	if bot.ReasonClipped(r, st) {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+bot.CardReason(r, st)), nil, nil))
+	}
+	blocks = append(blocks,
+		slack.NewSectionBlock(nil, fields, nil),
+		slack.NewContextBlock("request", mrkdwn("Temporary Access Pass request "+r.ID)),
+		slack.NewContextBlock("status", mrkdwn(b.statusLine(r))),
+	)
 	if r.State == approvals.StatePending {
 		approve := slack.NewButtonBlockElement(actionApprove, r.ID, plain("Approve"))
 		approve.Style = slack.StylePrimary

@@ -15,6 +15,12 @@ import (
 // Each returns the answer to the view_submission: nil closes the modal.
 var viewSubmissions = map[string]func(b *Bot, ctx context.Context, cb slack.InteractionCallback) any{
 	formCallbackID: (*Bot).submitForm,
+	denyCallback: func(b *Bot, _ context.Context, cb slack.InteractionCallback) any {
+		if ans := b.submitDenyReason(cb); ans != nil { // a typed nil would answer "null"
+			return ans
+		}
+		return nil
+	},
 }
 
 // handleViewSubmission answers a modal's submission; Slack waits for the

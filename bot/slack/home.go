@@ -38,8 +38,8 @@ func (b *Bot) HandleEvent(_ context.Context, ev slackevents.EventsAPIEvent) {
 // response_url from a view). It reports whether it took the press.
 func (b *Bot) pressHomeOrAskAgain(cb slack.InteractionCallback, act *slack.BlockAction) bool {
 	fromHome := cb.View.Type == slack.VTHomeTab
-	if act.ActionID != actionAskAgain && !fromHome {
-		return false
+	if act.ActionID != actionAskAgain && !fromHome || fromHome && act.ActionID == actionDeny {
+		return false // Deny asks why first, from the Home tab too (deny.go)
 	}
 	who := principal(cb.User.ID, cb.User.Name)
 	if who.Name == "" {

@@ -53,6 +53,10 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 	if who.Name == "" {
 		who.Name = cb.User.Username
 	}
+	if act.ActionID == actionDeny { // asks why first (deny.go)
+		b.askDenyReason(ctx, cb, who, act.Value)
+		return nil
+	}
 	press := bot.Press{Action: action, RequestID: act.Value, By: who}
 	b.later(cb.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 		return b.reply(press.Do(ctx, b.svc, b.log, b.style()))

@@ -37,7 +37,7 @@ func (b *Bot) UpdateCard(ctx context.Context, r *approvals.Request) error {
 // cardFallback is the notification text of the card (phones show it), so
 // in sandbox mode it opens with the banner too.
 func (b *Bot) cardFallback(r *approvals.Request) string {
-	return b.banner() + bot.EscapeMrkdwn(bot.Summary(r))
+	return b.banner() + bot.Summary(r, b.style())
 }
 
 // TellRequester writes to the requester in their DM with the bot.

@@ -44,7 +44,7 @@ func (b *Bot) handleSubmit(act schema.Activity) {
 		b.log.Info("teams button press ignored", "action", action, "request", id)
 		return
 	}
-	press := bot.Press{Action: do, RequestID: id, By: who}
+	press := bot.Press{Action: do, RequestID: id, By: who, Reason: submittedReason(act)}
 	b.svc.Go(func(ctx context.Context) {
 		if reply := press.Do(ctx, b.svc, b.log, b.style()); reply != "" {
 			b.tellUser(ctx, act, b.banner()+reply)

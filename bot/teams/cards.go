@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -83,27 +84,41 @@ func (b *Bot) cardBanner() []any {
 	return []any{textBlock(bot.SandboxNotice(b.style()), "color", "Attention")}
 }
 
-// approvalCard draws the approval card of r. It shows everything an
-// approver needs to decide and never the pass; buttons appear only while r
-// is pending.
+// approvalCard draws the approval card of r. Its first three text lines
+// carry what an approver needs to decide (who asks for whom, the terms, the
+// reason), so a phone shows them without scrolling; what varies less
+// follows. It never shows the pass; buttons appear only while r is
+// pending. Deny opens a reason input under the card (denyAction).
 func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
-	t, st := r.Target, b.style()
+	st := b.style()
+	lines := bot.CardLines(r, st)
 	body := append(b.cardBanner(),
-		textBlock("🔑 Temporary Access Pass request "+r.ID, "weight", "Bolder", "size", "Medium"),
-		textBlock(fmt.Sprintf("%s asks for a pass for **%s** (%s).", nameOf(r.Requester), md(t.DisplayName), md(t.UPN))),
+		textBlock("🔑 "+lines[0], "weight", "Bolder"),
+		textBlock(lines[1]),
+		textBlock(lines[2]),
+	)
+	if bot.ReasonClipped(r, st) {
+		body = append(body, textBlock("**Reason**: "+bot.CardReason(r, st)))
+	}
+	body = append(body,
 		factSet(bot.CardFacts(r, st)),
-		textBlock("**Reason**: "+bot.CardReason(r, st)),
+		textBlock("Temporary Access Pass request "+r.ID, "isSubtle", true, "size", "Small"),
 		textBlock(b.statusLine(r), "isSubtle", true),
 	)
 	if r.State != approvals.StatePending {
 		return adaptiveCard(body)
 	}
-	return adaptiveCard(body, submit("Approve", actionApprove, r.ID, "positive"), submit("Deny", actionDeny, r.ID, "destructive"))
+	return adaptiveCard(body, submit("Approve", actionApprove, r.ID, "positive"), b.denyAction(r))
 }
 
-// cardSummary is the notification text of the card (phones show it).
-func cardSummary(r *approvals.Request) string {
-	return bot.Summary(r)
+// cardSummary is the notification text of the card (phones show it): the
+// card's first lines in one, in plain text.
+func (b *Bot) cardSummary(r *approvals.Request) string {
+	return bot.Summary(r, bot.Style{
+		Person: func(p approvals.Principal) string { return cmp.Or(p.Name, p.ID) },
+		When:   b.when,
+		Escape: func(s string) string { return s },
+	})
 }
 
 // style is how Teams writes people, times, user text and markup.

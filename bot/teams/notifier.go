@@ -20,7 +20,7 @@ func (b *Bot) PostCard(ctx context.Context, r *approvals.Request) (approvals.Mes
 	if err != nil {
 		return approvals.MessageRef{}, err
 	}
-	id, err := b.conn.send(ctx, ref, outgoing(ref, cardSummary(r), b.approvalCard(r)))
+	id, err := b.conn.send(ctx, ref, outgoing(ref, b.cardSummary(r), b.approvalCard(r)))
 	if err != nil {
 		return approvals.MessageRef{}, teamsError("post the approval card", err)
 	}
@@ -34,7 +34,7 @@ func (b *Bot) UpdateCard(ctx context.Context, r *approvals.Request) error {
 	if err != nil {
 		return err
 	}
-	act := outgoing(ref, cardSummary(r), b.approvalCard(r))
+	act := outgoing(ref, b.cardSummary(r), b.approvalCard(r))
 	act.ID = r.Card.ID
 	if err := b.adapter.UpdateActivity(ctx, act); err != nil {
 		return teamsError("update the approval card", err)

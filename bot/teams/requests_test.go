@@ -16,7 +16,7 @@ func TestRequestInChatIsApprovedOnCardAndPassGoesToRequesterChat(t *testing.T) {
 		t.Errorf("the acknowledgement names a request id before the request exists: %s", ack.Text)
 	}
 	card := h.card()
-	for _, want := range []string{"Rita Requester", "Alice Andersen", "alice@contoso.com", "enabled", "2h", "one-time", "immediately", "new phone INC-4711", "Waiting for approval", "0 of 1"} {
+	for _, want := range []string{"Rita Requester", "Alice Andersen", "alice@contoso.com", "2h", "one-time", "starts now", "new phone INC-4711", "Waiting for approval", "0 of 1"} {
 		if !card.Shows(want) {
 			t.Errorf("card lacks %q: %s", want, card.Card())
 		}

@@ -59,7 +59,10 @@ type PolicyFile struct {
 		MinLength     int    `yaml:"minLength"`
 		TicketPattern string `yaml:"ticketPattern"`
 	} `yaml:"reason"`
-	Limits struct {
+	// DenyReason is "required" when approvers must say why they deny a
+	// request, "optional" (or empty) when they may.
+	DenyReason string `yaml:"denyReason"`
+	Limits     struct {
 		RequestsPerRequester int           `yaml:"requestsPerRequester"`
 		Window               time.Duration `yaml:"window"`
 		TargetCooldown       time.Duration `yaml:"targetCooldown"`
@@ -109,6 +112,9 @@ func parsePolicyFile(path string, b []byte) (*PolicyFile, []string) {
 			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: reminderMentions: %q is not a Slack user id (U…) or user group id (S…)", id))
 		}
 	}
+	if pf.DenyReason != "" && pf.DenyReason != "required" && pf.DenyReason != "optional" {
+		p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: denyReason is %q; write required or optional", pf.DenyReason))
+	}
 	if _, err := regexp.Compile(pf.Reason.TicketPattern); err != nil {
 		p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: reason.ticketPattern: %v", err))
 	}
@@ -140,6 +146,7 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 			p.SeparateGroups = append(p.SeparateGroups, accessKey(g))
 		}
 		p.Reason = approvals.ReasonRule{Required: pf.Reason.Required, MinLength: pf.Reason.MinLength}
+		p.DenyReasonRequired = pf.DenyReason == "required"
 		if pf.Reason.TicketPattern != "" {
 			p.Reason.TicketPattern = regexp.MustCompile(pf.Reason.TicketPattern) // checked when loaded
 		}

@@ -35,6 +35,7 @@ func TestSlackApproveToPassIsOneSlackCallAndTheCardRedrawsAfter(t *testing.T) {
 			for _, a := range tt.approvers[:len(tt.approvers)-1] {
 				e.click(a, card, "tap_approve")
 				e.waitFor("the card showing the first approval", kind(slacktest.KindUpdate, approvalsCh, "Approved so far by"))
+				e.waitFor("the first approval in the card's thread", slacktest.InThread(card))
 			}
 			before := len(e.slack.CallNames())
 			e.click(tt.approvers[len(tt.approvers)-1], card, "tap_approve")

@@ -214,8 +214,8 @@ func (e *env) scanForLeaks() {
 			e.t.Errorf("pass %s found in the audit lines on stdout", p.MethodID)
 		}
 		for _, m := range e.slack.Messages() {
-			// Views too: a modal or Home tab is never a place for a pass.
-			if strings.Contains(m.Text+string(m.Blocks)+string(m.View), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {
+			// Blocks and View cover modals and Home tabs; thread replies are posts.
+			if strings.Contains(m.Text+string(m.Blocks)+string(m.View)+string(m.Body), p.Secret) && (m.Kind != slacktest.KindPostEphemeral || !strings.HasPrefix(m.Channel, "D")) {
 				e.t.Errorf("pass %s found in a %s message in %s", p.MethodID, m.Kind, m.Channel)
 			}
 		}

@@ -66,7 +66,7 @@ func TestRequestDecidedBeforeHalfItsLifetimeIsNotReminded(t *testing.T) {
 	e := startEnv(t, reminderPolicy(t))
 	e.command(requester, "alice@contoso.com 1h new phone")
 	card := e.card()
-	e.click(approver1, card, "tap_deny")
+	e.submitModal(approver1, e.denyModal(approver1, card), slacktest.Entries{denyBlock: "not needed"})
 	e.waitFor("card shows the denial", kind(slacktest.KindUpdate, approvalsCh, "Denied"))
 	e.clock.Advance(16 * time.Minute)
 	e.clock.Advance(15 * time.Minute)

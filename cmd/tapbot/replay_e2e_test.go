@@ -138,7 +138,7 @@ func TestSlackSocketModeRedeliveryIsAnsweredWithoutActingTwice(t *testing.T) {
 	cards, replies := 0, 0
 	for _, m := range e.slack.Messages() {
 		switch {
-		case m.Kind == slacktest.KindPostMessage && m.Channel == approvalsCh:
+		case m.Kind == slacktest.KindPostMessage && m.Channel == approvalsCh && m.ThreadTS == "": // not the replies under it
 			cards++
 		case m.Kind == slacktest.KindResponseURL:
 			replies++

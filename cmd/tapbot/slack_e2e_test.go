@@ -20,7 +20,7 @@ func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
 		t.Fatalf("ack = %q, want the check and no request id before the request exists", ack)
 	}
 	card := e.card()
-	for _, want := range []string{"Alice Andersen", "alice@contoso.com", "enabled", "2h", "one-time", "immediately", "new phone INC-4711", "Waiting for approval", "<@" + requester + ">"} {
+	for _, want := range []string{"Alice Andersen", "alice@contoso.com", "2h", "one-time", "starts now", "new phone INC-4711", "Waiting for approval", "<@" + requester + ">"} {
 		if !strings.Contains(shown(card), want) {
 			t.Errorf("card lacks %q: %s", want, shown(card))
 		}
@@ -96,7 +96,7 @@ func TestSlackDenyEndsRequestAndLaterClicksExplain(t *testing.T) {
 	e := startEnv(t, nil)
 	e.command(requester, "alice@contoso.com 1h")
 	card := e.card()
-	e.click(approver1, card, "tap_deny")
+	e.submitModal(approver1, e.denyModal(approver1, card), nil)
 	e.waitFor("card shows denial", kind(slacktest.KindUpdate, approvalsCh, "Denied by <@"+approver1+">"))
 	e.waitFor("requester told", kind(slacktest.KindPostMessage, "", "denied request"))
 	id := requestIDOf(t, card)

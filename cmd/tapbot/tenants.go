@@ -152,6 +152,9 @@ func (c Config) tenantPolicy(tp tenantsfile.Policy, groups approvals.GroupResolv
 		}
 		override(&p.Reason.Required, tp.Reason.Required)
 		override(&p.Reason.MinLength, tp.Reason.MinLength)
+		if tp.DenyReason != nil {
+			p.DenyReasonRequired = *tp.DenyReason == "required"
+		}
 		if tp.Reason.TicketPattern != nil {
 			p.Reason.TicketPattern = regexp.MustCompile(*tp.Reason.TicketPattern) // checked when loaded
 		}

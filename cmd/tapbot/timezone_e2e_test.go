@@ -21,11 +21,11 @@ func nextAt(now time.Time, hh, mm int, loc *time.Location) time.Time {
 	return t
 }
 
-// cardStart is the moment the card's Starts field shows, from the Unix
+// cardStart is the moment the card's terms say it starts, from the Unix
 // time of its <!date> token.
 func cardStart(t *testing.T, card slacktest.Message) time.Time {
 	t.Helper()
-	m := regexp.MustCompile(`\*Starts\*\\n<!date\^([0-9]+)\^`).FindStringSubmatch(shown(card))
+	m := regexp.MustCompile(`starts <!date\^([0-9]+)\^`).FindStringSubmatch(shown(card))
 	if m == nil {
 		t.Fatalf("card shows no start date: %s", shown(card))
 	}

@@ -201,12 +201,11 @@ func (d *driver) awaitDelivery(ctx context.Context, f *flow) error {
 		case isPass(e.m, f):
 			f.passAt = e.at
 		case e.m.Kind == slacktest.KindUpdate && e.m.Channel == approvalChannel:
-			state := e.m.Text[strings.LastIndex(e.m.Text, ": ")+2:]
-			switch state {
+			switch cardState(e.m.Text) {
 			case "delivered":
 				f.doneAt = e.at
 			case "failed", "revoked", "denied", "cancelled", "expired":
-				return false, fmt.Errorf("flow %d ended %s instead of delivered", f.n, state)
+				return false, fmt.Errorf("flow %d ended %s instead of delivered", f.n, cardState(e.m.Text))
 			}
 		case e.m.Kind == slacktest.KindResponseURL && e.m.ResponseURL == f.pressURL:
 			return false, fmt.Errorf("flow %d: the Approve press was answered %q", f.n, truncate(e.m.Text))
@@ -263,4 +262,19 @@ func truncate(s string) string {
 		return s[:200] + "…"
 	}
 	return s
+}
+
+// cardState is the request's state as the card's notification text ends
+// with it: "… (TAP-…, delivered)" since the phone-first cards, "…: delivered"
+// before them; "" while it is pending.
+func cardState(text string) string {
+	if strings.HasSuffix(text, ")") {
+		open := strings.LastIndex(text, "(")
+		_, state, ok := strings.Cut(text[open+1:len(text)-1], ", ")
+		if !ok {
+			return ""
+		}
+		return state
+	}
+	return text[strings.LastIndex(text, ": ")+2:]
 }

@@ -178,6 +178,9 @@ func (c *checker) policy(i int, t Tenant) {
 	if n := t.ApprovalsRequired; n != nil && *n < 1 {
 		c.add(c.lines.key(i, "approvalsRequired"), "%s: approvalsRequired must be at least 1", who)
 	}
+	if d := t.DenyReason; d != nil && *d != "required" && *d != "optional" {
+		c.add(c.lines.key(i, "denyReason"), "%s: denyReason is %q; write required or optional", who, *d)
+	}
 	if p := t.Reason.TicketPattern; p != nil {
 		if _, err := regexp.Compile(*p); err != nil {
 			c.add(c.lines.key(i, "reason"), "%s: reason.ticketPattern: %v", who, err)

@@ -70,6 +70,7 @@ type Policy struct {
 	ProtectOff             []string `yaml:"protectOff"`
 	AllowTechnicianTargets *string  `yaml:"allowTechnicianTargets"`
 	ReminderMentions       []string `yaml:"reminderMentions"` // replaces the global ones for this tenant
+	DenyReason             *string  `yaml:"denyReason"`       // "required" or "optional"
 }
 
 // Problem is one thing wrong with the file.
