@@ -207,3 +207,11 @@ func (s *Service) unwindIssuing(ctx context.Context, r *Request) error {
 	s.refresh(ctx, r, EventRevoked, fmt.Sprintf("The pass for %s (request %s) was revoked because %s.", r.Target.UPN, r.ID, reason))
 	return nil
 }
+
+// Delivery is how this service hands out passes.
+func (s *Service) Delivery() Delivery {
+	if s.delivery == "" {
+		return DeliverImmediately
+	}
+	return s.delivery
+}

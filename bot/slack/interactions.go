@@ -32,6 +32,10 @@ func (b *Bot) HandleInteraction(_ context.Context, cb slack.InteractionCallback)
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if b.isShowPass(act.ActionID) {
+		b.showPass(cb, act)
+		return
+	}
 	action, ok := pressActions[act.ActionID]
 	if !ok {
 		return

@@ -111,7 +111,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	svcCfg := approvals.Config{
 		Store: a.store, TenantID: cfg.AzureTenantID, Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
 		Workers:   cfg.Workers,
-		Notifiers: notifiers,
+		Notifiers: notifiers, Delivery: approvals.Delivery(cfg.Delivery),
 		Policy:    a.withIdentities(cfg.policy(a.groupResolver(tenant, deps.Now)), tenant, deps.Now),
 	}
 	if tenant != nil {
