@@ -59,7 +59,7 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	// No "approved, creating the pass" notice: the pass follows at once and
 	// says who approved it, and a failure says so too.
 	s.refresh(ctx, r, "", "")
-	return s.issue(ctx, r.ID)
+	return s.afterApproval(ctx, r)
 }
 
 // Deny ends pending request id with by's no. Any approver may deny, including

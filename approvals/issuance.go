@@ -21,13 +21,14 @@ func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
 		return r, err
 	}
 	s.crashpoint(CrashIssuing)
-	return s.createAndDeliver(ctx, r)
+	return s.createAndDeliver(ctx, r, nil)
 }
 
-// createAndDeliver runs the side effects of a request in state issuing. It
+// createAndDeliver runs the side effects of a request in state issuing and
+// hands the pass to deliver (nil: the requester's Notifier.DeliverPass). It
 // is safe to run again after a crash: creating a pass replaces any earlier
 // one, and the issued state is written before delivery is tried.
-func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, error) {
+func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deliver) (*Request, error) {
 	defer s.cards.hold(r.ID)() // the card is redrawn once the pass is shown, not on the way
 	n, err := s.notifier(r)
 	if err != nil {
@@ -35,6 +36,9 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 		// issuing, listed as stranded, until its platform is configured again.
 		s.log.Error("request stranded: no pass created", "request", r.ID, "platform", r.Requester.Platform, "err", err)
 		return r, err
+	}
+	if deliver == nil {
+		deliver = n.DeliverPass
 	}
 	graph := s.scopeOf(r).graph
 	pass, err := graph.CreatePass(ctx, r.Target.ID, PassParams{
@@ -64,7 +68,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request) (*Request, e
 	r = issued
 	s.log.Info("pass issued", append(s.logTenant(r), "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)...)
 	s.crashpoint(CrashIssued)
-	if err := n.DeliverPass(ctx, r, pass); err != nil {
+	if err := deliver(ctx, r, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
 		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
 	}
@@ -152,7 +156,10 @@ func (s *Service) deletePass(ctx context.Context, graph Issuer, requestID, userI
 // before serving: a pending request without a card gets one; an approved or
 // issuing one is issued (creating a pass replaces any earlier one); an issued
 // one whose delivery was never confirmed is revoked, because nobody can say
-// whether its holder has it.
+// whether its holder has it. With DeliverOnClick an approved request creates
+// no pass (its requester is offered Show pass again) and an issuing one has
+// any pass made for it deleted and ends revoked (resumeOffered): the click
+// it answered cannot be answered any more.
 func (s *Service) Resume(ctx context.Context) error {
 	open, err := s.store.ListOpen(func(r *Request) bool {
 		switch r.State {
@@ -174,13 +181,19 @@ func (s *Service) Resume(ctx context.Context) error {
 			continue
 		}
 		s.log.Info("resuming request", "request", r.ID, "state", r.State)
+		if o, ok := s.offers(r); ok && r.State != StateIssued && r.State != StatePending {
+			if err := s.resumeOffered(ctx, o, r); err != nil {
+				s.log.Warn("resumed request did not complete", "request", r.ID, "err", err)
+			}
+			continue
+		}
 		switch r.State {
 		case StatePending:
 			_, err = s.postCard(ctx, r)
 		case StateApproved:
 			_, err = s.issue(ctx, r.ID)
 		case StateIssuing:
-			_, err = s.createAndDeliver(ctx, r)
+			_, err = s.createAndDeliver(ctx, r, nil)
 		case StateIssued:
 			_, err = s.revokeUndelivered(ctx, r, "tapbot restarted before it could confirm the pass was delivered")
 		}
@@ -200,6 +213,11 @@ func (s *Service) Resume(ctx context.Context) error {
 // the request be raised now. Returns EFORBIDDEN, or ECONFLICT saying which
 // limit was hit.
 func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Request, error) {
+	return s.reissue(ctx, id, by, nil)
+}
+
+// reissue is Reissue handing the pass to deliver (nil: DeliverPass).
+func (s *Service) reissue(ctx context.Context, id string, by Principal, deliver Deliver) (*Request, error) {
 	cur, err := s.store.Get(id)
 	if err != nil {
 		return nil, err
@@ -226,5 +244,5 @@ func (s *Service) Reissue(ctx context.Context, id string, by Principal) (*Reques
 	defer s.cards.hold(id)()
 	s.log.Info("pass re-issue", "request", r.ID, "by", by.Key(), "reissues", r.Reissues)
 	s.refresh(ctx, r, "", "")
-	return s.createAndDeliver(ctx, r)
+	return s.createAndDeliver(ctx, r, deliver)
 }

@@ -33,6 +33,9 @@ type Config struct {
 	// is committed and before its side effect, or after the side effect and
 	// before its outcome is committed.
 	Crashpoint func(point string)
+	// Delivery is when passes are created and how they reach their
+	// requesters (pickup.go); "": DeliverImmediately.
+	Delivery Delivery
 }
 
 // Crash points, in the order a request passes them.
@@ -58,6 +61,7 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	crashAt   func(point string)
+	delivery  Delivery
 	tenantState
 
 	work    *workers       // Go's tasks
@@ -73,6 +77,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
 		notifiers: cfg.Notifiers, now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
+		delivery: cfg.Delivery,
 	}
 	s.SetPolicy(cfg.Policy)
 	s.tenants = cfg.Tenants

@@ -42,6 +42,10 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if b.isShowPass(act.ActionID) { // showpass.go
+		b.showPass(cb, act)
+		return nil
+	}
 	if b.pressHomeOrAskAgain(cb, act) { // home.go
 		return nil
 	}

@@ -109,7 +109,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	svcCfg := approvals.Config{
-		Store: a.store, TenantID: cfg.AzureTenantID, Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint,
+		Store: a.store, TenantID: cfg.AzureTenantID, Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint, Delivery: approvals.Delivery(cfg.Delivery),
 		Workers:   cfg.Workers,
 		Notifiers: notifiers,
 		Policy:    a.withIdentities(cfg.policy(a.groupResolver(tenant, deps.Now)), tenant, deps.Now),

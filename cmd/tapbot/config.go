@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot"
 	"github.com/tapbot/tapbot/internal/outbound"
 	"github.com/tapbot/tapbot/internal/tenantsfile"
@@ -36,6 +37,7 @@ type Config struct {
 	Workers           int // TAPBOT_WORKERS: background tasks at once; 0: approvals.DefaultWorkers
 	AllowedDomains    []string
 	Graph             string // live or sandbox
+	Delivery          string // TAPBOT_DELIVERY: button or immediate (approvals.Delivery)
 
 	SlackBotToken        string
 	SlackSigningSecret   string
@@ -139,6 +141,13 @@ var settings = []setting{
 			return fmt.Errorf("%q is not a number from 0 to 10000", v)
 		}
 		c.Workers = n
+		return nil
+	}},
+	{"delivery", "TAPBOT_DELIVERY", "button", "how the requester gets the pass: button (they are told of the approval and the pass is created when they press Show pass, shown to them alone) or immediate (created at approval and sent at once)", func(c *Config, v string) error {
+		if v != string(approvals.DeliverOnClick) && v != string(approvals.DeliverImmediately) {
+			return fmt.Errorf("%q is neither button nor immediate", v)
+		}
+		c.Delivery = v
 		return nil
 	}},
 	{"allowed-domains", "TAPBOT_ALLOWED_DOMAINS", "", "UPN domains passes may be issued for, comma-separated (contoso.com,fabrikam.com); empty = any", list(func(c *Config) *[]string { return &c.AllowedDomains })},

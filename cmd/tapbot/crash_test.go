@@ -216,7 +216,7 @@ func checkCrashInvariants(t *testing.T, e *env) {
 	deliveries := map[string]int{}
 	for _, m := range e.slack.Messages() {
 		for _, p := range e.graph.Issued() {
-			if m.Kind == slacktest.KindPostEphemeral && strings.Contains(shown(m), p.Secret) {
+			if privateToRequester(m) && strings.Contains(shown(m), p.Secret) {
 				deliveries[p.Secret]++
 			}
 		}
@@ -236,6 +236,51 @@ func checkCrashInvariants(t *testing.T, e *env) {
 	}
 	t.Logf("passes created %d (re-created after the crash: %d), approvals %d, re-issues %d",
 		len(e.graph.Issued()), len(e.graph.Issued())-1-r.Reissues, len(r.Approvals), r.Reissues)
+}
+
+// TestKilledAroundShowPassEveryRequestEndsRight is the crash test of
+// Show pass delivery: killed after the approval and before the click, the
+// restarted tapbot creates no pass until the click; killed between
+// creating the pass and showing it, the pass is revoked and the requester
+// can re-issue it.
+func TestKilledAroundShowPassEveryRequestEndsRight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tapbot processes")
+	}
+	button := map[string]string{"TAPBOT_DELIVERY": "button"}
+	for _, point := range []string{approvals.CrashApproved, approvals.CrashOffered, approvals.CrashIssuing, approvals.CrashCreated, approvals.CrashIssued} {
+		t.Run(point, func(t *testing.T) {
+			e, _ := newFakes(t, nil, nil)
+			t.Cleanup(e.scanForLeaks)
+			first := startProc(e, map[string]string{"TAPBOT_TEST_CRASH_AT": point, "TAPBOT_DELIVERY": "button"})
+			e.sendCommand(requester, "alice@contoso.com 1h crash test")
+			e.sendClick(approver1, e.card(), "tap_approve")
+			beforeClick := point == approvals.CrashApproved || point == approvals.CrashOffered
+			if !beforeClick {
+				e.sendClick(requester, e.waitFor("the Show pass offer", kind(slacktest.KindPostMessage, "", "press *Show pass*")), "tap_showpass")
+			}
+			first.waitKilled(e.logs)
+
+			second := startProc(e, button) // Resume has run once it serves
+			if beforeClick {
+				if n := len(e.graph.Issued()); n != 0 {
+					t.Fatalf("%d passes created after a restart before anyone pressed Show pass", n)
+				}
+				offer := e.waitFor("the Show pass offer after the restart", kind(slacktest.KindPostMessage, "", "press *Show pass*"))
+				e.sendClick(requester, offer, "tap_showpass")
+			} else {
+				if live := e.graph.Passes("alice@contoso.com"); len(live) != 0 {
+					t.Fatalf("after the restart %d passes nobody saw are live", len(live))
+				}
+				notice := e.waitFor("revocation notice", kind(slacktest.KindPostMessage, "", "was revoked"))
+				e.sendClick(requester, notice, "tap_reissue")
+			}
+			e.waitFor("the pass shown in answer to the click", kind(slacktest.KindResponseURL, "", "Temporary Access Pass for"))
+			e.waitFor("the request delivered", kind(slacktest.KindUpdate, approvalsCh, "Issued and delivered"))
+			second.terminate()
+			checkCrashInvariants(t, e)
+		})
+	}
 }
 
 func TestSigtermFinishesWorkInFlight(t *testing.T) {

@@ -90,6 +90,9 @@ func (st *stand) env() []string {
 	vars := map[string]string{
 		"TAPBOT_LISTEN": "127.0.0.1:0", "TAPBOT_METRICS_LISTEN": "off", "TAPBOT_DB": filepath.Join(st.dir, "tapbot.db"),
 		"TAPBOT_LOG_FORMAT": "text", "TAPBOT_LOG_LEVEL": "info", "TAPBOT_SHUTDOWN_TIMEOUT": "5s", "TAPBOT_AUDIT_KEY": auditKey,
+		// The figures of issue 13 are of the pass sent at approval; with Show
+		// pass the same path starts at the requester's click instead.
+		"TAPBOT_DELIVERY":   "immediate",
 		"TAPBOT_REQUESTERS": strings.Join(requesters, ","), "TAPBOT_APPROVERS": strings.Join(approvers, ","),
 		"SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signingSecret, "SLACK_APPROVAL_CHANNEL": approvalChannel,
 		"SLACK_API_URL":   st.slack.APIURL(),

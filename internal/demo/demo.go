@@ -161,7 +161,8 @@ func (w *demoWorld) start(keep string, start Start) error {
 		"TAPBOT_REQUESTERS": demoRita.id, "TAPBOT_APPROVERS": demoRita.id + "," + demoSam.id,
 		"SLACK_BOT_TOKEN": botToken, "SLACK_SIGNING_SECRET": signing,
 		"SLACK_APPROVAL_CHANNEL": demoApprovals, "SLACK_API_URL": w.slack.APIURL(),
-		"TAPBOT_METRICS_LISTEN": "off", // the demo may run beside a real tapbot
+		"TAPBOT_METRICS_LISTEN": "off",       // the demo may run beside a real tapbot
+		"TAPBOT_DELIVERY":       "immediate", // the demo's script follows the pass sent at approval
 	}
 	return w.serve(start, func(k string) string { return env[k] })
 }
