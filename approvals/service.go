@@ -133,7 +133,20 @@ func (s *Service) Now() time.Time { return s.now() }
 // queue, and Go reports that it was queued and how many tasks are ahead of
 // it, for the front-end to tell the person who asked.
 func (s *Service) Go(f func(ctx context.Context)) (queued bool, ahead int) {
-	return s.work.submit(s.baseCtx, f)
+	return s.work.submit(s.baseCtx, "", f)
+}
+
+// GoFor is Go for work on a request for the user upn: in MSP mode the work
+// of one customer tenant never holds more than half the workers, so a
+// tenant whose Graph is slow or down leaves the others room.
+func (s *Service) GoFor(upn string, f func(ctx context.Context)) (queued bool, ahead int) {
+	lane := ""
+	if s.tenants.Multi() {
+		if tc, err := s.tenants.Route(upn); err == nil {
+			lane = tc.Name
+		}
+	}
+	return s.work.submit(s.baseCtx, lane, f)
 }
 
 // GoWaiting runs f in its own goroutine, outside the workers, with the

@@ -145,3 +145,37 @@ func TestShutdownWaitsForQueuedTasks(t *testing.T) {
 		t.Fatal("Shutdown returned before the queued task ran")
 	}
 }
+
+func TestOneLaneNeverHoldsMoreThanHalfTheWorkers(t *testing.T) {
+	w := newWorkers(4)
+	ctx := context.Background()
+	var held []*blocker
+	for range 5 { // a tenant whose Graph hangs: five requests at once
+		b := newBlocker()
+		held = append(held, b)
+		w.submit(ctx, "fabrikam", b.run)
+	}
+	waitClosed(t, held[0].started, "fabrikam's first task")
+	waitClosed(t, held[1].started, "fabrikam's second task")
+	other := newBlocker()
+	if queued, _ := w.submit(ctx, "contoso", other.run); queued {
+		t.Fatal("contoso's task waits behind fabrikam's, though two workers are free")
+	}
+	waitClosed(t, other.started, "contoso's task")
+	plain := newBlocker()
+	if queued, _ := w.submit(ctx, "", plain.run); queued {
+		t.Fatal("a task of no lane waits though a worker is free")
+	}
+	waitClosed(t, plain.started, "the task of no lane")
+	select {
+	case <-held[2].started:
+		t.Fatal("fabrikam holds more than half the workers")
+	default:
+	}
+	close(held[0].release) // fabrikam's next task takes its place, and no more
+	waitClosed(t, held[2].started, "fabrikam's third task")
+	for _, b := range append(held[1:], other, plain) {
+		close(b.release)
+	}
+	w.wait()
+}

@@ -41,7 +41,7 @@ func (b *Bot) HandleCommand(ctx context.Context, sc slack.SlashCommand) *slack.M
 		return ephemeral(b.banner() + bot.Answer(ctx, b.svc, who, cmd, st))
 	case bot.VerbRequest:
 		id := approvals.NewRequestID()
-		queued, ahead := b.svc.Go(func(ctx context.Context) {
+		queued, ahead := b.svc.GoFor(cmd.UPN, func(ctx context.Context) { // a slow tenant leaves the others workers
 			msg, raised := b.raise(ctx, id, who, cmd)
 			if raised {
 				b.warmDM(ctx, who.ID) // before the receipt: once it shows, the pass is one call away

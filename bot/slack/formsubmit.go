@@ -51,7 +51,7 @@ func (b *Bot) submitForm(_ context.Context, cb slack.InteractionCallback) any {
 	var meta formMeta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta) // ours; unreadable means answer in the DM
 	id := approvals.NewRequestID()
-	b.svc.Go(func(ctx context.Context) {
+	b.svc.GoFor(cmd.UPN, func(ctx context.Context) {
 		msg, raised := b.raise(ctx, id, who, cmd)
 		if raised {
 			b.warmDM(ctx, who.ID)

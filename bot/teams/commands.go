@@ -27,7 +27,7 @@ func (b *Bot) handleText(act schema.Activity) {
 	zone, why := b.zoneOf(act)
 	note := b.zoneNote(text, zone, why)
 	cmd, err := bot.Parse(text, b.svc.Now(), zone)
-	b.svc.Go(func(ctx context.Context) {
+	b.svc.GoFor(cmd.UPN, func(ctx context.Context) { // a slow tenant leaves the others workers
 		if err != nil {
 			b.say(ctx, here, b.banner()+b.style().Paragraphs(nonEmpty(bot.Unparsed(err, b.style()), note)...))
 			return

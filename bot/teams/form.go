@@ -108,7 +108,7 @@ func (b *Bot) submitForm(act schema.Activity) {
 		note = bot.ZoneUnknown(zone, why, b.style())
 	}
 	who := principal(act.From.AadObjectID, act.From.Name)
-	b.svc.Go(func(ctx context.Context) {
+	b.svc.GoFor(cmd.UPN, func(ctx context.Context) {
 		if len(errs) > 0 {
 			b.sendForm(ctx, act, f, errs)
 			return

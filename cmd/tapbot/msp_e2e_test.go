@@ -273,3 +273,21 @@ func TestMSPTenantAtFiveSecondsPerCallDoesNotSlowAnother(t *testing.T) {
 		t.Fatal("fabrikam was never asked: the test proves nothing")
 	}
 }
+
+func TestMSPHungTenantWithManyRequestsLeavesOthersAWorker(t *testing.T) {
+	var gate *graphtest.Gate
+	m := startMSP(t, func(m *mspEnv) { gate = m.fabrikam.Hold() }, "TAPBOT_WORKERS", "2")
+	defer gate.Release()
+	for range 3 { // more of fabrikam's requests than there are workers
+		m.command(requester, "frank@fabrikam.com 1h")
+	}
+	select {
+	case <-gate.Arrived():
+	case <-time.After(20 * time.Second):
+		t.Fatal("fabrikam was never called")
+	}
+	m.command(requester, "alice@contoso.com 1h")
+	card := m.cardIn(contosoCh, "alice@contoso.com")
+	m.click(approver1, card, "tap_approve")
+	m.waitFor("contoso's pass while fabrikam hangs with every request", kind(slacktest.KindPostEphemeral, "", "alice@contoso.com"))
+}
