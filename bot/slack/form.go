@@ -64,6 +64,23 @@ func (b *Bot) commandForm(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 	return ephemeral(b.banner() + formNotOpened(err) + "\n" + bot.EscapeMrkdwn(bot.Usage))
 }
 
+// actionOpenForm is the Home tab's "Request a pass" button: it opens the
+// request form, as the global shortcut does.
+const actionOpenForm = "tap_open_request_form"
+
+// openFormFromButton opens the form for a press of actionOpenForm; when it
+// cannot open, the technician is told in their DM.
+func (b *Bot) openFormFromButton(ctx context.Context, cb slack.InteractionCallback) {
+	err := b.openForm(ctx, cb.TriggerID, formMeta{})
+	if err == nil {
+		return
+	}
+	b.log.Warn("request form not opened", "user", cb.User.ID, "err", err)
+	b.svc.Go(func(ctx context.Context) {
+		b.tellInDM(ctx, cb.User.ID, b.reply(formNotOpened(err)))
+	})
+}
+
 // handleShortcut opens the form for the global shortcut. When it cannot
 // open, the technician is told in their DM, the only place left to say it.
 func (b *Bot) handleShortcut(ctx context.Context, cb slack.InteractionCallback) {

@@ -110,7 +110,9 @@ func (b *Bot) homeBlocks(h approvals.Home, notice string) []slack.Block {
 	if notice != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(notice), nil, nil), slack.NewDividerBlock())
 	}
-	blocks = append(blocks, slack.NewHeaderBlock(plain("Your requests")))
+	blocks = append(blocks, slack.NewActionBlock("home-request",
+		slack.NewButtonBlockElement(actionOpenForm, "", plain("Request a pass"))),
+		slack.NewHeaderBlock(plain("Your requests")))
 	if len(h.Mine) == 0 {
 		blocks = append(blocks, slack.NewContextBlock("mine-none", mrkdwn("You have no open requests and none from the last day. Ask for a pass with `/tap user@domain 1h reason`.")))
 	}

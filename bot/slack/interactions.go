@@ -42,6 +42,10 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		return nil
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if act.ActionID == actionOpenForm { // the Home tab's "Request a pass" (form.go)
+		b.openFormFromButton(ctx, cb)
+		return nil
+	}
 	if b.isShowPass(act.ActionID) { // showpass.go
 		b.showPass(cb, act)
 		return nil

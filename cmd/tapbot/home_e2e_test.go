@@ -151,3 +151,21 @@ func TestEventsEndpointAnswersSlacksURLVerification(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+func TestHomeTabRequestButtonOpensTheRequestForm(t *testing.T) {
+	e := startEnv(t, nil)
+	home := e.openHome(requester, "Your requests")
+	if _, ok := home.Button("tap_open_request_form"); !ok {
+		t.Fatalf("the Home tab has no Request a pass button: %s", homeText(home))
+	}
+	in, err := e.slack.ClickView(requester, home.ID, "tap_open_request_form")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.slack.PostInteraction(context.Background(), e.base+"/slack/interactions", signing, in); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the request form", func(m slacktest.Message) bool {
+		return m.Kind == slacktest.KindOpenView && m.User == requester && strings.Contains(shown(m), "Temporary Access Pass")
+	})
+}
