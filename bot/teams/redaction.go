@@ -35,6 +35,7 @@ type pendingRedaction struct {
 	TargetUPN  string                       `json:"targetUpn"`
 	PassEnd    time.Time                    `json:"passEnd"`
 	TenantName string                       `json:"tenantName,omitempty"` // MSP mode: the request's customer tenant
+	Offered    bool                         `json:"offered,omitempty"`    // shown at a Show pass press: the card keeps Re-issue
 }
 
 // redactor keeps the pending removals in the store, so that a restart
@@ -183,6 +184,14 @@ func (r *redactor) abort(id string) {
 	delete(r.inflight, id)
 }
 
+// superseded reports whether the removal of p gave way to a later one: a
+// pass re-issued into the same card, whose own timer removes it in its own
+// time.
+func (r *redactor) superseded(p pendingRedaction) bool {
+	cur, ok, err := r.get(p.RequestID)
+	return err == nil && ok && cur.Deadline.After(p.Deadline)
+}
+
 // signal returns the channel closed when the removal of id is done.
 func (r *redactor) signal(id string) chan struct{} {
 	r.mu.Lock()
@@ -242,6 +251,9 @@ func (b *Bot) schedule(p pendingRedaction, at time.Time) {
 		case <-b.red.quit:
 			return
 		case <-ctx.Done():
+			return
+		}
+		if b.red.superseded(p) {
 			return
 		}
 		b.redact(ctx, p.RequestID)
