@@ -76,6 +76,9 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 // shown at a Show pass press: its card then offers Re-issue, before and
 // after the removal.
 func (b *Bot) putPass(ctx context.Context, r *approvals.Request, p approvals.Pass, ref schema.ConversationReference, replace string, offered bool) error {
+	if prev, ok, err := b.red.get(r.ID); err == nil && ok && prev.Ref.Conversation.ID == ref.Conversation.ID {
+		replace = prev.ActivityID // a re-issue: the old pass goes, and no message keeps it
+	}
 	removeAt := b.svc.Now().Add(b.cfg.RedactAfter)
 	summary := bot.TenantTag(r) + fmt.Sprintf("Temporary Access Pass for %s (request %s)", r.Target.UPN, r.ID)
 	stored := b.red.expect(r.ID)

@@ -161,20 +161,26 @@ func (r *redactor) begin(id string) (pendingRedaction, bool, error) {
 	return list[i], true, nil
 }
 
-// finish forgets the removal of request id: the pass is gone from the chat.
-func (r *redactor) finish(id string) error {
+// finish forgets removal p: the pass is gone from the chat. A removal of
+// the same request stored since (a pass re-issued into the card while p
+// was under way) stays, and its timer keeps waiting.
+func (r *redactor) finish(p pendingRedaction) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.inflight, id)
-	if ch, ok := r.wake[id]; ok {
-		close(ch)
-		delete(r.wake, id)
-	}
+	delete(r.inflight, p.RequestID)
 	list, err := r.load()
 	if err != nil {
 		return err
 	}
-	return r.save(slices.DeleteFunc(list, func(p pendingRedaction) bool { return p.RequestID == id }))
+	newer := slices.ContainsFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID && o.Deadline.After(p.Deadline) })
+	if newer {
+		return nil
+	}
+	if ch, ok := r.wake[p.RequestID]; ok {
+		close(ch)
+		delete(r.wake, p.RequestID)
+	}
+	return r.save(slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID }))
 }
 
 // abort releases the claim of begin after a failed attempt.
@@ -278,7 +284,7 @@ func (b *Bot) redact(ctx context.Context, id string) {
 		b.schedule(p, b.svc.Now().Add(b.red.retry))
 		return
 	}
-	if err := b.red.finish(id); err != nil {
+	if err := b.red.finish(p); err != nil {
 		b.log.Error("pass removed but still listed as pending", "request", id, "err", err)
 	}
 	b.log.Info("pass removed from the requester's Teams chat", "request", id)
