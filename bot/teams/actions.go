@@ -39,6 +39,10 @@ func (b *Bot) handleSubmit(act schema.Activity) {
 		b.svc.Go(func(ctx context.Context) { b.done(ctx, act, who, id) })
 		return
 	}
+	if isShowPass(action) { // showpass.go
+		b.showPass(act, who, id)
+		return
+	}
 	do, ok := pressActions[action]
 	if !ok {
 		b.log.Info("teams button press ignored", "action", action, "request", id)

@@ -146,7 +146,9 @@ func waitingCard(text, requestID string) schema.Attachment {
 
 // passCard shows the pass to its requester, with when and how it will be
 // removed from the message. It is the only message that ever holds a pass.
-func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Time) schema.Attachment {
+// A pass shown at a Show pass press (offered) comes with Re-issue, which
+// replaces it with a new one.
+func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Time, offered bool) schema.Attachment {
 	start := p.Start
 	if start.IsZero() {
 		start = r.PassStart
@@ -161,16 +163,26 @@ func (b *Bot) passCard(r *approvals.Request, p approvals.Pass, removeAt time.Tim
 		textBlock(fmt.Sprintf("_Teams keeps messages, so tapbot removes the pass from this one at %s (in %s), or when you press Done. Copy it now and hand it over by phone or in person._",
 			b.when(removeAt), span(b.cfg.RedactAfter)), "isSubtle", true),
 	)
-	return adaptiveCard(body, submit("Done: remove the pass", actionDone, r.ID, ""))
+	actions := []any{submit("Done: remove the pass", actionDone, r.ID, "")}
+	if offered {
+		actions = append(actions, submit(reissueButton, actionReissue, r.ID, ""))
+	}
+	return adaptiveCard(body, actions...)
 }
 
 // removedCard replaces the pass card once the pass is removed; like the
 // pass card, it names the customer tenant in MSP mode.
 func (b *Bot) removedCard(p pendingRedaction, at time.Time) schema.Attachment {
 	tag := bot.TenantTag(&approvals.Request{TenantName: p.TenantName})
+	next := fmt.Sprintf("an approver can delete it (tap revoke %s) and you can ask for a new one.", md(p.TargetUPN))
+	var actions []any
+	if p.Offered {
+		next = fmt.Sprintf("press **%s** for a new one, which replaces it, or have an approver delete it (tap revoke %s).", reissueButton, md(p.TargetUPN))
+		actions = append(actions, submit(reissueButton, actionReissue, p.RequestID, ""))
+	}
 	return adaptiveCard(append(b.cardBanner(),
 		textBlock(md(tag)+fmt.Sprintf("🔑 Temporary Access Pass for **%s** (%s), request %s", md(p.TargetName), md(p.TargetUPN), p.RequestID)),
-		textBlock(fmt.Sprintf("The pass was removed from this message at %s. It stays valid until %s; if it did not reach its holder, an approver can delete it (tap revoke %s) and you can ask for a new one.",
-			b.when(at), b.when(p.PassEnd), md(p.TargetUPN))),
-	))
+		textBlock(fmt.Sprintf("The pass was removed from this message at %s. It stays valid until %s; if it did not reach its holder, %s",
+			b.when(at), b.when(p.PassEnd), next)),
+	), actions...)
 }

@@ -51,10 +51,7 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	}
 	text := md(bot.TenantTag(n.Request) + n.Text)
 	if n.Kind == approvals.EventRevoked {
-		// Teams has no re-issue button: a new request is the way.
-		if step := bot.ReissueAfterFix(n.Request, "", b.style()); step != "" {
-			text += " " + step
-		}
+		return b.tellRevoked(ctx, ref, n.Request, text)
 	}
 	return b.send(ctx, ref, b.banner()+text)
 }
@@ -70,17 +67,30 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 	if err != nil {
 		return err
 	}
+	return b.putPass(ctx, r, p, ref, "", false)
+}
+
+// putPass shows pass p of r in the conversation of ref: as a new message,
+// or in place of message replace (the Show pass card pressed), and stores
+// and schedules its removal before it returns. offered says the pass was
+// shown at a Show pass press: its card then offers Re-issue, before and
+// after the removal.
+func (b *Bot) putPass(ctx context.Context, r *approvals.Request, p approvals.Pass, ref schema.ConversationReference, replace string, offered bool) error {
+	if prev, ok, err := b.red.get(r.ID); err == nil && ok && prev.Ref.Conversation.ID == ref.Conversation.ID {
+		replace = prev.ActivityID // a re-issue: the old pass goes, and no message keeps it
+	}
 	removeAt := b.svc.Now().Add(b.cfg.RedactAfter)
 	summary := bot.TenantTag(r) + fmt.Sprintf("Temporary Access Pass for %s (request %s)", r.Target.UPN, r.ID)
 	stored := b.red.expect(r.ID)
 	defer stored()
-	id, err := b.conn.send(ctx, ref, outgoing(ref, summary, b.passCard(r, p, removeAt)))
+	act := outgoing(ref, summary, b.passCard(r, p, removeAt, offered))
+	id, err := b.sendOrReplace(ctx, ref, act, replace)
 	if err != nil {
 		return teamsError("deliver the pass", err)
 	}
 	pr := pendingRedaction{
 		RequestID: r.ID, ActivityID: id, Ref: ref, Deadline: removeAt, Requester: r.Requester.ID,
-		TargetName: r.Target.DisplayName, TargetUPN: r.Target.UPN, PassEnd: r.PassEnd, TenantName: r.TenantName,
+		TargetName: r.Target.DisplayName, TargetUPN: r.Target.UPN, PassEnd: r.PassEnd, TenantName: r.TenantName, Offered: offered,
 	}
 	if err := b.red.add(pr); err != nil {
 		b.log.Error("pass removal not stored; removing the pass now", "request", r.ID, "err", err)
@@ -91,6 +101,16 @@ func (b *Bot) DeliverPass(ctx context.Context, r *approvals.Request, p approvals
 	}
 	b.schedule(pr, removeAt)
 	return nil
+}
+
+// sendOrReplace sends act into the conversation of ref, or puts it in
+// place of message replace when that is set, and returns the message's id.
+func (b *Bot) sendOrReplace(ctx context.Context, ref schema.ConversationReference, act schema.Activity, replace string) (string, error) {
+	if replace == "" {
+		return b.conn.send(ctx, ref, act)
+	}
+	act.ID = replace
+	return replace, b.adapter.UpdateActivity(ctx, act)
 }
 
 // requesterChat is the 1:1 chat of r's requester.

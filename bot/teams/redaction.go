@@ -35,6 +35,7 @@ type pendingRedaction struct {
 	TargetUPN  string                       `json:"targetUpn"`
 	PassEnd    time.Time                    `json:"passEnd"`
 	TenantName string                       `json:"tenantName,omitempty"` // MSP mode: the request's customer tenant
+	Offered    bool                         `json:"offered,omitempty"`    // shown at a Show pass press: the card keeps Re-issue
 }
 
 // redactor keeps the pending removals in the store, so that a restart
@@ -160,20 +161,26 @@ func (r *redactor) begin(id string) (pendingRedaction, bool, error) {
 	return list[i], true, nil
 }
 
-// finish forgets the removal of request id: the pass is gone from the chat.
-func (r *redactor) finish(id string) error {
+// finish forgets removal p: the pass is gone from the chat. A removal of
+// the same request stored since (a pass re-issued into the card while p
+// was under way) stays, and its timer keeps waiting.
+func (r *redactor) finish(p pendingRedaction) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.inflight, id)
-	if ch, ok := r.wake[id]; ok {
-		close(ch)
-		delete(r.wake, id)
-	}
+	delete(r.inflight, p.RequestID)
 	list, err := r.load()
 	if err != nil {
 		return err
 	}
-	return r.save(slices.DeleteFunc(list, func(p pendingRedaction) bool { return p.RequestID == id }))
+	newer := slices.ContainsFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID && o.Deadline.After(p.Deadline) })
+	if newer {
+		return nil
+	}
+	if ch, ok := r.wake[p.RequestID]; ok {
+		close(ch)
+		delete(r.wake, p.RequestID)
+	}
+	return r.save(slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID }))
 }
 
 // abort releases the claim of begin after a failed attempt.
@@ -181,6 +188,14 @@ func (r *redactor) abort(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.inflight, id)
+}
+
+// superseded reports whether the removal of p gave way to a later one: a
+// pass re-issued into the same card, whose own timer removes it in its own
+// time.
+func (r *redactor) superseded(p pendingRedaction) bool {
+	cur, ok, err := r.get(p.RequestID)
+	return err == nil && ok && cur.Deadline.After(p.Deadline)
 }
 
 // signal returns the channel closed when the removal of id is done.
@@ -244,6 +259,9 @@ func (b *Bot) schedule(p pendingRedaction, at time.Time) {
 		case <-ctx.Done():
 			return
 		}
+		if b.red.superseded(p) {
+			return
+		}
 		b.redact(ctx, p.RequestID)
 	})
 }
@@ -266,7 +284,7 @@ func (b *Bot) redact(ctx context.Context, id string) {
 		b.schedule(p, b.svc.Now().Add(b.red.retry))
 		return
 	}
-	if err := b.red.finish(id); err != nil {
+	if err := b.red.finish(p); err != nil {
 		b.log.Error("pass removed but still listed as pending", "request", id, "err", err)
 	}
 	b.log.Info("pass removed from the requester's Teams chat", "request", id)

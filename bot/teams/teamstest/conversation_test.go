@@ -158,6 +158,18 @@ func TestLeaksAreCallsCarryingTheSecretOutsideThePrivateChats(t *testing.T) {
 	if got := s.Leaks("s3cret", s.PersonalConversation(rita)); len(got) != 2 || got[0].Conversation != s.PersonalConversation(bea) {
 		t.Errorf("Leaks with Rita's chat named: %+v, want Bea's message and the channel update", got)
 	}
+	edit := func(conv, id, text string) {
+		call(t, http.MethodPut, s.ServiceURL()+"v3/conversations/"+conv+"/activities/"+id, tok, map[string]any{"type": "message", "text": text})
+	}
+	shown := send(s.PersonalConversation(rita), "press Show pass")
+	edit(s.PersonalConversation(rita), shown, "your pass: s3cret")
+	if got := s.Leaks("s3cret", s.PersonalConversation(rita)); len(got) != 3 || got[2].ID != shown {
+		t.Errorf("Leaks with a pass still shown by an edit in Rita's chat: %+v, want that edit too", got)
+	}
+	edit(s.PersonalConversation(rita), shown, "the pass was removed")
+	if got := s.Leaks("s3cret", s.PersonalConversation(rita)); len(got) != 2 {
+		t.Errorf("Leaks once the edit was undone: %+v, want Bea's message and the channel update", got)
+	}
 	if n := s.Count(teamstest.Sent("", "s3cret")); n != 2 {
 		t.Errorf("Count of messages showing the secret: %d, want 2", n)
 	}
