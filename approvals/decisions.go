@@ -152,11 +152,15 @@ func (s *Service) decide(ctx context.Context, id string, by Principal, reason st
 }
 
 // updatePending applies fn to request id if it is still pending, in one
-// transaction. A request past its deadline is marked expired instead (fn
-// does not run), its card redrawn and its requester told, and the caller
-// gets ECONFLICT saying so; a request no longer pending gives ECONFLICT with
-// what happened to it.
+// transaction, once the place of a card being posted for it is recorded. A
+// request past its deadline is marked expired instead (fn does not run),
+// its card redrawn and its requester told, and the caller gets ECONFLICT
+// saying so; a request no longer pending gives ECONFLICT with what happened
+// to it. Returns EUNAVAILABLE when ctx ends while the card is being posted.
 func (s *Service) updatePending(ctx context.Context, id string, fn func(r *Request) (Change, error)) (*Request, error) {
+	if err := s.posts.wait(ctx, id); err != nil {
+		return nil, err
+	}
 	var expired bool
 	r, err := s.store.Update(id, func(r *Request) (Change, error) {
 		if c, late := s.expireIfLate(r); late {

@@ -134,11 +134,15 @@ type fakeNotifier struct {
 	delivered  []Pass
 	postErr    error
 	deliverErr error
+	postHook   func(r *Request) // called inside PostCard once chat has the card, before its place is returned, outside the lock
 }
 
 func newFakeNotifier() *fakeNotifier { return &fakeNotifier{cards: map[string]State{}} }
 
 func (n *fakeNotifier) PostCard(_ context.Context, r *Request) (MessageRef, error) {
+	if n.postHook != nil {
+		n.postHook(r)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.postErr != nil {

@@ -67,6 +67,7 @@ type Service struct {
 	work    *workers       // Go's tasks
 	waiting sync.WaitGroup // GoWaiting's tasks
 	cards   *cardRedraws
+	posts   *cardPosts   // cards posted whose place is not recorded yet (cardposts.go)
 	threads *threadPosts // the trail of decisions under each card (threads.go)
 	baseCtx context.Context
 	stop    context.CancelFunc
@@ -94,6 +95,7 @@ func NewService(cfg Config) *Service {
 	s.baseCtx, s.stop = context.WithCancel(context.Background())
 	s.work = newWorkers(cfg.Workers)
 	s.cards = newCardRedraws(s.baseCtx, s.drawCard)
+	s.posts = newCardPosts()
 	s.threads = newThreadPosts(func(f func(ctx context.Context)) { s.Go(f) })
 	return s
 }
@@ -346,7 +348,9 @@ func resolveShape(in RaiseInput, tp TAPPolicy) (int, bool, error) {
 
 // postCard shows the request to the approvers. A card that cannot be posted
 // fails the request: nobody could approve it, and the requester must know.
+// Decisions on the card wait until its place is recorded (cardPosts).
 func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
+	defer s.posts.begin(r.ID)()
 	n, err := s.notifier(r)
 	var ref MessageRef
 	if err == nil {
