@@ -10,7 +10,13 @@ import (
 // issue moves an approved request to issuing and creates and delivers its
 // pass. The compare-and-set on approved makes sure one caller issues.
 func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
-	r, err := s.transition(id, nil, EventIssuing, "", func(r *Request) error {
+	return s.issueBy(ctx, id, nil, "", nil)
+}
+
+// issueBy is issue started by actor (nil: the bot), its event saying
+// detail, the pass handed over by deliver (nil: the requester's notifier).
+func (s *Service) issueBy(ctx context.Context, id string, actor *Principal, detail string, deliver Deliver) (*Request, error) {
+	r, err := s.transition(id, actor, EventIssuing, detail, func(r *Request) error {
 		if r.State != StateApproved {
 			return stateError(r)
 		}
@@ -21,7 +27,7 @@ func (s *Service) issue(ctx context.Context, id string) (*Request, error) {
 		return r, err
 	}
 	s.crashpoint(CrashIssuing)
-	return s.createAndDeliver(ctx, r, nil)
+	return s.createAndDeliver(ctx, r, deliver)
 }
 
 // createAndDeliver runs the side effects of a request in state issuing and

@@ -96,18 +96,7 @@ func (s *Service) ShowPass(ctx context.Context, id string, by Principal, deliver
 		if s.pickupOver(pol, cur) {
 			return s.expireUncollected(ctx, pol, id)
 		}
-		r, err := s.transition(id, &by, EventIssuing, "Show pass pressed", func(r *Request) error {
-			if r.State != StateApproved {
-				return stateError(r)
-			}
-			r.State = StateIssuing
-			return nil
-		})
-		if err != nil {
-			return r, err
-		}
-		s.crashpoint(CrashIssuing)
-		return s.createAndDeliver(ctx, r, deliver)
+		return s.issueBy(ctx, id, &by, "Show pass pressed", deliver)
 	case StateDelivered, StateRevoked:
 		if cur.RevokedBy == nil && s.pickupOver(pol, cur) {
 			return cur, pickupExpired(pol, cur)

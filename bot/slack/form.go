@@ -68,8 +68,9 @@ func (b *Bot) commandForm(ctx context.Context, sc slack.SlashCommand) *slack.Msg
 // request form, as the global shortcut does.
 const actionOpenForm = "tap_open_request_form"
 
-// openFormFromButton opens the form for a press of actionOpenForm; when it
-// cannot open, the technician is told in their DM.
+// openFormFromButton opens the form for a press of actionOpenForm or the
+// global shortcut; when it cannot open, the technician is told in their DM,
+// the only place left to say it.
 func (b *Bot) openFormFromButton(ctx context.Context, cb slack.InteractionCallback) {
 	err := b.openForm(ctx, cb.TriggerID, formMeta{})
 	if err == nil {
@@ -87,14 +88,7 @@ func (b *Bot) handleShortcut(ctx context.Context, cb slack.InteractionCallback) 
 	if cb.CallbackID != shortcutCallbackID {
 		return
 	}
-	err := b.openForm(ctx, cb.TriggerID, formMeta{})
-	if err == nil {
-		return
-	}
-	b.log.Warn("request form not opened", "user", cb.User.ID, "err", err)
-	b.svc.Go(func(ctx context.Context) {
-		b.tellInDM(ctx, cb.User.ID, b.reply(formNotOpened(err)))
-	})
+	b.openFormFromButton(ctx, cb)
 }
 
 // formNotOpened says the form did not open and what to do.
