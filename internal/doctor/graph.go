@@ -23,23 +23,10 @@ func (d *run) checkGraph() {
 		d.skip("graph sign-in", "needs AZURE_TENANT_ID and AZURE_CLIENT_ID")
 		return
 	}
-	cfg := d.s.Graph
-	cfg.HTTPClient, cfg.MaxRetries, cfg.RetryDelay, cfg.Timeout = d.client, 1, 500*time.Millisecond, timeout
-	gc, err := graphclient.New(cfg)
-	if err != nil {
-		d.fail("graph sign-in", approvals.ErrorMessage(err), "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential settings")
-		d.skipGraph()
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 	defer cancel()
-	roles, err := gc.Roles(ctx)
-	if d.failNetwork("graph sign-in", hostOf(cfg.AuthorityHost, "login.microsoftonline.com"), err) {
-		d.skipGraph()
-		return
-	}
-	if err != nil {
-		d.fail("graph sign-in", approvals.ErrorMessage(err), "") // graphclient's message says what to do
+	gc, roles, ok := d.signIn(ctx, graphclient.New, "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential settings")
+	if !ok {
 		d.skipGraph()
 		return
 	}
@@ -47,6 +34,29 @@ func (d *run) checkGraph() {
 	d.pass("graph sign-in", fmt.Sprintf("token obtained for app %s in tenant %s", d.s.Graph.ClientID, d.s.Graph.TenantID))
 	d.checkRoles(roles)
 	d.checkTAPPolicy(ctx, gc)
+}
+
+// signIn is the "graph sign-in" check: it builds a client with build from
+// the doctor's Graph settings and reads the roles in its token. A client
+// that cannot be built fails with fix; a refusal fails with graphclient's
+// message, which says what to do (for a customer: its consent link).
+func (d *run) signIn(ctx context.Context, build func(graphclient.Config) (*graphclient.Client, error), fix string) (*graphclient.Client, []string, bool) {
+	cfg := d.s.Graph
+	cfg.HTTPClient, cfg.MaxRetries, cfg.RetryDelay, cfg.Timeout = d.client, 1, 500*time.Millisecond, timeout
+	gc, err := build(cfg)
+	if err != nil {
+		d.fail("graph sign-in", approvals.ErrorMessage(err), fix)
+		return nil, nil, false
+	}
+	roles, err := gc.Roles(ctx)
+	if d.failNetwork("graph sign-in", hostOf(cfg.AuthorityHost, "login.microsoftonline.com"), err) {
+		return nil, nil, false
+	}
+	if err != nil {
+		d.fail("graph sign-in", approvals.ErrorMessage(err), "")
+		return nil, nil, false
+	}
+	return gc, roles, true
 }
 
 func (d *run) skipGraph() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/graphclient"
@@ -100,23 +99,11 @@ func (d *run) checkTenant(t Tenant) {
 		d.skipTenant()
 		return
 	}
-	cfg := d.s.Graph
-	cfg.HTTPClient, cfg.MaxRetries, cfg.RetryDelay, cfg.Timeout = d.client, 1, 500*time.Millisecond, timeout
-	gc, err := graphclient.NewForTenant(cfg, cu)
-	if err != nil {
-		d.fail("graph sign-in", approvals.ErrorMessage(err), "correct the tenant's entry in TAPBOT_TENANTS_FILE")
-		d.skipTenant()
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*timeout)
 	defer cancel()
-	roles, err := gc.Roles(ctx)
-	if d.failNetwork("graph sign-in", hostOf(cfg.AuthorityHost, "login.microsoftonline.com"), err) {
-		d.skipTenant()
-		return
-	}
-	if err != nil {
-		d.fail("graph sign-in", approvals.ErrorMessage(err), "") // graphclient's message names the tenant and, for consent, its link
+	build := func(cfg graphclient.Config) (*graphclient.Client, error) { return graphclient.NewForTenant(cfg, cu) }
+	gc, roles, ok := d.signIn(ctx, build, "correct the tenant's entry in TAPBOT_TENANTS_FILE")
+	if !ok {
 		d.skipTenant()
 		return
 	}
