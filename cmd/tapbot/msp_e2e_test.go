@@ -15,8 +15,9 @@ import (
 )
 
 // The customer tenants of the MSP-mode tests. contoso has a channel of its
-// own; fabrikam uses the default one and is approved by approver2 alone;
-// northwind's admin never consented.
+// own; fabrikam uses the default one, takes requests from requester alone
+// (not from both, whom the global list allows) and is approved by approver2
+// alone; northwind's admin never consented.
 const (
 	contosoID   = "11111111-1111-1111-1111-111111111111"
 	fabrikamID  = "22222222-2222-2222-2222-222222222222"
@@ -32,6 +33,7 @@ const mspTenantsFile = `tenants:
   - name: fabrikam
     id: ` + fabrikamID + `
     domains: [fabrikam.com]
+    requesters: [` + requester + `]
     approvers: [` + approver2 + `]
   - name: northwind
     id: ` + northwindID + `
@@ -290,4 +292,17 @@ func TestMSPHungTenantWithManyRequestsLeavesOthersAWorker(t *testing.T) {
 	card := m.cardIn(contosoCh, "alice@contoso.com")
 	m.click(approver1, card, "tap_approve")
 	m.waitFor("contoso's pass while fabrikam hangs with every request", kind(slacktest.KindPostEphemeral, "", "alice@contoso.com"))
+}
+
+func TestMSPTenantsRequestersReplaceTheGlobalOnes(t *testing.T) {
+	m := startMSP(t, nil)
+	m.command(both, "frank@fabrikam.com 1h")
+	m.reply("not allowed to request")
+	m.command(both, "alice@contoso.com 1h") // contoso keeps the global list
+	m.cardIn(contosoCh, "alice@contoso.com")
+	for _, msg := range m.slack.Messages() {
+		if msg.Kind == slacktest.KindPostMessage && strings.Contains(shown(msg), "frank@fabrikam.com") {
+			t.Fatal("a card was posted for a request fabrikam's requesters do not include")
+		}
+	}
 }
