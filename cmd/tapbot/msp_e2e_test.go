@@ -306,3 +306,16 @@ func TestMSPTenantsRequestersReplaceTheGlobalOnes(t *testing.T) {
 		}
 	}
 }
+
+func TestMSPRunsWithoutAHomeTenant(t *testing.T) {
+	m := startMSP(t, nil, "AZURE_TENANT_ID", "") // AZURE_TENANT_ID is optional in MSP mode
+	m.command(requester, "alice@contoso.com 1h new phone")
+	card := m.cardIn(contosoCh, "alice@contoso.com")
+	m.click(approver1, card, "tap_approve")
+	m.waitFor("contoso's pass", kind(slacktest.KindPostEphemeral, "", "alice@contoso.com"))
+	for _, tr := range m.graph.TokenRequests() {
+		if tr.Tenant != contosoID {
+			t.Errorf("a token was asked of tenant %q; without a home tenant only the customer's authority is used", tr.Tenant)
+		}
+	}
+}
