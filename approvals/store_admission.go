@@ -24,22 +24,7 @@ type Others struct {
 // is none.
 func (o *Others) OpenFor(targetID string, keep func(*Request) bool) (*Request, error) {
 	prefix := lengthPrefixed(nil, targetID)
-	reqs := o.tx.Bucket(bucketRequests)
-	c := o.tx.Bucket(bucketOpenByTarget).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := string(k[len(prefix):])
-		if id == o.self {
-			continue
-		}
-		r, err := getRequest(reqs, id)
-		if err != nil {
-			return nil, err
-		}
-		if keep(r) {
-			return r, nil
-		}
-	}
-	return nil, nil
+	return o.first(bucketOpenByTarget, prefix, prefix, 0, keep)
 }
 
 // CreatedFor returns the oldest request for the target with id targetID
@@ -47,10 +32,17 @@ func (o *Others) OpenFor(targetID string, keep func(*Request) bool) (*Request, e
 // same instant, the smaller id); nil when there is none.
 func (o *Others) CreatedFor(targetID string, keep func(*Request) bool) (*Request, error) {
 	prefix := lengthPrefixed(nil, targetID)
+	return o.first(bucketByTarget, prefix, append(bytes.Clone(prefix), timeKey(o.since, "")...), 8, keep)
+}
+
+// first walks the index bucket's keys under prefix from start and returns
+// the first request other than the view's own that keep accepts. A key is
+// prefix, skip bytes (a time), then the request id.
+func (o *Others) first(bucket, prefix, start []byte, skip int, keep func(*Request) bool) (*Request, error) {
 	reqs := o.tx.Bucket(bucketRequests)
-	c := o.tx.Bucket(bucketByTarget).Cursor()
-	for k, _ := c.Seek(append(bytes.Clone(prefix), timeKey(o.since, "")...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := string(k[len(prefix)+8:])
+	c := o.tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := string(k[len(prefix)+skip:])
 		if id == o.self {
 			continue
 		}
