@@ -217,28 +217,25 @@ func (a *App) customerTenants(base graphclient.Config, groups approvals.GroupRes
 // tenantChannels maps each tenant with a Slack approval channel of its own
 // to it.
 func (c Config) tenantChannels() map[string]string {
-	if c.TenantsFile == nil {
-		return nil
-	}
-	m := map[string]string{}
-	for _, t := range c.TenantsFile.Tenants {
-		if t.ApprovalChannel != "" {
-			m[t.Name] = t.ApprovalChannel
-		}
-	}
-	return m
+	return c.perTenant(func(t tenantsfile.Tenant) string { return t.ApprovalChannel })
 }
 
 // tenantConversations maps each tenant with a Teams approval conversation
 // of its own to it.
 func (c Config) tenantConversations() map[string]string {
+	return c.perTenant(func(t tenantsfile.Tenant) string { return t.TeamsApprovalConversation })
+}
+
+// perTenant maps the name of each tenant whose entry sets field to its
+// value; nil in the single-tenant configuration.
+func (c Config) perTenant(field func(tenantsfile.Tenant) string) map[string]string {
 	if c.TenantsFile == nil {
 		return nil
 	}
 	m := map[string]string{}
 	for _, t := range c.TenantsFile.Tenants {
-		if t.TeamsApprovalConversation != "" {
-			m[t.Name] = t.TeamsApprovalConversation
+		if v := field(t); v != "" {
+			m[t.Name] = v
 		}
 	}
 	return m
