@@ -40,9 +40,10 @@ func (e *CallbackError) Error() string {
 	return fmt.Sprintf("callback answered %d: %s", e.Status, e.Body)
 }
 
-// stand-in photo: not a JPEG, but shaped as the service sends the photo
-// claim, UrlEncode(Base64Encode(bytes)).
-var photoClaim = base64.RawURLEncoding.EncodeToString([]byte("a photo the fake does not have"))
+// Photo is the photo claim every presented credential carries: not a
+// JPEG, but shaped as the service sends the claim,
+// UrlEncode(Base64Encode(bytes)).
+var Photo = base64.RawURLEncoding.EncodeToString([]byte("a photo the fake does not have"))
 
 // Open is the user opening the link: it posts request_retrieved.
 func (s *Server) Open(requestID string) error {
@@ -115,7 +116,7 @@ func errorBody(p *presentation, code, message string) map[string]any {
 // verifiedBody is the documented presentation_verified callback. With a
 // Face Check there is no receipt, as the documentation says.
 func verifiedBody(p *presentation, rc RequestedCredential, issuer string, pr Presented, faceCheck bool) map[string]any {
-	claims := map[string]any{"photo": photoClaim}
+	claims := map[string]any{"photo": Photo}
 	for k, v := range pr.Claims {
 		claims[k] = v
 	}
