@@ -24,8 +24,8 @@ type User struct {
 	// Manager is the id or UPN of the user's manager, "" for none (GET
 	// /users/{id}/manager answers 404 then). It is looked up at each read.
 	Manager string
-	Groups         []string // ids of the groups the user is a transitive member of
-	Roles          []Role   // directory roles the user holds
+	Groups  []string // ids of the groups the user is a transitive member of
+	Roles   []Role   // directory roles the user holds
 	// Assignments are active role assignments that are no directoryRole
 	// membership: scoped to an administrative unit (Role.Scope) or of a
 	// custom role. roleAssignments lists them with Roles.
