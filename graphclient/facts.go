@@ -120,7 +120,8 @@ func isUnlicensed(f graphFailure) bool {
 	return strings.Contains(strings.ToLower(f.message), "not licensed")
 }
 
-var checked = approvals.Checked{OK: true}
+// readOK is the Checked of a part read.
+var readOK = approvals.Checked{OK: true}
 
 // phones reads the user's directory phone numbers, which the caller did
 // not supply: the numbers to call back on.
@@ -133,7 +134,7 @@ func (c *Client) phones(ctx context.Context, userID string) ([]string, string, a
 			permission: permUsers, user: userID}, err)
 		return nil, "", why, err
 	}
-	return u.GetBusinessPhones(), deref(u.GetMobilePhone()), checked, nil
+	return u.GetBusinessPhones(), deref(u.GetMobilePhone()), readOK, nil
 }
 
 // managerFields are the manager's properties TargetFacts reports.
@@ -146,13 +147,13 @@ func (c *Client) manager(ctx context.Context, userID string) (*approvals.Person,
 		QueryParameters: &users.ItemManagerRequestBuilderGetQueryParameters{Select: managerFields},
 	})
 	if f, ok := asGraphFailure(err); ok && f.status == http.StatusNotFound {
-		return nil, checked, nil
+		return nil, readOK, nil
 	}
 	if err != nil {
 		why, err := c.unread(ctx, op{action: "read manager of " + userID, purpose: "read users' managers", permission: permUsers}, err)
 		return nil, why, err
 	}
-	return person(obj), checked, nil
+	return person(obj), readOK, nil
 }
 
 // person describes a manager: a user, or an organizational contact, which
@@ -174,14 +175,14 @@ func (c *Client) risk(ctx context.Context, userID string) (approvals.Risk, error
 	got, err := identityprotection.NewIdentityProtectionRequestBuilderInternal(map[string]string{"baseurl": c.ep.GraphURL}, c.adapter).
 		RiskyUsers().ByRiskyUserId(userID).Get(ctx, nil)
 	if f, ok := asGraphFailure(err); ok && f.status == http.StatusNotFound {
-		return approvals.Risk{Checked: checked, Level: "none", State: "none"}, nil
+		return approvals.Risk{Checked: readOK, Level: "none", State: "none"}, nil
 	}
 	if err != nil {
 		why, err := c.unread(ctx, op{action: "read ID Protection risk of " + userID, purpose: "read ID Protection's user risk",
 			permission: permRisk}, err)
 		return approvals.Risk{Checked: why}, err
 	}
-	r := approvals.Risk{Checked: checked, Level: enumText(got.GetRiskLevel()), State: enumText(got.GetRiskState()),
+	r := approvals.Risk{Checked: readOK, Level: enumText(got.GetRiskLevel()), State: enumText(got.GetRiskState()),
 		Detail: enumText(got.GetRiskDetail())}
 	if r.Detail == "none" {
 		r.Detail = ""

@@ -3,6 +3,7 @@ package graphclient_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -51,6 +52,13 @@ func TestTargetFactsReadPhonesManagerRiskAndRecentMethods(t *testing.T) {
 	}
 	if got.Methods.Checked != want.Methods.Checked || !got.Methods.Since.Equal(since) || !slices.EqualFunc(got.Methods.Recent, want.Methods.Recent, sameMethod) {
 		t.Errorf("methods = %+v\nwant %+v", got.Methods, want.Methods)
+	}
+	selects := map[string]string{"/v1.0/users/" + aliceID: "businessPhones,mobilePhone", "/v1.0/users/" + aliceID + "/manager": "id,displayName,userPrincipalName,mail"}
+	for _, r := range e.s.Requests() {
+		q, _ := url.ParseQuery(r.Query)
+		if want, ok := selects[r.Path]; ok && q.Get("$select") != want {
+			t.Errorf("GET %s selects %q, want %q", r.Path, q.Get("$select"), want)
+		}
 	}
 }
 

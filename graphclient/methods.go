@@ -32,7 +32,7 @@ func (c *Client) recentMethods(ctx context.Context, userID string, since time.Ti
 			permission: permMethods, user: userID}, err)
 		return approvals.Methods{Checked: why, Since: since}, err
 	}
-	out.Checked = checked
+	out.Checked = readOK
 	slices.SortStableFunc(out.Recent, func(a, b approvals.Method) int { return b.Created.Compare(a.Created) })
 	return out, nil
 }
