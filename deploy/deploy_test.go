@@ -1005,6 +1005,8 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 	noRoles := []string{"role-Policy.Read.AuthenticationMethod=Role", "role-User.Read.All=Role", "role-UserAuthMethod-TAP.ReadWrite.All=Role"}
 	broadPasses := sortedCopy(append(slices.DeleteFunc(slices.Clone(base), func(g string) bool { return g == "role-UserAuthMethod-TAP.ReadWrite.All=Role" }),
 		"role-UserAuthenticationMethod.ReadWrite.All=Role"))
+	riskChecks := sortedCopy(append(slices.Clone(base), "role-IdentityRiskyUser.Read.All=Role", "role-UserAuthenticationMethod.Read.All=Role"))
+	targetMail := sortedCopy(append(slices.Clone(base), "role-Mail.Send=Role"))
 	consent := "https://login.microsoftonline.com/tenant-1/adminconsent?client_id="
 	tests := []struct {
 		name       string
@@ -1060,6 +1062,19 @@ func TestCreateAppScriptRequestsGraphPermissionsAndPrintsCredentialOnce(t *testi
 		wantGrants: broadPasses,
 		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
 		wantStderr: "has no UserAuthMethod-TAP.ReadWrite.All; requesting the broader UserAuthenticationMethod.ReadWrite.All instead",
+	}, {
+		name:       "risk checks add the optional risk and methods permissions",
+		args:       []string{"--risk-checks"},
+		wantOK:     true,
+		wantGrants: riskChecks,
+		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
+	}, {
+		name:       "target mail adds Mail.Send and says how to restrict it",
+		args:       []string{"--target-mail"},
+		wantOK:     true,
+		wantGrants: targetMail,
+		wantStdout: "AZURE_TENANT_ID=tenant-1\nAZURE_CLIENT_ID=new-app\nAZURE_CLIENT_SECRET=s3cr3t-value\n",
+		wantStderr: "New-ApplicationAccessPolicy -AppId new-app -PolicyScopeGroupId <group address> -AccessRight RestrictAccess",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

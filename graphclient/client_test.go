@@ -149,6 +149,22 @@ func TestRequiredRolesAreWhatTheFakeGrantsByDefault(t *testing.T) {
 	}
 }
 
+func TestOptionalRolesAreTheFakesVerificationRolesAndNoneIsRequired(t *testing.T) {
+	var got []string
+	for _, o := range graphclient.OptionalRoles() {
+		if slices.Contains(graphclient.RequiredRoles(), o.Name) || o.For == "" {
+			t.Errorf("optional role %+v is required too, or says not what needs it", o)
+		}
+		got = append(got, o.Name)
+	}
+	want := graphtest.VerificationRoles()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("OptionalRoles() = %v, graphtest grants %v besides the default ones", got, want)
+	}
+}
+
 func TestBroaderRolesStandInForRequiredOnesAndAreWhatTheFakeAccepts(t *testing.T) {
 	required := graphclient.RequiredRoles()
 	broad := graphtest.BroadRoles()

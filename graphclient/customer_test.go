@@ -230,7 +230,7 @@ func TestTokensAreCachedPerTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(contosoRoles) != 2 || len(fabrikamRoles) != len(graphtest.DefaultRoles()) {
+	if len(contosoRoles) != 2 || len(fabrikamRoles) != len(graphtest.DefaultRoles())+len(graphtest.VerificationRoles()) {
 		t.Fatalf("roles: contoso %v, fabrikam %v; each tenant's token must carry its own consent", contosoRoles, fabrikamRoles)
 	}
 }

@@ -210,6 +210,17 @@ func mergeRoles(lists ...[]approvals.DirectoryRole) []approvals.DirectoryRole {
 // the error of the first read, in the order given, that failed: the same
 // failure gives the same message however the calls interleave.
 func parallel(reads ...func() error) error {
+	for _, err := range readAll(reads...) {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readAll runs the reads at most maxParallelReads at a time and returns
+// each one's error, in the order given.
+func readAll(reads ...func() error) []error {
 	errs := make([]error, len(reads))
 	slots := make(chan struct{}, maxParallelReads)
 	var wg sync.WaitGroup
@@ -221,12 +232,7 @@ func parallel(reads ...func() error) error {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errs
 }
 
 // odataString quotes s as an OData string literal.

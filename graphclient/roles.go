@@ -41,6 +41,26 @@ func RequiredRoles() []string {
 	return []string{permPasses, permUsers, permPolicy, permGroups, permRoles, permPIMGroups}
 }
 
+// OptionalRole is an application permission only an optional feature
+// uses: without it, the feature is left out and says so.
+type OptionalRole struct {
+	Name string // as the Entra admin center names it
+	For  string // what needs it, to follow "needed only" in a sentence
+}
+
+// OptionalRoles lists the permissions only end-user verification uses:
+// ID Protection's risk and the methods registered lately, which approvers
+// otherwise see as "not checked", and mail to the person whose account a
+// pass is for. deploy/entra/create-app.sh requests them with --risk-checks
+// and --target-mail.
+func OptionalRoles() []OptionalRole {
+	return []OptionalRole{
+		{Name: permRisk, For: "when the policy uses ID Protection's user risk (risk checks; Entra ID P2)"},
+		{Name: permMethods, For: "to show approvers the authentication methods registered lately (risk checks)"},
+		{Name: permMail, For: "when the policy tells the user by e-mail that a pass was made; restrict it to the sending mailbox with an application access policy (New-ApplicationAccessPolicy)"},
+	}
+}
+
 // BroaderRole is an application permission Graph accepts in place of one
 // of RequiredRoles, which allows far more than tapbot does with it.
 type BroaderRole struct {

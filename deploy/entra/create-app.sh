@@ -2,6 +2,7 @@
 # Create the Microsoft Entra app registration tapbot signs in with.
 #
 # Usage: create-app.sh [--cert] [--group-checks] [--no-role-checks]
+#                      [--risk-checks] [--target-mail]
 #                      [--multi-tenant] [--name NAME] [--secret-days N]
 #
 #   --cert          create a self-signed certificate credential instead of a
@@ -13,6 +14,15 @@
 #                   PrivilegedEligibilitySchedule.Read.AzureADGroup; tapbot's
 #                   default policy needs them to refuse passes for admin role
 #                   holders, active or PIM-eligible
+#   --risk-checks   OPTIONAL: also request IdentityRiskyUser.Read.All and
+#                   UserAuthenticationMethod.Read.All, only needed when the
+#                   policy uses risk checks (ID Protection's user risk, which
+#                   needs Entra ID P2, and methods registered lately); without
+#                   them approvers see those facts as "not checked"
+#   --target-mail   OPTIONAL: also request Mail.Send, only needed when the
+#                   policy e-mails the user that a pass was created; it lets
+#                   the app send as ANY mailbox until an Exchange admin
+#                   restricts it with New-ApplicationAccessPolicy
 #   --multi-tenant  MSP mode: one app for many customer tenants. Registers
 #                   the app for accounts in any organizational directory
 #                   (an existing one is changed to that), adds the redirect
@@ -42,12 +52,13 @@ secret_days=90
 permissions=(UserAuthMethod-TAP.ReadWrite.All User.Read.All Policy.Read.AuthenticationMethod)
 role_checks=true
 multi_tenant=false
+target_mail=false
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "create-app.sh: $*"; exit 1; }
 
 usage() {
-	sed -n '4,22s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,32s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -57,6 +68,8 @@ parse_args() {
 		--cert) use_cert=true ;;
 		--group-checks) permissions+=(GroupMember.Read.All) ;;
 		--no-role-checks) role_checks=false ;;
+		--risk-checks) permissions+=(IdentityRiskyUser.Read.All UserAuthenticationMethod.Read.All) ;;
+		--target-mail) permissions+=(Mail.Send); target_mail=true ;;
 		--multi-tenant) multi_tenant=true ;;
 		--name) name="${2:?--name needs a value}"; shift ;;
 		--secret-days) secret_days="${2:?--secret-days needs a value}"; shift ;;
@@ -240,6 +253,16 @@ print_msp_guidance() {
 	say "Then make sure the Temporary Access Pass policy is enabled in each customer's tenant (see PORTAL.md)."
 }
 
+# print_mail_guidance tells how to keep Mail.Send to the one mailbox
+# tapbot sends from, for the app $1.
+print_mail_guidance() {
+	say ""
+	say "Mail.Send lets the app send as any mailbox of the tenant. Restrict it to the mailbox tapbot sends from:"
+	say "an Exchange administrator puts that mailbox in a mail-enabled security group and runs, in Exchange Online PowerShell,"
+	say "  New-ApplicationAccessPolicy -AppId $1 -PolicyScopeGroupId <group address> -AccessRight RestrictAccess"
+	say "  Test-ApplicationAccessPolicy -Identity <mailbox address> -AppId $1"
+}
+
 main() {
 	parse_args "$@"
 	command -v az >/dev/null || die "the Azure CLI (az) is not installed"
@@ -258,6 +281,7 @@ main() {
 	printf 'AZURE_TENANT_ID=%s\n' "$tenant_id"
 	printf 'AZURE_CLIENT_ID=%s\n' "$app_id"
 	add_credential "$app_id"
+	if $target_mail; then print_mail_guidance "$app_id"; fi
 
 	if $multi_tenant; then
 		print_msp_guidance "$authority" "$app_id" "$redirect" "$tenant_id"

@@ -18,15 +18,21 @@ const (
 //   - erin_fabrikam.com#EXT#@contoso.onmicrosoft.com, a guest whose mail is
 //     erin@fabrikam.com.
 //
-// Carol's pass is placed with AddPass, so Issued does not list it.
+// Alice and Bob report to Carol, and the members have directory phone
+// numbers; Alice and Carol registered Microsoft Authenticator months ago.
+// Nobody is flagged by ID Protection (SetRisk). Carol's pass is placed with
+// AddPass, so Issued does not list it.
 func DemoTenant(s *Server) {
 	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000a11", UPN: "alice@contoso.com", DisplayName: "Alice Andersen",
 		AccountEnabled: true, JobTitle: "Accountant", Mail: "alice@contoso.com",
+		BusinessPhones: []string{"+1 425 555 0110"}, MobilePhone: "+1 425 555 0111", Manager: "carol@contoso.com",
 		Groups: []string{DemoGroupHelpdesk, DemoGroupFinance}})
 	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000b22", UPN: "bob@contoso.com", DisplayName: "Bob Berg",
-		AccountEnabled: false, JobTitle: "Sales Representative", Mail: "bob@contoso.com"})
+		AccountEnabled: false, JobTitle: "Sales Representative", Mail: "bob@contoso.com",
+		BusinessPhones: []string{"+1 425 555 0120"}, Manager: "carol@contoso.com"})
 	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000c33", UPN: "carol@contoso.com", DisplayName: "Carol Chen",
 		AccountEnabled: true, JobTitle: "Controller", Mail: "carol@contoso.com",
+		BusinessPhones: []string{"+1 425 555 0130"}, MobilePhone: "+1 425 555 0131",
 		Groups: []string{DemoGroupFinance}})
 	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000d44", UPN: "dan@contoso.com", DisplayName: "Dan Duarte",
 		AccountEnabled: true, JobTitle: "IT Administrator", Mail: "dan@contoso.com",
@@ -35,7 +41,10 @@ func DemoTenant(s *Server) {
 			RoleTemplateID: GlobalAdministratorTemplateID}}})
 	s.AddUser(User{ID: "0b3a5f2e-1c4d-4e6f-8a9b-000000000e55", UPN: "erin_fabrikam.com#EXT#@contoso.onmicrosoft.com",
 		DisplayName: "Erin Evans (Fabrikam)", AccountEnabled: true, UserType: "Guest", Mail: "erin@fabrikam.com"})
-	start := s.clock().Add(-time.Hour)
+	now := s.clock()
+	s.AddMethod("alice@contoso.com", Method{Type: MethodAuthenticator, DisplayName: "iPhone 15", Created: now.AddDate(0, -7, 0)})
+	s.AddMethod("carol@contoso.com", Method{Type: MethodAuthenticator, DisplayName: "Pixel 8", Created: now.AddDate(-1, 0, 0)})
+	start := now.Add(-time.Hour)
 	s.AddPass(PassRecord{UserID: "carol@contoso.com", Created: start, Start: start, LifetimeMinutes: 480})
 }
 
@@ -49,15 +58,17 @@ func DemoTenant(s *Server) {
 //   - dan@domain, a Global Administrator, whom the built-in protect rules
 //     keep from passes.
 //
-// Carol's pass is placed with AddPass, so Issued does not list it. Object
+// Alice and Bob report to Carol. Carol's pass is placed with AddPass, so Issued does not list it. Object
 // ids are new for every call, as they are in every real tenant.
 func DemoCustomer(t *Tenant, domain, org string) {
 	person := func(local, name, title string, enabled bool) User {
 		upn := local + "@" + domain
 		return User{UPN: upn, DisplayName: name + " (" + org + ")", AccountEnabled: enabled, JobTitle: title, Mail: upn}
 	}
-	t.AddUser(person("alice", "Alice Andersen", "Accountant", true))
-	t.AddUser(person("bob", "Bob Berg", "Sales Representative", false))
+	alice, bob := person("alice", "Alice Andersen", "Accountant", true), person("bob", "Bob Berg", "Sales Representative", false)
+	alice.Manager, bob.Manager = "carol@"+domain, "carol@"+domain
+	t.AddUser(alice)
+	t.AddUser(bob)
 	t.AddUser(person("carol", "Carol Chen", "Controller", true))
 	dan := person("dan", "Dan Duarte", "IT Administrator", true)
 	dan.Roles = []Role{{DisplayName: "Global Administrator", RoleTemplateID: GlobalAdministratorTemplateID}}

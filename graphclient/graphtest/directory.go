@@ -13,9 +13,19 @@ type User struct {
 	AccountEnabled bool
 	UserType       string // "Member" (default) or "Guest"
 	JobTitle       string
-	Mail           string
-	Groups         []string // ids of the groups the user is a transitive member of
-	Roles          []Role   // directory roles the user holds
+	// Mail is the user's e-mail address. A member with one has an Exchange
+	// Online mailbox, which sendMail can send from (Exchange sets mail when
+	// it makes a mailbox); a guest's mail is elsewhere.
+	Mail string
+	// BusinessPhones and MobilePhone are the directory's numbers for the
+	// user (businessPhones, mobilePhone), e.g. "+1 425 555 0100".
+	BusinessPhones []string
+	MobilePhone    string
+	// Manager is the id or UPN of the user's manager, "" for none (GET
+	// /users/{id}/manager answers 404 then). It is looked up at each read.
+	Manager string
+	Groups  []string // ids of the groups the user is a transitive member of
+	Roles   []Role   // directory roles the user holds
 	// Assignments are active role assignments that are no directoryRole
 	// membership: scoped to an administrative unit (Role.Scope) or of a
 	// custom role. roleAssignments lists them with Roles.
@@ -67,6 +77,7 @@ func (s *Tenant) AddUser(u User) User {
 		u.UserType = "Member"
 	}
 	u.Groups = append([]string(nil), u.Groups...)
+	u.BusinessPhones = append([]string(nil), u.BusinessPhones...)
 	u.EligibleGroups = append([]string(nil), u.EligibleGroups...)
 	u.Roles, u.Assignments, u.EligibleRoles = withRoleIDs(u.Roles), withRoleIDs(u.Assignments), withRoleIDs(u.EligibleRoles)
 	s.mu.Lock()
@@ -103,9 +114,18 @@ func (s *Tenant) userCopy(key string) (User, bool) {
 	return *u, true
 }
 
+// userDefaultFields are the properties Graph returns without $select (of
+// those the fake knows); accountEnabled and userType are not among them.
+var userDefaultFields = []string{"id", "displayName", "userPrincipalName", "jobTitle", "mail", "businessPhones", "mobilePhone"}
+
 // json renders the user with the properties $select asks for, or with
 // Graph's default set (which, as in Graph, lacks accountEnabled and userType).
+// businessPhones is an array, empty when the user has none, as in Graph.
 func (u User) json(selectParam string) map[string]any {
+	phones := u.BusinessPhones
+	if phones == nil {
+		phones = []string{}
+	}
 	all := map[string]any{
 		"id":                u.ID,
 		"displayName":       u.DisplayName,
@@ -114,8 +134,10 @@ func (u User) json(selectParam string) map[string]any {
 		"userType":          u.UserType,
 		"jobTitle":          nullable(u.JobTitle),
 		"mail":              nullable(u.Mail),
+		"businessPhones":    phones,
+		"mobilePhone":       nullable(u.MobilePhone),
 	}
-	fields := []string{"id", "displayName", "userPrincipalName", "jobTitle", "mail"}
+	fields := userDefaultFields
 	if selectParam != "" {
 		fields = strings.Split(selectParam, ",")
 	}

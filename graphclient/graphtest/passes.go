@@ -299,18 +299,23 @@ func (s *Tenant) serveCreatePass(w http.ResponseWriter, r *http.Request, key str
 }
 
 func readCreateBody(r *http.Request) (createBody, error) {
+	var b createBody
+	err := readJSON(r, &b)
+	return b, err
+}
+
+// readJSON decodes a request's JSON body, gzipped or not, into v.
+func readJSON(r *http.Request, v any) error {
 	var rd io.Reader = r.Body
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
-			return createBody{}, err
+			return err
 		}
 		defer zr.Close()
 		rd = zr
 	}
-	var b createBody
-	err := json.NewDecoder(io.LimitReader(rd, 1<<20)).Decode(&b)
-	return b, err
+	return json.NewDecoder(io.LimitReader(rd, 1<<20)).Decode(v)
 }
 
 // create applies Graph's rules for a new pass under s.mu: the user must

@@ -46,9 +46,11 @@ func (s *Tenant) AddGroup(g Group) Group {
 }
 
 // SetPremiumLicense says whether the tenant has Microsoft Entra ID P2 (or
-// ID Governance), which Privileged Identity Management needs. Without it
-// the eligibility endpoints answer 400 AadPremiumLicenseRequired, as Graph
-// does, and nobody can be eligible for anything. A new Server has it.
+// ID Governance), which Privileged Identity Management and ID Protection
+// need. Without it the eligibility endpoints answer 400
+// AadPremiumLicenseRequired, as Graph does, and nobody can be eligible for
+// anything; riskyUsers answers 403 Forbidden, "Your tenant is not licensed
+// for this feature.". A new Server has it.
 func (s *Tenant) SetPremiumLicense(licensed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

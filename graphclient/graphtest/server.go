@@ -61,7 +61,8 @@ type Server struct {
 
 // NewServer starts a fake on a TLS listener at 127.0.0.1 with no users, the
 // default policy (see SetPolicy) and tokens that carry every permission
-// tapbot needs (see SetRoles). Like Graph, it offers HTTP/2 and HTTP/1.1;
+// tapbot needs, the verification ones included (see SetRoles,
+// VerificationRoles). Like Graph, it offers HTTP/2 and HTTP/1.1;
 // Client speaks HTTP/2. Call Close when done.
 func NewServer() *Server { return newServer(true) }
 
@@ -199,6 +200,8 @@ func (s *Tenant) route(w http.ResponseWriter, r *http.Request) {
 		s.servePIMForGroups(w, r)
 	case strings.EqualFold(seg[0], "organization"):
 		s.serveOrganization(w, r, seg[1:])
+	case strings.EqualFold(seg[0], "identityProtection"):
+		s.routeIdentityProtection(w, r, seg)
 	default:
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+seg[0]+"'.")
 	}
@@ -213,6 +216,12 @@ func (s *Tenant) routeUsers(w http.ResponseWriter, r *http.Request, seg []string
 	case len(seg) >= 3 && strings.EqualFold(seg[1], "authentication") &&
 		strings.EqualFold(seg[2], "temporaryAccessPassMethods"):
 		s.routePasses(w, r, seg[0], seg[3:])
+	case len(seg) == 3 && strings.EqualFold(seg[1], "authentication") && strings.EqualFold(seg[2], "methods"):
+		s.serveMethods(w, r, seg[0])
+	case len(seg) == 2 && strings.EqualFold(seg[1], "manager"):
+		s.serveManager(w, r, seg[0])
+	case len(seg) == 2 && strings.EqualFold(seg[1], "sendMail"):
+		s.serveSendMail(w, r, seg[0])
 	case strings.EqualFold(seg[1], "transitiveMemberOf"):
 		s.serveMemberOf(w, r, seg[0], seg[2:])
 	default:

@@ -35,8 +35,14 @@ type Tenant struct {
 	consentErr int      // the AADSTS code of an app without consent, see SetConsentError
 	orgID      string   // the id of its organization object (organization.go)
 	domains    []Domain // its verified domains, see SetVerifiedDomains
-	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400.
+	// unlicensed: the tenant lacks Entra ID P2, so PIM answers 400 and ID
+	// Protection 403.
 	unlicensed bool
+	risks      map[string]Risk     // by user id, see SetRisk
+	methods    map[string][]Method // by user id, see AddMethod
+	mails      []SentMail          // sent through sendMail
+	mailSent   chan SentMail       // each mail as it is sent, see MailSent
+	mailPolicy []string            // the mailboxes an application access policy allows; none: all
 }
 
 func newTenant(s *Server, id, name string) *Tenant {
@@ -45,12 +51,14 @@ func newTenant(s *Server, id, name string) *Tenant {
 		orgID = newID()
 	}
 	return &Tenant{ID: id, Name: name, server: s, policy: DefaultPolicy(), orgID: orgID,
-		passes: make(map[string]PassRecord), roles: DefaultRoles(),
-		consented: make(map[string]bool), consentErr: 700016}
+		passes: make(map[string]PassRecord), roles: append(DefaultRoles(), VerificationRoles()...),
+		consented: make(map[string]bool), consentErr: 700016,
+		risks: make(map[string]Risk), methods: make(map[string][]Method), mailSent: make(chan SentMail, mailBuffer)}
 }
 
 // AddTenant adds a tenant with its own empty directory, the default policy
-// and permissions (SetPolicy, SetRoles) and no app consented, or returns
+// and permissions (SetPolicy, SetRoles: DefaultRoles and VerificationRoles)
+// and no app consented, or returns
 // the one already added with that id (matched case-insensitively). Its
 // token endpoint is AuthorityHost + id + "/oauth2/v2.0/token"; its Graph is
 // GraphURL, like every tenant's.

@@ -183,8 +183,8 @@ func TestTenantsHaveTheirOwnRolesPolicyAndFaults(t *testing.T) {
 	c.contoso.SetPolicy(Policy{State: "disabled"})
 	c.contoso.Fail("/users", "", http.StatusServiceUnavailable, "serviceNotAvailable", 5)
 	contoso, fabrikam := mustToken(t, c.s, contosoID), mustToken(t, c.s, fabrikamID)
-	if roles := tokenClaims(t, fabrikam)["roles"].([]any); len(roles) != len(DefaultRoles()) {
-		t.Errorf("fabrikam's token has roles %v, want the default ones", roles)
+	if roles := tokenClaims(t, fabrikam)["roles"].([]any); len(roles) != len(DefaultRoles())+len(VerificationRoles()) {
+		t.Errorf("fabrikam's token has roles %v, want the default and verification ones", roles)
 	}
 	if roles := tokenClaims(t, contoso)["roles"].([]any); len(roles) != 1 {
 		t.Errorf("contoso's token has roles %v, want User.Read.All only", roles)

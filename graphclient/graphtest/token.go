@@ -26,6 +26,15 @@ func DefaultRoles() []string {
 	}
 }
 
+// VerificationRoles returns the application permissions tapbot uses only
+// to help approvers verify the person a pass is for: ID Protection's risk,
+// the authentication methods registered lately, and mail to the target.
+// A new Server grants them besides DefaultRoles, so a test that needs a
+// fact "not checked" withdraws its permission with SetRoles.
+func VerificationRoles() []string {
+	return []string{"IdentityRiskyUser.Read.All", "UserAuthenticationMethod.Read.All", "Mail.Send"}
+}
+
 // BroadRoles returns DefaultRoles with the broad permissions tapbot asked
 // for before Graph had ones limited to Temporary Access Passes and the
 // authentication methods policy: UserAuthenticationMethod.ReadWrite.All
