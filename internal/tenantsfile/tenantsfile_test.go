@@ -141,7 +141,7 @@ func TestEachProblemIsReportedWithItsLine(t *testing.T) {
 		{"approvals required zero", head + "    approvalsRequired: 0\n", 5, "approvalsRequired must be at least 1"},
 		{"approvals required not a number", head + "    approvalsRequired: two\n", 5, "cannot unmarshal"},
 		{"bad ticket pattern", head + "    reason: {ticketPattern: 'INC-(\\d+'}\n", 5, "reason.ticketPattern"},
-		{"weak protect rule", head + "    protect:\n      - name: vip\n        groups: [x]\n", 6, `protect "vip" must either refuse or need at least 2 approvals`},
+		{"weak protect rule", head + "    protect:\n      - name: vip\n        groups: [x]\n", 6, `protect "vip" must refuse, need at least 2 approvals, or name verification steps`},
 		{"protect rule shadows a built-in one", head + "    protect:\n      - name: directory role holders\n        groups: [x]\n        refuse: true\n", 6, "has the name of a built-in rule"},
 		{"unknown protectOff", head + "    protectOff: [admins]\n", 5, `protectOff: "admins" is not a built-in protect rule`},
 	} {
