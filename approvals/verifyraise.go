@@ -134,7 +134,7 @@ func (r RiskRule) judge(t Target, risk Risk) (int, string, error) {
 	}
 	match := func(v string) bool { return strings.EqualFold(v, risk.Level) || strings.EqualFold(v, risk.State) }
 	if slices.ContainsFunc(r.Refuse, match) {
-		return 0, "", Errorf(EFORBIDDEN, "%s %s in Entra ID Protection: tapbot does not issue passes for risky users. Investigate in the Entra admin center → Protection → Risky users; once the risk is remediated or dismissed, ask again.", t.UPN, riskClause(r.Refuse, risk))
+		return 0, "", Errorf(EFORBIDDEN, "%s %s: tapbot does not issue passes for risky users; investigate in the Entra admin center → Protection → Risky users, and ask again once the risk is remediated or dismissed.", t.UPN, riskClause(r.Refuse, risk))
 	}
 	need, why := 0, ""
 	for v, n := range r.Approvals {
@@ -149,14 +149,14 @@ func (r RiskRule) judge(t Target, risk Risk) (int, string, error) {
 }
 
 // riskClause says how the target is at risk, naming first what the rule
-// refuses: "is at high risk (riskState atRisk)", "is marked
-// confirmedCompromised (riskLevel high)".
+// refuses: "is at high risk in Entra ID Protection (riskState atRisk)",
+// "is marked confirmedCompromised in Entra ID Protection (riskLevel high)".
 func riskClause(refused []string, risk Risk) string {
 	levelRefused := slices.ContainsFunc(refused, func(v string) bool { return strings.EqualFold(v, risk.Level) })
 	if levelRefused {
-		return fmt.Sprintf("is at %s risk (riskState %s)", risk.Level, orNone(risk.State))
+		return fmt.Sprintf("is at %s risk in Entra ID Protection (riskState %s)", risk.Level, orNone(risk.State))
 	}
-	return fmt.Sprintf("is marked %s (riskLevel %s)", risk.State, orNone(risk.Level))
+	return fmt.Sprintf("is marked %s in Entra ID Protection (riskLevel %s)", risk.State, orNone(risk.Level))
 }
 
 // riskName names a rule's value as the risk has it: "riskLevel medium".
