@@ -53,13 +53,21 @@ func TestPresentationOutcomes(t *testing.T) {
 		{"verified above the threshold", func(tok string) []PresentationEvent {
 			return []PresentationEvent{retrieved(tok), presented(tok, "Alice@Contoso.com", 87)}
 		}, VerifiedIDVerified, "", EventVerifiedIDVerified},
-		{"verified at the threshold", func(tok string) []PresentationEvent { return []PresentationEvent{presented(tok, "alice@contoso.com", 70)} },
+		{"verified at the threshold", func(tok string) []PresentationEvent {
+			return []PresentationEvent{presented(tok, "alice@contoso.com", 70)}
+		},
 			VerifiedIDVerified, "", EventVerifiedIDVerified},
-		{"below the threshold", func(tok string) []PresentationEvent { return []PresentationEvent{presented(tok, "alice@contoso.com", 62)} },
+		{"below the threshold", func(tok string) []PresentationEvent {
+			return []PresentationEvent{presented(tok, "alice@contoso.com", 62)}
+		},
 			VerifiedIDFailed, "Face Check 62 % < 70", EventVerifiedIDFailed},
-		{"a credential for the wrong person", func(tok string) []PresentationEvent { return []PresentationEvent{presented(tok, "bob@contoso.com", 95)} },
+		{"a credential for the wrong person", func(tok string) []PresentationEvent {
+			return []PresentationEvent{presented(tok, "bob@contoso.com", 95)}
+		},
 			VerifiedIDFailed, "the credential is for bob@contoso.com, not alice@contoso.com", EventVerifiedIDFailed},
-		{"no Face Check made", func(tok string) []PresentationEvent { return []PresentationEvent{presented(tok, "alice@contoso.com", -1)} },
+		{"no Face Check made", func(tok string) []PresentationEvent {
+			return []PresentationEvent{presented(tok, "alice@contoso.com", -1)}
+		},
 			VerifiedIDFailed, "no Face Check was made", EventVerifiedIDFailed},
 		{"another kind of credential", func(tok string) []PresentationEvent {
 			ev := presented(tok, "alice@contoso.com", 90)
@@ -177,7 +185,7 @@ func TestPresentationReplayedAfterItsOutcomeChangesNothing(t *testing.T) {
 			}
 			before := h.auditTypes(t)
 			for _, ev := range []PresentationEvent{
-				presented(token, "alice@contoso.com", score), presented(token, "alice@contoso.com", 100 - score),
+				presented(token, "alice@contoso.com", score), presented(token, "alice@contoso.com", 100-score),
 				retrieved(token), {State: token, RequestID: "pres-1", Status: PresentationError, ErrorCode: "x"},
 			} {
 				if err := h.svc.PresentationUpdate(ctx, ev); err != nil {
