@@ -41,54 +41,50 @@ func verifiedIDHarness(t *testing.T) *verifyHarness {
 }
 
 func TestPresentationOutcomes(t *testing.T) {
+	card := func(upn string, score float64, change func(*PresentationEvent)) func(string) PresentationEvent {
+		return func(tok string) PresentationEvent {
+			ev := presented(tok, upn, score)
+			if change != nil {
+				change(&ev)
+			}
+			return ev
+		}
+	}
 	tests := []struct {
 		name    string
-		events  func(token string) []PresentationEvent
+		events  []func(token string) PresentationEvent
 		state   VerifiedIDState
 		failure string // in the step's failure
 		event   string // the last audit event
 	}{
-		{"link opened", func(tok string) []PresentationEvent { return []PresentationEvent{retrieved(tok)} },
-			VerifiedIDOpened, "", EventVerifiedIDOpened},
-		{"verified above the threshold", func(tok string) []PresentationEvent {
-			return []PresentationEvent{retrieved(tok), presented(tok, "Alice@Contoso.com", 87)}
-		}, VerifiedIDVerified, "", EventVerifiedIDVerified},
-		{"verified at the threshold", func(tok string) []PresentationEvent {
-			return []PresentationEvent{presented(tok, "alice@contoso.com", 70)}
-		},
+		{"link opened", []func(string) PresentationEvent{retrieved}, VerifiedIDOpened, "", EventVerifiedIDOpened},
+		{"verified above the threshold", []func(string) PresentationEvent{retrieved, card("Alice@Contoso.com", 87, nil)},
 			VerifiedIDVerified, "", EventVerifiedIDVerified},
-		{"below the threshold", func(tok string) []PresentationEvent {
-			return []PresentationEvent{presented(tok, "alice@contoso.com", 62)}
-		},
+		{"verified at the threshold", []func(string) PresentationEvent{card("alice@contoso.com", 70, nil)},
+			VerifiedIDVerified, "", EventVerifiedIDVerified},
+		{"below the threshold", []func(string) PresentationEvent{card("alice@contoso.com", 62, nil)},
 			VerifiedIDFailed, "Face Check 62 % < 70", EventVerifiedIDFailed},
-		{"a credential for the wrong person", func(tok string) []PresentationEvent {
-			return []PresentationEvent{presented(tok, "bob@contoso.com", 95)}
-		},
+		{"a credential for the wrong person", []func(string) PresentationEvent{card("bob@contoso.com", 95, nil)},
 			VerifiedIDFailed, "the credential is for bob@contoso.com, not alice@contoso.com", EventVerifiedIDFailed},
-		{"no Face Check made", func(tok string) []PresentationEvent {
-			return []PresentationEvent{presented(tok, "alice@contoso.com", -1)}
-		},
+		{"no Face Check made", []func(string) PresentationEvent{card("alice@contoso.com", -1, nil)},
 			VerifiedIDFailed, "no Face Check was made", EventVerifiedIDFailed},
-		{"another kind of credential", func(tok string) []PresentationEvent {
-			ev := presented(tok, "alice@contoso.com", 90)
+		{"another kind of credential", []func(string) PresentationEvent{card("alice@contoso.com", 90, func(ev *PresentationEvent) {
 			ev.CredentialType = []string{"VerifiableCredential", "StudentCard"}
-			return []PresentationEvent{ev}
-		}, VerifiedIDFailed, "not a Verified Employee card", EventVerifiedIDFailed},
-		{"a credential naming the target's object id", func(tok string) []PresentationEvent {
-			ev := presented(tok, "", 90)
+		})}, VerifiedIDFailed, "not a Verified Employee card", EventVerifiedIDFailed},
+		{"a credential naming the target's object id", []func(string) PresentationEvent{card("", 90, func(ev *PresentationEvent) {
 			ev.Claims = map[string]string{"mail": "alice.smith@contoso.com", "objectId": "id-alice"}
-			return []PresentationEvent{ev}
-		}, VerifiedIDVerified, "", EventVerifiedIDVerified},
-		{"a presentation error", func(tok string) []PresentationEvent {
-			return []PresentationEvent{{State: tok, RequestID: "pres-1", Status: PresentationError, ErrorCode: "presentation_error", ErrorMessage: "the user declined"}}
-		}, VerifiedIDFailed, "the presentation failed (presentation_error: the user declined)", EventVerifiedIDFailed},
+		})}, VerifiedIDVerified, "", EventVerifiedIDVerified},
+		{"a presentation error", []func(string) PresentationEvent{func(tok string) PresentationEvent {
+			return PresentationEvent{State: tok, RequestID: "pres-1", Status: PresentationError, ErrorCode: "presentation_error", ErrorMessage: "the user declined"}
+		}}, VerifiedIDFailed, "the presentation failed (presentation_error: the user declined)", EventVerifiedIDFailed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := verifiedIDHarness(t)
 			ctx := context.Background()
 			r, token := raiseWithVerifiedID(t, h)
-			for _, ev := range tc.events(token) {
+			for _, event := range tc.events {
+				ev := event(token)
 				if err := h.svc.PresentationUpdate(ctx, ev); err != nil {
 					t.Fatalf("%s: %v", ev.Status, err)
 				}
