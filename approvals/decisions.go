@@ -15,7 +15,8 @@ import (
 // non-approver, the requester themselves, or someone tapbot cannot tell
 // apart from the requester or an earlier approver, ECONFLICT (with what
 // happened instead) when the request is no longer pending, ENOTFOUND for an
-// unknown id.
+// unknown id. A request with verification steps is approved as
+// ApproveVerified approves it without a callback tick.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
 	return s.ApproveVerified(ctx, id, by, Callback{})
 }
