@@ -15,8 +15,29 @@ import (
 // non-approver, the requester themselves, or someone tapbot cannot tell
 // apart from the requester or an earlier approver, ECONFLICT (with what
 // happened instead) when the request is no longer pending, ENOTFOUND for an
-// unknown id.
+// unknown id. A request with verification steps is approved as
+// ApproveVerified approves it without a callback tick.
 func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Request, error) {
+	return s.ApproveVerified(ctx, id, by, Callback{})
+}
+
+// Callback is what an approver says about the callback step when they
+// approve: that they called the user back on a number from the directory,
+// and what they note (which number, what the user said).
+type Callback struct {
+	Called bool
+	Note   string
+}
+
+// ApproveVerified is Approve for a request with verification steps: the
+// approval is refused while the manager has not confirmed or the Verified
+// ID check is not verified (ECONFLICT saying what it waits for), and,
+// while the callback step is not ticked, unless cb.Called (EINVALID). A
+// tick is recorded with the approval, in the same transaction, as an
+// EventVerifyCallback. The request becomes approved only with its
+// approvals and every step satisfied. Otherwise it returns what Approve
+// does.
+func (s *Service) ApproveVerified(ctx context.Context, id string, by Principal, cb Callback) (*Request, error) {
 	cur, pol, err := s.forApprover(ctx, id, by)
 	if err != nil {
 		return nil, err
@@ -36,14 +57,21 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 		if err := checkDistinct(r, by); err != nil {
 			return Change{}, err
 		}
+		if err := waitingFor(r); err != nil {
+			return Change{}, err
+		}
 		now := s.now()
+		events, err := tickCallback(r, by, now, cb)
+		if err != nil {
+			return Change{}, err
+		}
 		r.Approvals = append(r.Approvals, Approval{By: by, At: now})
 		r.UpdatedAt = now
 		detail := fmt.Sprintf("approval %d of %d", len(r.Approvals), r.ApprovalsRequired)
-		if len(r.Approvals) >= r.ApprovalsRequired {
+		if len(r.Approvals) >= r.ApprovalsRequired && len(r.Verify.Pending()) == 0 {
 			r.State = StateApproved
 		}
-		return Change{Events: []Event{eventFor(EventApproved, r, by, now, detail)}}, nil
+		return Change{Events: append(events, eventFor(EventApproved, r, by, now, detail))}, nil
 	})
 	if err != nil {
 		return r, err
@@ -61,6 +89,31 @@ func (s *Service) Approve(ctx context.Context, id string, by Principal) (*Reques
 	s.refresh(ctx, r, "", "")
 	return s.afterApproval(ctx, r)
 }
+
+// MayApprove returns request id when by may approve it now, so a chat
+// front-end can open the callback form (NeedsCallback) before anything
+// happens. It returns what ApproveVerified would for an approver who may
+// not approve here, the requester, a request no longer pending, or one
+// whose steps hold it back; the checks that need Graph (groups, identity)
+// come only with the approval itself.
+func (s *Service) MayApprove(ctx context.Context, id string, by Principal) (*Request, error) {
+	r, _, err := s.forApprover(ctx, id, by)
+	if err != nil {
+		return nil, err
+	}
+	if r.State != StatePending {
+		return r, stateError(r)
+	}
+	if by.Same(r.Requester) {
+		return r, Errorf(EFORBIDDEN, "You can't approve your own request; another approver has to.")
+	}
+	return r, waitingFor(r)
+}
+
+// NeedsCallback reports whether approving r needs the callback tick
+// (Verification.NeedsCallback): the chat front-end then asks the approver
+// in a form and hands the answer to ApproveVerified.
+func (s *Service) NeedsCallback(r *Request) bool { return r.Verify.NeedsCallback() }
 
 // Deny ends pending request id with by's no. Any approver may deny, including
 // the requester's own request (it only takes power away). Returns EFORBIDDEN

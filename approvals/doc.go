@@ -8,7 +8,11 @@
 // them it names as small interfaces: a Tenant that looks users up and
 // creates and deletes passes (graphclient implements it) and a Notifier per
 // chat platform (bot/slack and bot/teams implement it). What the chat
-// front-ends need of the store it names too: RefStore and AuditLog.
+// front-ends need of the store it names too: RefStore and AuditLog. The
+// verification of the person a pass is for (VerifyPolicy, Verification)
+// names its own: FactFinder and Mailer on a tenant's Graph,
+// IdentityVerifier for Entra Verified ID, and ManagerAsker and
+// TargetNotifier on a Notifier.
 //
 // The promises the rest of tapbot relies on: no pass is created without
 // approval by someone other than the requester; every transition is one

@@ -42,21 +42,30 @@ func (s *Service) protection(ctx context.Context, pol *scope, t Target) (int, er
 // fails the request only when a rule gets to need it, as when each was
 // read on demand.
 func (s *Service) protect(pol *scope, t Target, reads *targetReads) (int, error) {
+	need, _, err := s.guard(pol, t, reads)
+	return need, err
+}
+
+// guard is protect that also returns the verification steps t needs: the
+// policy's, and those of every rule that matches t, in the order of Steps.
+func (s *Service) guard(pol *scope, t Target, reads *targetReads) (int, []string, error) {
 	need := pol.ApprovalsRequired
+	steps := slices.Clone(pol.Verify.Steps)
 	for _, rule := range pol.Protect {
 		why, err := rule.match(t, reads)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if why == "" {
 			continue
 		}
 		if rule.Refuse {
-			return 0, Errorf(EFORBIDDEN, "%s %s, which tapbot's rule %q protects: no pass can be requested here. An administrator can create one in the Entra admin center if it is really needed.", t.UPN, why, rule.Name)
+			return 0, nil, Errorf(EFORBIDDEN, "%s %s, which tapbot's rule %q protects: no pass can be requested here. An administrator can create one in the Entra admin center if it is really needed.", t.UPN, why, rule.Name)
 		}
 		need = max(need, rule.ApprovalsRequired)
+		steps = append(steps, rule.Verify...)
 	}
-	return need, nil
+	return need, slices.DeleteFunc(slices.Clone(Steps), func(step string) bool { return !slices.Contains(steps, step) }), nil
 }
 
 // match returns why t matches the rule ("holds the directory role …"), or

@@ -92,6 +92,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 	s.log.Info("pass delivered", append(s.logTenant(r), "request", r.ID, "method", r.MethodID)...)
 	s.refresh(ctx, r, "", "")
 	s.thread(r, issuedEvents(r, EventDelivered)...) // the final approval's reply waits for the pass, so it never delays it
+	s.tellTargetLater(r)
 	return r, nil
 }
 
@@ -159,7 +160,9 @@ func (s *Service) deletePass(ctx context.Context, graph Issuer, requestID, userI
 }
 
 // Resume finishes what a previous run left half done. Call it once at start,
-// before serving: a pending request without a card gets one; an approved or
+// before serving: a pending request without a card gets one, and one whose
+// manager was never asked or whose Verified ID check never started has
+// them started (startSteps); an approved or
 // issuing one is issued (creating a pass replaces any earlier one); an issued
 // one whose delivery was never confirmed is revoked, because nobody can say
 // whether its holder has it. With DeliverOnClick an approved request creates
@@ -172,7 +175,7 @@ func (s *Service) Resume(ctx context.Context) error {
 		case StateApproved, StateIssuing, StateIssued:
 			return true
 		case StatePending:
-			return r.Card.ID == ""
+			return r.Card.ID == "" || r.unstarted()
 		}
 		return false
 	})
@@ -195,7 +198,7 @@ func (s *Service) Resume(ctx context.Context) error {
 		}
 		switch r.State {
 		case StatePending:
-			_, err = s.postCard(ctx, r)
+			err = s.resumePending(ctx, r)
 		case StateApproved:
 			_, err = s.issue(ctx, r.ID)
 		case StateIssuing:
@@ -208,6 +211,23 @@ func (s *Service) Resume(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// resumePending posts the card of pending request r if it has none and
+// starts the steps that ask someone and were never started; when that
+// ends the request, the requester is told why.
+func (s *Service) resumePending(ctx context.Context, r *Request) error {
+	if r.Card.ID == "" {
+		var err error
+		if r, err = s.postCard(ctx, r); err != nil {
+			return err
+		}
+	}
+	r, err := s.startSteps(ctx, r)
+	if err != nil && r != nil {
+		s.refresh(ctx, r, EventManagerUnreachable, ErrorMessage(err))
+	}
+	return err
 }
 
 // Reissue gives the requester a fresh pass for an approved request whose

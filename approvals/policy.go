@@ -134,6 +134,11 @@ type Policy struct {
 	// is re-announced halfway through its time to live (remind.go). Empty:
 	// the reminder mentions nobody.
 	ReminderMentions []string
+
+	// Verify is how the person a pass is for is verified before it is
+	// issued, what warning signs refuse it, and whether they are told
+	// afterwards (verifypolicy.go). The zero value verifies nothing.
+	Verify VerifyPolicy
 }
 
 // ProtectRule marks accounts that need more than the usual approval, or
@@ -148,6 +153,10 @@ type ProtectRule struct {
 	UPNPatterns       []string `yaml:"upnPatterns"`
 	Refuse            bool     `yaml:"refuse"`            // no pass at all
 	ApprovalsRequired int      `yaml:"approvalsRequired"` // otherwise: at least this many approvals
+	// Verify names verification steps (StepCallback, StepManager,
+	// StepVerifiedID) a matching target needs on top of the policy's
+	// Verify.Steps.
+	Verify []string `yaml:"verify"`
 }
 
 // DefaultProtect refuses passes for anyone holding an Entra directory role:
@@ -216,6 +225,7 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxReissues == 0 {
 		p.MaxReissues = 2
 	}
+	p.Verify = p.Verify.withDefaults()
 	return p
 }
 

@@ -139,6 +139,14 @@ type Request struct {
 	// request in its card's thread (remind.go); zero: not yet. A request is
 	// reminded once.
 	RemindedAt time.Time `json:"remindedAt,omitzero"`
+	// Facts is what the directory said of the target when the request was
+	// raised under a policy that verifies (VerifyPolicy.Enabled): numbers
+	// to call back on, the manager, warning signs. For approvers only: the
+	// requester's messages must not show it. nil: not read.
+	Facts *TargetFacts `json:"facts,omitempty"`
+	// Verify is where the request's verification steps stand; nil: it has
+	// none.
+	Verify *Verification `json:"verify,omitempty"`
 }
 
 // ApprovedBy reports whether p (or the same person on another platform)

@@ -36,6 +36,14 @@ type Config struct {
 	// Delivery is when passes are created and how they reach their
 	// requesters (pickup.go); "": DeliverImmediately.
 	Delivery Delivery
+	// Verifier starts Entra Verified ID presentations for the verifiedId
+	// step; nil: a policy that asks for it refuses requests saying so.
+	// Its callbacks go to Service.PresentationUpdate.
+	Verifier IdentityVerifier
+	// TargetNotifiers tell targets about their passes in chat, by
+	// platform (VerifyPolicy.NotifyTarget); a platform missing here is
+	// served by its Notifier when that is a TargetNotifier.
+	TargetNotifiers map[string]TargetNotifier
 }
 
 // Crash points, in the order a request passes them.
@@ -52,16 +60,18 @@ const (
 // store serialises every transition, and Graph and chat calls happen outside
 // transactions, after the state that announces them is written.
 type Service struct {
-	store     *Store
-	tenant    Tenant
-	tenantID  string
-	policy    atomic.Pointer[Policy] // swapped whole by SetPolicy; an operation reads it once (pol) and passes it down
-	replacing sync.Mutex             // one ReplacePolicy at a time
-	notifiers map[string]Notifier
-	now       func() time.Time
-	log       *slog.Logger
-	crashAt   func(point string)
-	delivery  Delivery
+	store           *Store
+	tenant          Tenant
+	tenantID        string
+	policy          atomic.Pointer[Policy] // swapped whole by SetPolicy; an operation reads it once (pol) and passes it down
+	replacing       sync.Mutex             // one ReplacePolicy at a time
+	notifiers       map[string]Notifier
+	now             func() time.Time
+	log             *slog.Logger
+	crashAt         func(point string)
+	delivery        Delivery
+	verifier        IdentityVerifier
+	targetNotifiers map[string]TargetNotifier
 	tenantState
 
 	work    *workers       // Go's tasks
@@ -78,7 +88,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
 		notifiers: cfg.Notifiers, now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
-		delivery: cfg.Delivery,
+		delivery: cfg.Delivery, verifier: cfg.Verifier, targetNotifiers: cfg.TargetNotifiers,
 	}
 	s.SetPolicy(cfg.Policy)
 	s.tenants = cfg.Tenants
@@ -219,6 +229,14 @@ type RaiseInput struct {
 // when a check fails. Returns EFORBIDDEN for someone who may not request,
 // EINVALID with the tenant's bounds for a lifetime or usage it refuses,
 // ENOTFOUND for an unknown user, and Graph errors as they come.
+//
+// Under a policy that verifies (VerifyPolicy), Raise also reads the
+// target's facts for the card, refuses a target the risk rule refuses
+// (EFORBIDDEN) and a step this tapbot cannot do (EUNAVAILABLE, or
+// EFORBIDDEN for a manager nobody can ask when the policy then refuses),
+// and, once the card is posted, asks the manager and starts the Verified
+// ID check. A manager who turns out unreachable in chat then ends the
+// stored request failed, and Raise returns it with EFORBIDDEN saying so.
 func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	pol, err := s.route(in.UPN)
 	if err != nil {
@@ -235,14 +253,17 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 		return nil, err
 	}
 	admit := func(others *Others) error { return pol.admit(r, others, r.CreatedAt) }
-	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, raisedDetail(r))
+	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, joinDetail(raisedDetail(r), verifyDetail(r)))
 	if err := s.store.Create(r, ev, r.CreatedAt.Add(-pol.lookback()), admit); err != nil {
 		return nil, err
 	}
 	s.log.Info("request raised", append(s.logTenant(r), "request", r.ID, "requester", in.Requester.Key(), "target", r.Target.UPN,
 		"lifetime_minutes", r.LifetimeMinutes, "once", r.UsableOnce)...)
 	s.crashpoint(CrashRaised)
-	return s.postCard(ctx, r)
+	if r, err = s.postCard(ctx, r); err != nil {
+		return r, err
+	}
+	return s.startSteps(ctx, r)
 }
 
 // draft builds a pending request after every check that needs no write.
@@ -292,7 +313,10 @@ func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Reques
 	reads := newTargetReads(ctx, pol.graph, target)
 	defer reads.stop()
 	reads.start(pol, s.roster(pol))
-	required, err := s.protect(pol, target, reads)
+	if pol.verifies() {
+		reads.startFacts(now.Add(-pol.Verify.RecentMethods))
+	}
+	required, steps, err := s.guard(pol, target, reads)
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +324,10 @@ func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Reques
 		return nil, idErr
 	}
 	requester, exception, err := s.whoseAccount(ctx, pol, requester, id, target, reads)
+	if err != nil {
+		return nil, err
+	}
+	verify, err := s.verifyDraft(pol, target, requester, reads, steps)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +340,7 @@ func (s *Service) draft(ctx context.Context, pol *scope, in RaiseInput) (*Reques
 		LifetimeMinutes: minutes, UsableOnce: once, StartAt: in.Start, Reason: in.Reason,
 		LifetimeDefaulted: in.Lifetime == 0, OnceDefaulted: in.Once == nil,
 		State: StatePending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(pol.RequestTTL),
-		ApprovalsRequired: required,
+		ApprovalsRequired: max(required, verify.approvals), Facts: verify.facts, Verify: verify.verify,
 	}, nil
 }
 

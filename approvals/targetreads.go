@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 )
 
 // targetReads are the reads about one target that the protect rules and
@@ -16,6 +17,13 @@ import (
 type targetReads struct {
 	roles  func() ([]DirectoryRole, error)
 	groups func() ([]string, error)
+	// facts are read only for a policy that verifies (startFacts); nil
+	// until then.
+	facts func() (TargetFacts, error)
+
+	ctx   context.Context
+	graph Directory
+	t     Target
 
 	cancel  context.CancelFunc
 	started sync.WaitGroup
@@ -29,7 +37,31 @@ func newTargetReads(ctx context.Context, graph Directory, t Target) *targetReads
 		roles:  sync.OnceValues(func() ([]DirectoryRole, error) { return graph.UserDirectoryRoles(ctx, t.ID) }),
 		groups: sync.OnceValues(func() ([]string, error) { return graph.UserGroups(ctx, t.ID) }),
 		cancel: cancel,
+		ctx:    ctx, graph: graph, t: t,
 	}
+}
+
+// startFacts begins reading the target's facts (methods registered since
+// since among them) beside the other reads. A Graph client that is no
+// FactFinder gives facts that are all unchecked.
+func (tr *targetReads) startFacts(since time.Time) {
+	ff, ok := tr.graph.(FactFinder)
+	if !ok {
+		tr.facts = func() (TargetFacts, error) { return noFacts(), nil }
+		return
+	}
+	tr.facts = sync.OnceValues(func() (TargetFacts, error) { return ff.TargetFacts(tr.ctx, tr.t.ID, since) })
+	tr.started.Go(func() { _, _ = tr.facts() })
+}
+
+// noFactFinder says why facts are unchecked when the Graph client cannot
+// read them.
+const noFactFinder = "this tapbot's Graph client does not read it"
+
+// noFacts are facts of which nothing could be checked.
+func noFacts() TargetFacts {
+	c := Checked{Why: noFactFinder}
+	return TargetFacts{Phones: c, ManagerRead: c, Risk: Risk{Checked: c}, Methods: Methods{Checked: c}}
 }
 
 // start begins, side by side, the reads the checks under pol will need:

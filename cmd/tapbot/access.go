@@ -79,6 +79,10 @@ type PolicyFile struct {
 	// mentioned when a pending request is re-announced in its card's
 	// thread halfway through its lifetime.
 	ReminderMentions []string `yaml:"reminderMentions"`
+	// Verify is how the person a pass is for is verified (steps for every
+	// request, risk rules, the notice after issuance); protect rules add
+	// steps with their own verify: list.
+	Verify approvals.VerifyPolicy `yaml:"verify"`
 }
 
 // loadPolicyFile reads and checks path. Every problem is reported.
@@ -122,9 +126,15 @@ func parsePolicyFile(path string, b []byte) (*PolicyFile, []string) {
 		if r.Name == "" {
 			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protect[%d] needs a name (it is shown in refusals)", i))
 		}
-		if !r.Refuse && r.ApprovalsRequired < 2 {
-			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protect %q must either refuse or need at least 2 approvals", r.Name))
+		if !r.Refuse && r.ApprovalsRequired < 2 && len(r.Verify) == 0 {
+			p = append(p, fmt.Sprintf("TAPBOT_POLICY_FILE: protect %q must refuse, need at least 2 approvals, or name verification steps (verify: [callback, manager, verifiedId])", r.Name))
 		}
+		for _, pr := range approvals.StepProblems(fmt.Sprintf("protect %q: verify", r.Name), r.Verify) {
+			p = append(p, "TAPBOT_POLICY_FILE: "+pr)
+		}
+	}
+	for _, pr := range pf.Verify.Problems() {
+		p = append(p, "TAPBOT_POLICY_FILE: "+pr)
 	}
 	return pf, append(p, pf.checkProtectNames()...)
 }
@@ -151,6 +161,7 @@ func (c Config) policy(groups approvals.GroupResolver) approvals.Policy {
 			p.Reason.TicketPattern = regexp.MustCompile(pf.Reason.TicketPattern) // checked when loaded
 		}
 		p.RequesterLimit, p.RequesterWindow, p.TargetCooldown = pf.Limits.RequestsPerRequester, pf.Limits.Window, pf.Limits.TargetCooldown
+		p.Verify = pf.Verify
 	}
 	a := approvals.NewStaticAuthorizer(accessKeys(requesters), accessKeys(approvers))
 	a.Groups = groups

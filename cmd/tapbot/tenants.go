@@ -99,6 +99,7 @@ func customer(t tenantsfile.Tenant) (graphclient.Customer, error) {
 //     file);
 //   - protect: the tenant's rules are added to the global ones, and its
 //     protectOff turns built-in rules off for it as well;
+//   - verify: the tenant's whole section replaces the global one;
 //   - every other setting the tenant writes replaces the global one, a
 //     reason or limits field at a time.
 //
@@ -161,6 +162,7 @@ func (c Config) tenantPolicy(tp tenantsfile.Policy, groups approvals.GroupResolv
 		override(&p.RequesterLimit, tp.Limits.RequestsPerRequester)
 		override(&p.RequesterWindow, tp.Limits.Window)
 		override(&p.TargetCooldown, tp.Limits.TargetCooldown)
+		override(&p.Verify, tp.Verify)
 		return p
 	}
 }

@@ -103,6 +103,10 @@ var finalEvents = map[string]approvals.State{
 	approvals.EventExpired:   approvals.StateExpired,
 	approvals.EventFailed:    approvals.StateFailed,
 	approvals.EventRevoked:   approvals.StateRevoked,
+	// A manager's rejection denies the request; a manager nobody could
+	// ask fails it, unless a callback stands in (the request stays pending).
+	approvals.EventManagerRejected:    approvals.StateDenied,
+	approvals.EventManagerUnreachable: approvals.StateFailed,
 }
 
 // Transition counts a committed transition and times the two waits a

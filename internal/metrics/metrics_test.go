@@ -3,6 +3,10 @@ package metrics
 import (
 	"net/url"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/tapbot/tapbot/approvals"
 )
 
 func TestOutboundCallsAreNamedByTheirService(t *testing.T) {
@@ -20,5 +24,24 @@ func TestOutboundCallsAreNamedByTheirService(t *testing.T) {
 		if got := r.service(u); got != tc.want {
 			t.Errorf("%s is named %q, want %q", tc.url, got, tc.want)
 		}
+	}
+}
+
+func TestVerificationOutcomesThatEndARequestCountAsFinished(t *testing.T) {
+	m := New()
+	denied := &approvals.Request{ID: "TAP-1", State: approvals.StateDenied}
+	fallback := &approvals.Request{ID: "TAP-2", State: approvals.StatePending}
+	failed := &approvals.Request{ID: "TAP-3", State: approvals.StateFailed}
+	m.Transition(denied, approvals.Event{Type: approvals.EventManagerRejected})
+	m.Transition(fallback, approvals.Event{Type: approvals.EventManagerUnreachable}) // a callback stands in: not finished
+	m.Transition(failed, approvals.Event{Type: approvals.EventManagerUnreachable})
+	m.Transition(fallback, approvals.Event{Type: approvals.EventVerifiedIDFailed})
+	for state, want := range map[string]float64{"denied": 1, "failed": 1, "pending": 0} {
+		if got := testutil.ToFloat64(m.finished.WithLabelValues(state)); got != want {
+			t.Errorf("finished{state=%s} = %v, want %v", state, got, want)
+		}
+	}
+	if got := testutil.ToFloat64(m.events.WithLabelValues(approvals.EventVerifiedIDFailed)); got != 1 {
+		t.Errorf("events{type=verifiedid-failed} = %v, want 1", got)
 	}
 }

@@ -190,11 +190,19 @@ func (c *checker) policy(i int, t Tenant) {
 		line := c.lines.item(i, "protect", j)
 		if r.Name == "" {
 			c.add(line, "%s: protect[%d] needs a name (it is shown in refusals)", who, j)
-		} else if !r.Refuse && r.ApprovalsRequired < 2 {
-			c.add(line, "%s: protect %q must either refuse or need at least 2 approvals", who, r.Name)
+		} else if !r.Refuse && r.ApprovalsRequired < 2 && len(r.Verify) == 0 {
+			c.add(line, "%s: protect %q must refuse, need at least 2 approvals, or name verification steps (verify: [callback, manager, verifiedId])", who, r.Name)
+		}
+		for _, pr := range approvals.StepProblems(fmt.Sprintf("protect %q: verify", r.Name), r.Verify) {
+			c.add(line, "%s: %s", who, pr)
 		}
 		if approvals.ShadowsBuiltin(r, t.ProtectOff) {
 			c.add(line, "%s: protect %q has the name of a built-in rule, which still applies; give your rule another name, or add %q to protectOff to replace the built-in one", who, r.Name, r.Name)
+		}
+	}
+	if t.Verify != nil {
+		for _, pr := range t.Verify.Problems() {
+			c.add(c.lines.key(i, "verify"), "%s: %s", who, pr)
 		}
 	}
 	for j, name := range t.ProtectOff {

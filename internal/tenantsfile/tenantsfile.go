@@ -71,6 +71,8 @@ type Policy struct {
 	AllowTechnicianTargets *string  `yaml:"allowTechnicianTargets"`
 	ReminderMentions       []string `yaml:"reminderMentions"` // replaces the global ones for this tenant
 	DenyReason             *string  `yaml:"denyReason"`       // "required" or "optional"
+	// Verify replaces the global verify: section as a whole.
+	Verify *approvals.VerifyPolicy `yaml:"verify"`
 }
 
 // Problem is one thing wrong with the file.

@@ -81,6 +81,13 @@ func TestEveryPolicyFileSettingMayBeOverridden(t *testing.T) {
     protectOff: ["directory role holders"]
     auditChannel: C0AUDITCON
     allowTechnicianTargets: "BG-2 contoso runbook"
+    verify:
+      steps: [callback]
+      managerUnreachable: callback
+      faceCheckThreshold: 80
+      recentMethods: 72h
+      risk: {refuse: [high], approvals: {medium: 2}, unchecked: refuse}
+      notifyTarget: {mailFrom: it@contoso.com, teams: true, contact: "the desk on +1 555 0100"}
 `
 	f, problems := Parse([]byte(data), accessEntry)
 	if len(problems) > 0 {
@@ -98,6 +105,9 @@ func TestEveryPolicyFileSettingMayBeOverridden(t *testing.T) {
 	}
 	if len(p.Protect) != 1 || p.Protect[0].ApprovalsRequired != 2 || *p.AuditChannel != "C0AUDITCON" || *p.AllowTechnicianTargets == "" {
 		t.Errorf("policy = %+v", p)
+	}
+	if v := p.Verify; v == nil || v.FaceCheckThreshold != 80 || v.RecentMethods != 72*time.Hour || v.Risk.Approvals["medium"] != 2 || !v.NotifyTarget.Teams {
+		t.Errorf("verify = %+v", p.Verify)
 	}
 }
 
@@ -141,9 +151,15 @@ func TestEachProblemIsReportedWithItsLine(t *testing.T) {
 		{"approvals required zero", head + "    approvalsRequired: 0\n", 5, "approvalsRequired must be at least 1"},
 		{"approvals required not a number", head + "    approvalsRequired: two\n", 5, "cannot unmarshal"},
 		{"bad ticket pattern", head + "    reason: {ticketPattern: 'INC-(\\d+'}\n", 5, "reason.ticketPattern"},
-		{"weak protect rule", head + "    protect:\n      - name: vip\n        groups: [x]\n", 6, `protect "vip" must either refuse or need at least 2 approvals`},
+		{"weak protect rule", head + "    protect:\n      - name: vip\n        groups: [x]\n", 6, `protect "vip" must refuse, need at least 2 approvals, or name verification steps`},
 		{"protect rule shadows a built-in one", head + "    protect:\n      - name: directory role holders\n        groups: [x]\n        refuse: true\n", 6, "has the name of a built-in rule"},
 		{"unknown protectOff", head + "    protectOff: [admins]\n", 5, `protectOff: "admins" is not a built-in protect rule`},
+		{"misspelt verify step", head + "    verify:\n      steps: [calback]\n", 6, `verify.steps: "calback" is not a verification step (callback, manager, verifiedId); did you mean "callback"?`},
+		{"face check threshold too low", head + "    verify: {faceCheckThreshold: 30}\n", 5, "verify.faceCheckThreshold is 30"},
+		{"unknown risk value", head + "    verify:\n      risk: {refuse: [severe]}\n", 6, `verify.risk.refuse: "severe" is no riskLevel`},
+		{"mailFrom not an address", head + "    verify:\n      notifyTarget: {mailFrom: helpdesk, contact: the desk}\n", 6, `verify.notifyTarget.mailFrom: "helpdesk" is not an e-mail address`},
+		{"unknown verify key", head + "    verify:\n      stepz: [callback]\n", 6, "stepz is not a setting"},
+		{"misspelt protect rule step", head + "    protect:\n      - name: finance\n        groups: [x]\n        verify: [manger]\n", 6, `protect "finance": verify: "manger" is not a verification step`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, problems := Parse([]byte(tc.yaml), accessEntry)
