@@ -40,9 +40,9 @@ type Risk struct {
 
 // Method is an authentication method registered for the user.
 type Method struct {
-	Type    string    `json:"type"`              // the Graph type without its prefix, e.g. "microsoftAuthenticatorAuthenticationMethod"
-	Name    string    `json:"name,omitempty"`    // what people call it, e.g. "Microsoft Authenticator"
-	Detail  string    `json:"detail,omitempty"`  // e.g. the device's display name
+	Type    string    `json:"type"`             // the Graph type without its prefix, e.g. "microsoftAuthenticatorAuthenticationMethod"
+	Name    string    `json:"name,omitempty"`   // what people call it, e.g. "Microsoft Authenticator"
+	Detail  string    `json:"detail,omitempty"` // e.g. the device's display name
 	Created time.Time `json:"created,omitzero"`
 }
 
