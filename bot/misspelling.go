@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // A request's reason starts at the first word that is no option, so a
@@ -113,6 +114,9 @@ func usageHint(word string, next []token) string {
 // closeTo reports whether word is a likely misspelling of target: one edit
 // away from a short target, two from a long one with the same first letter.
 func closeTo(word, target string) bool {
+	if diff := utf8.RuneCountInString(word) - utf8.RuneCountInString(target); diff > 2 || diff < -2 {
+		return false // at least that many insertions or deletions apart
+	}
 	d := editDistance(word, target)
 	if len(target) <= 6 {
 		return d <= 1
@@ -261,25 +265,34 @@ func nearestUnits(run string) []int {
 // neighbours turn one into the other.
 func editDistance(a, b string) int {
 	s, t := []rune(a), []rune(b)
-	rows := make([][]int, len(s)+1)
-	for i := range rows {
-		rows[i] = make([]int, len(t)+1)
-		rows[i][0] = i
+	// Three rolling rows (the swap looks two back), on the stack for
+	// words of ordinary length: every reason's first word is checked, so
+	// this runs on each /tap.
+	var buf [3][32]int
+	var rows [3][]int
+	for k := range rows {
+		if len(t) < len(buf[k]) {
+			rows[k] = buf[k][:len(t)+1]
+		} else {
+			rows[k] = make([]int, len(t)+1)
+		}
 	}
 	for j := range rows[0] {
 		rows[0][j] = j
 	}
 	for i := 1; i <= len(s); i++ {
+		prev2, prev, cur := rows[(i+1)%3], rows[(i+2)%3], rows[i%3]
+		cur[0] = i
 		for j := 1; j <= len(t); j++ {
 			cost := 1
 			if s[i-1] == t[j-1] {
 				cost = 0
 			}
-			rows[i][j] = min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				rows[i][j] = min(rows[i][j], rows[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
 	}
-	return rows[len(s)][len(t)]
+	return rows[len(s)%3][len(t)]
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tapbot/tapbot/internal/bench"
@@ -54,6 +55,7 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 	samples := fs.Int("samples", def.Samples, "flows, one after another, for round trips and Approve→pass")
 	timeout := fs.Duration("timeout", def.Timeout, "how long any single wait (a start, a card, a pass) may take")
 	http2 := fs.Bool("graph-http2", true, "the fake Graph offers HTTP/2, as Microsoft Graph does; false: HTTP/1.1 only, as the fake was when issue 13's first figures were taken")
+	only := fs.String("only", "", "comma-separated parts to run ("+strings.Join(bench.PartNames(), ", ")+"); default: all")
 	timelines := fs.Bool("timelines", false, "print every Graph and Slack call of each timed flow to stderr, with when it started and ended")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tapbot bench [flags]\n\nMeasures the figures of issue 13 on this machine: this binary runs as tapbot serve against\nin-process stand-ins for Slack and Graph on 127.0.0.1. The raise-cost row comes from\n%s.\n\nFlags:\n", bench.RaiseBenchmark)
@@ -84,6 +86,9 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 		}
 	})
 	cfg.GraphHTTP2 = *http2
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+	}
 	if *timelines {
 		cfg.Timelines = stderr
 	}

@@ -47,7 +47,7 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 }
 
 func TestBenchRefusesUnknownFlagsAndArguments(t *testing.T) {
-	for _, args := range [][]string{{"bench", "--no-such-flag"}, {"bench", "extra"}, {"bench", "--flows", "0"}} {
+	for _, args := range [][]string{{"bench", "--no-such-flag"}, {"bench", "extra"}, {"bench", "--flows", "0"}, {"bench", "--quick", "--only", "acks,nosuchpart"}} {
 		var stdout, stderr bytes.Buffer
 		code := run(args, os.Getenv, &stdout, &stderr)
 		if code == 0 {
@@ -67,5 +67,20 @@ func TestBenchQuickTakesExplicitFlagsOverItsDefaults(t *testing.T) {
 	quick := bench.Quick()
 	if cfg.Flows != 3 || cfg.GraphLatency.Milliseconds() != 7 || cfg.Concurrency != quick.Concurrency || cfg.Samples != quick.Samples {
 		t.Errorf("config = %+v, want --quick's with 3 flows and 7ms Graph latency", cfg)
+	}
+}
+
+// TestBenchOnlyRunsTheNamedParts: --only acks prints the ack row and
+// measures nothing else.
+func TestBenchOnlyRunsTheNamedParts(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bench", "--quick", "--only", "acks"}, os.Getenv, &stdout, &stderr); code != 0 {
+		t.Fatalf("tapbot bench --quick --only acks exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, label := range bench.Rows {
+		printed := strings.Contains(stdout.String(), "\n"+label+": ")
+		if printed != (label == bench.RowAck) {
+			t.Errorf("row %q printed: %v, want only the ack row:\n%s", label, printed, stdout.String())
+		}
 	}
 }

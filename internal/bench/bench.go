@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,6 +48,8 @@ type Config struct {
 	// Timelines, when set, receives every call of each flow timed for
 	// round trips and Approve→pass, with when it started and ended.
 	Timelines io.Writer
+	// Only names the parts to run (PartNames); empty: all of them.
+	Only []string
 }
 
 // Defaults are the parameters of issue 13's table.
@@ -85,16 +88,26 @@ var Rows = []string{RowAck, RowTrips, RowSlackCall, RowOverhead, RowRaise, RowTL
 
 // phase measures some rows; labels are the rows it prints.
 type phase struct {
+	key    string // what --only calls it
 	name   string
 	labels []string
 	run    func(ctx context.Context, cfg Config, r *report) error
 }
 
 var phases = []phase{
-	{"acks under load", []string{RowAck}, ackPhase},
-	{"round trips and Approve→pass", []string{RowTrips, RowSlackCall, RowOverhead}, tripsPhase},
-	{"raise cost", []string{RowRaise}, raisePhase},
-	{"concurrent flows", []string{RowTLS, RowFlows, RowCPU, RowRSS}, loadPhase},
+	{"acks", "acks under load", []string{RowAck}, ackPhase},
+	{"trips", "round trips and Approve→pass", []string{RowTrips, RowSlackCall, RowOverhead}, tripsPhase},
+	{"raise", "raise cost", []string{RowRaise}, raisePhase},
+	{"flows", "concurrent flows", []string{RowTLS, RowFlows, RowCPU, RowRSS}, loadPhase},
+}
+
+// PartNames are the parts of the bench, as --only names them.
+func PartNames() []string {
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = p.key
+	}
+	return names
 }
 
 // Run measures every row and prints it to out, then how the figures were
@@ -113,6 +126,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	before, measured := readLoad()
 	var errs []error
 	for _, p := range phases {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, p.key) {
+			continue
+		}
 		fmt.Fprintf(cfg.Log, "bench: %s…\n", p.name)
 		start := time.Now()
 		err := p.run(ctx, cfg, r)
@@ -149,6 +165,11 @@ func (c Config) check() error {
 	}
 	if c.Timeout <= 0 {
 		p = append(p, "--timeout must be positive")
+	}
+	for _, o := range c.Only {
+		if !slices.Contains(PartNames(), o) {
+			p = append(p, fmt.Sprintf("--only: no part is called %q; the parts are %s", o, strings.Join(PartNames(), ", ")))
+		}
 	}
 	if len(p) > 0 {
 		return errors.New(strings.Join(p, "; "))

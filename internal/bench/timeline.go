@@ -132,6 +132,15 @@ func latencyOf(spans []span) time.Duration {
 	return d
 }
 
+// heldOf is how long the stand-ins held spans, by their own clocks.
+func heldOf(spans []span) time.Duration {
+	var d time.Duration
+	for _, s := range spans {
+		d += s.end.Sub(s.start)
+	}
+	return d
+}
+
 // names lists the spans' names joined by sep.
 func names(spans []span, sep string) string {
 	out := make([]string, len(spans))

@@ -117,7 +117,7 @@ func (m *Metrics) Transition(r *approvals.Request, ev approvals.Event) {
 		m.finished.WithLabelValues(m.labels(string(st), r)...).Inc()
 	}
 	switch {
-	case ev.Type == approvals.EventApproved && r.State == approvals.StateApproved:
+	case ev.Type == approvals.EventApproved && r.State != approvals.StatePending: // the final approval; the pass may be on its way in the same commit
 		m.toApproval.Observe(ev.Time.Sub(r.CreatedAt).Seconds())
 	case ev.Type == approvals.EventDelivered && r.Reissues == 0 && len(r.Approvals) > 0:
 		m.toDelivery.Observe(ev.Time.Sub(r.Approvals[len(r.Approvals)-1].At).Seconds())
