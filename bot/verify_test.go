@@ -167,3 +167,28 @@ func TestVerifiedIDLinkIsOnlyTheLinkNotice(t *testing.T) {
 		}
 	}
 }
+
+func TestManagerAnswerIsTooLateOnlyOnceTheAskIsRecorded(t *testing.T) {
+	conflict := approvals.Errorf(approvals.ECONFLICT, "not waiting")
+	step := func(st approvals.ManagerState) *approvals.Request {
+		return &approvals.Request{State: approvals.StatePending, Verify: &approvals.Verification{Manager: &approvals.ManagerStep{Required: true, State: st}}}
+	}
+	closed := step(approvals.ManagerNotAsked)
+	closed.State = approvals.StateExpired
+	tests := []struct {
+		name string
+		r    *approvals.Request
+		err  error
+		want bool
+	}{
+		{"answered already", step(approvals.ManagerConfirmed), conflict, true},
+		{"request closed", closed, conflict, true},
+		{"ask not recorded yet", step(approvals.ManagerNotAsked), conflict, false},
+		{"someone else pressed", step(approvals.ManagerAsked), approvals.Errorf(approvals.EFORBIDDEN, "no"), false},
+	}
+	for _, tt := range tests {
+		if got := ManagerAnswerTooLate(tt.r, tt.err); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -76,6 +76,22 @@ func ManagerTooLate(r *approvals.Request, err error, st Style) string {
 	return st.Paragraphs(fmt.Sprintf("Request %s for %s is no longer waiting for you.", r.ID, st.Escape(r.Target.UPN)), Refusal(err, st))
 }
 
+// ManagerAskNotRecorded answers a manager who pressed before tapbot had
+// recorded that it asked them: the ask reached them first.
+const ManagerAskNotRecorded = "tapbot is still recording that it asked you. Press the button again in a moment."
+
+// ManagerAnswerTooLate reports whether err, the refusal of a manager's
+// answer to r, means the answer can never count (they answered already,
+// or the request is closed), so that the ask should show why instead of
+// its buttons; false while the ask itself is still being recorded.
+func ManagerAnswerTooLate(r *approvals.Request, err error) bool {
+	if r == nil || approvals.ErrorCode(err) != approvals.ECONFLICT {
+		return false
+	}
+	v := r.Verify
+	return v == nil || v.Manager == nil || v.Manager.State != approvals.ManagerNotAsked || r.State != approvals.StatePending
+}
+
 // VerifiedIDButton opens the Verified ID link in the requester's message.
 const VerifiedIDButton = "Open the Verified ID link"
 

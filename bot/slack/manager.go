@@ -110,7 +110,8 @@ func managerAskBlocks(r *approvals.Request, text string) []slack.Block {
 // answerManager carries out a manager's Confirm or Reject in the
 // background, as the Slack user who pressed it (the service checks that
 // it is the manager), and redraws the ask with the outcome. A press that
-// came too late redraws it with why; any other refusal goes to the
+// came too late redraws it with why; one that came before tapbot recorded
+// its ask is told to press again; any other refusal goes to the
 // presser alone and leaves the buttons.
 func (b *Bot) answerManager(cb slack.InteractionCallback, act *slack.BlockAction) {
 	who, confirm, id := presser(cb), act.ActionID == actionManagerConfirm, act.Value
@@ -122,11 +123,14 @@ func (b *Bot) answerManager(cb slack.InteractionCallback, act *slack.BlockAction
 		case err == nil:
 			b.redrawAsk(ctx, channel, ts, bot.ManagerAnswered(r, confirm, st))
 			return
-		case r != nil && approvals.ErrorCode(err) == approvals.ECONFLICT:
+		case bot.ManagerAnswerTooLate(r, err):
 			b.redrawAsk(ctx, channel, ts, bot.ManagerTooLate(r, err, st))
 			return
 		}
 		b.log.Info("manager answer refused", "request", id, "user", who.Key(), "reason", approvals.ErrorCode(err))
+		if approvals.ErrorCode(err) == approvals.ECONFLICT {
+			err = approvals.Errorf(approvals.ECONFLICT, bot.ManagerAskNotRecorded)
+		}
 		b.respond(ctx, cb.ResponseURL, b.reply(bot.Refusal(err, st)), "request", id)
 	})
 }

@@ -82,7 +82,8 @@ func (b *Bot) personalChat(id, name string) (schema.ConversationReference, error
 // answerManager carries out a manager's Confirm or Reject in the
 // background, as the Teams user who pressed it (the service checks that
 // it is the manager), and redraws the ask with the outcome. A press that
-// came too late redraws it with why; any other refusal is told to the
+// came too late redraws it with why; one that came before tapbot recorded
+// its ask is told to press again; any other refusal is told to the
 // presser and leaves the buttons.
 func (b *Bot) answerManager(act schema.Activity, who approvals.Principal, id, action string) {
 	confirm := action == actionManagerConfirm
@@ -93,11 +94,14 @@ func (b *Bot) answerManager(act schema.Activity, who approvals.Principal, id, ac
 		case err == nil:
 			b.redrawAsk(ctx, act, bot.ManagerAnswered(r, confirm, st))
 			return
-		case r != nil && approvals.ErrorCode(err) == approvals.ECONFLICT:
+		case bot.ManagerAnswerTooLate(r, err):
 			b.redrawAsk(ctx, act, bot.ManagerTooLate(r, err, st))
 			return
 		}
 		b.log.Info("manager answer refused", "request", id, "user", who.Key(), "reason", approvals.ErrorCode(err))
+		if approvals.ErrorCode(err) == approvals.ECONFLICT {
+			err = approvals.Errorf(approvals.ECONFLICT, bot.ManagerAskNotRecorded)
+		}
 		b.tellUser(ctx, act, b.errorText(err))
 	})
 }
