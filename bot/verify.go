@@ -231,3 +231,31 @@ func ago(d time.Duration) string {
 	}
 	return plural(int(d/(24*time.Hour)), "day", "days") + " ago"
 }
+
+// verifyThreadLine records a verification step's outcome in the card's
+// thread; "" for other events. It names no directory fact (no number, no
+// manager's name): those stay on the card.
+func verifyThreadLine(r *approvals.Request, event string, st Style) string {
+	v := r.Verify
+	if v == nil {
+		return ""
+	}
+	switch event {
+	case approvals.EventManagerConfirmed:
+		return "👤 The manager confirmed that the user asked for this pass " + st.When(r.UpdatedAt) + "."
+	case approvals.EventManagerRejected:
+		return "⛔ The manager rejected it " + st.When(r.UpdatedAt) + ": they say the user did not ask for a pass."
+	case approvals.EventManagerUnreachable:
+		if v.Manager != nil && v.Manager.Fallback {
+			return "⚠️ The manager could not be asked; an approver has to call the user back on a directory number instead."
+		}
+		return "⚠️ The manager could not be asked, and the policy needs them: the request is closed."
+	case approvals.EventVerifiedIDVerified, approvals.EventVerifiedIDFailed:
+		for _, s := range v.Summary() {
+			if s.Step == approvals.StepVerifiedID {
+				return "🪪 " + st.Escape(s.Text)
+			}
+		}
+	}
+	return ""
+}

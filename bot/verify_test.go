@@ -192,3 +192,27 @@ func TestManagerAnswerIsTooLateOnlyOnceTheAskIsRecorded(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyThreadLinesNameNoDirectoryFact(t *testing.T) {
+	score := 91.0
+	mark := approvals.Person{ID: "id-mark", DisplayName: "Mark Manager"}
+	r := &approvals.Request{UpdatedAt: raisedAt, Facts: checkedFacts(), Verify: &approvals.Verification{
+		Manager:    &approvals.ManagerStep{Required: true, Manager: mark, State: approvals.ManagerConfirmed, Why: "Mark Manager has no Slack account"},
+		VerifiedID: &approvals.VerifiedIDStep{Required: true, State: approvals.VerifiedIDVerified, Threshold: 70, Score: &score},
+	}}
+	tests := map[string]string{
+		approvals.EventManagerConfirmed:   "manager confirmed",
+		approvals.EventManagerRejected:    "manager rejected",
+		approvals.EventManagerUnreachable: "could not be asked",
+		approvals.EventVerifiedIDVerified: "Face Check 91 % ≥ 70 ✓",
+	}
+	for event, want := range tests {
+		got := ThreadLine(r, event, slackLike)
+		if !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", event, got, want)
+		}
+		if strings.Contains(got, "Mark") || strings.Contains(got, "555") {
+			t.Errorf("%s: the thread line names a directory fact: %q", event, got)
+		}
+	}
+}
