@@ -35,8 +35,7 @@ func (b *Bot) card(r *approvals.Request) []slack.Block {
 	if bot.ReasonClipped(r, st) {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+bot.CardReason(r, st)), nil, nil))
 	}
-	blocks = append(blocks,
-		slack.NewSectionBlock(nil, fields, nil))
+	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	blocks = append(blocks, b.verifyBlocks(r)...) // verify.go: for approvers only
 	blocks = append(blocks,
 		slack.NewContextBlock("request", mrkdwn("Temporary Access Pass request "+r.ID)),

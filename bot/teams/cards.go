@@ -100,8 +100,7 @@ func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
 	if bot.ReasonClipped(r, st) {
 		body = append(body, textBlock("**Reason**: "+bot.CardReason(r, st)))
 	}
-	body = append(body,
-		factSet(bot.CardFacts(r, st)))
+	body = append(body, factSet(bot.CardFacts(r, st)))
 	body = append(body, b.verifyBody(r)...) // verify.go: for approvers only
 	body = append(body,
 		textBlock("Temporary Access Pass request "+r.ID, "isSubtle", true, "size", "Small"),
