@@ -10,7 +10,6 @@ import (
 // The callback form an approver fills in when approving a request that
 // needs a callback (Service.NeedsCallback), on both platforms.
 const (
-	CallbackTitle = "Approve after a callback"
 	// CallbackTick is the box the approver must tick.
 	CallbackTick = "I called the user back on a directory number"
 	// CallbackNoteLabel names the optional note beside it.
