@@ -287,7 +287,7 @@ func ThreadLine(r *approvals.Request, event string, st Style) string {
 	case approvals.EventRevoked:
 		return "🗑️ Pass revoked: " + Clip(r.FailureReason, MaxShownReason, st.Escape)
 	}
-	return ""
+	return verifyThreadLine(r, event, st) // verify.go
 }
 
 func decider(r *approvals.Request, st Style) string {

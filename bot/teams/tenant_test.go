@@ -17,8 +17,9 @@ import (
 type fakeTenant struct {
 	mu      sync.Mutex
 	users   map[string]approvals.Target
-	passes  map[string]approvals.PassInfo // by user id
-	secrets []string                      // every pass text issued
+	passes  map[string]approvals.PassInfo    // by user id
+	secrets []string                         // every pass text issued
+	facts   map[string]approvals.TargetFacts // by user id: what TargetFacts tells
 }
 
 func newFakeTenant() *fakeTenant {
