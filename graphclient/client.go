@@ -28,6 +28,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/azcred"
 )
 
 // Client talks to Microsoft Graph for one tenant. It implements
@@ -71,7 +72,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, configError("credential", err)
 	}
-	cred = markedCredential{cred: cred}
+	cred = azcred.Marked(cred, "")
 	adapter, err := newAdapter(cfg, ep, cred)
 	if err != nil {
 		return nil, configError("Graph request adapter", err)

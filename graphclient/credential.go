@@ -1,7 +1,6 @@
 package graphclient
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,25 +11,6 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/internal/azcred"
 )
-
-// tokenError marks an error as coming from the credential, so the error
-// mapping can tell a refused sign-in from a refused Graph call.
-type tokenError struct{ err error }
-
-func (e *tokenError) Error() string { return "get token: " + e.err.Error() }
-func (e *tokenError) Unwrap() error { return e.err }
-
-// markedCredential wraps a credential so its failures are *tokenError.
-type markedCredential struct{ cred azcore.TokenCredential }
-
-// GetToken gets a token from the wrapped credential, marking its failure.
-func (m markedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	tok, err := m.cred.GetToken(ctx, opts)
-	if err != nil {
-		return tok, &tokenError{err: err}
-	}
-	return tok, nil
-}
 
 // newCredential builds the credential Config asks for. It returns EINVALID
 // when the configuration is incomplete or the certificate cannot be read;

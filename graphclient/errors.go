@@ -15,6 +15,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/azcred"
 )
 
 // Application permissions, as the Entra admin center names them. The two
@@ -82,13 +83,13 @@ func (c *Client) fail(ctx context.Context, o op, err error) *approvals.Error {
 }
 
 func (c *Client) classify(ctx context.Context, o op, err error) *approvals.Error {
-	var tokErr *tokenError
+	var tokErr *azcred.TokenError
 	isToken := errors.As(err, &tokErr)
 	switch {
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		return c.timeoutError(ctx, isToken)
 	case isToken:
-		return c.tokenFailure(tokErr.err)
+		return c.tokenFailure(tokErr.Err)
 	}
 	if f, ok := asGraphFailure(err); ok {
 		return c.graphRefusal(o, f)

@@ -15,6 +15,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/azcred"
 )
 
 // TAPPolicy returns the tenant's Temporary Access Pass policy, as read
@@ -191,7 +192,7 @@ func (c *Client) discardSecretless(ctx context.Context, userID, methodID string)
 // late (5xx; 429 after a retried 5xx, as the retry layer repeats the POST).
 // No token, no connection, or a plain 4xx refusal means it did not.
 func mayHaveCreated(err error) bool {
-	var tokErr *tokenError
+	var tokErr *azcred.TokenError
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &tokErr), errors.As(err, &opErr) && opErr.Op == "dial":

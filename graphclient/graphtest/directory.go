@@ -160,12 +160,7 @@ func nullable(s string) any {
 }
 
 func (s *Tenant) serveUser(w http.ResponseWriter, r *http.Request, key string) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadUser) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadUser) {
 		return
 	}
 	u, ok := s.userCopy(key)
@@ -181,12 +176,7 @@ func (s *Tenant) serveUser(w http.ResponseWriter, r *http.Request, key string) {
 // serveUserList answers GET /users, honouring the `eq` / `or` forms of
 // $filter on mail and userPrincipalName.
 func (s *Tenant) serveUserList(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadUser) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadUser) {
 		return
 	}
 	match, err := parseFilter(r.URL.Query().Get("$filter"))

@@ -53,19 +53,7 @@ func (s *Tenant) MailSent() <-chan SentMail { return s.mailSent }
 
 // AllMails returns the messages sent in every tenant, the default one's
 // first, then the added ones' in no set order: what a leak scan must read.
-func (s *Server) AllMails() []SentMail {
-	out := s.Mails()
-	s.mu.Lock()
-	added := make([]*Tenant, 0, len(s.tenants))
-	for _, t := range s.tenants {
-		added = append(added, t)
-	}
-	s.mu.Unlock()
-	for _, t := range added {
-		out = append(out, t.Mails()...)
-	}
-	return out
-}
+func (s *Server) AllMails() []SentMail { return everyTenant(s, (*Tenant).Mails) }
 
 // SetApplicationAccessPolicy restricts the app's Mail.Send to the listed
 // mailboxes (ids, UPNs or addresses), as an Exchange Online application

@@ -36,12 +36,7 @@ func (s *Tenant) SetManager(user, manager string) bool {
 // 404 Request_ResourceNotFound naming 'manager' when the directory names
 // none (or a manager who is no longer in it).
 func (s *Tenant) serveManager(w http.ResponseWriter, r *http.Request, key string) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadUser) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadUser) {
 		return
 	}
 	s.mu.Lock()

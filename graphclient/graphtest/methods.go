@@ -107,12 +107,7 @@ func methodID(m Method) string {
 // password, the methods AddMethod registered, and their pass, each with
 // its @odata.type. Graph does not page this list.
 func (s *Tenant) serveMethods(w http.ResponseWriter, r *http.Request, key string) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadMethods) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadMethods) {
 		return
 	}
 	s.mu.Lock()

@@ -47,6 +47,21 @@ func writeUnauthorized(w http.ResponseWriter) {
 	writeError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
 }
 
+// mayGet answers a read the way Graph refuses one: 405 for a method other
+// than GET, 403 Authorization_RequestDenied when the app holds none of anyOf. It
+// reports whether the read may go on.
+func (s *Tenant) mayGet(w http.ResponseWriter, r *http.Request, anyOf []string) bool {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
+		return false
+	}
+	if !s.granted(anyOf) {
+		writeForbidden(w)
+		return false
+	}
+	return true
+}
+
 func writeForbidden(w http.ResponseWriter) {
 	writeError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 }

@@ -147,12 +147,7 @@ func isPolicyPath(seg []string) bool {
 }
 
 func (s *Tenant) servePolicy(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadPolicy) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadPolicy) {
 		return
 	}
 	s.mu.Lock()

@@ -57,12 +57,7 @@ func (s *Tenant) routeIdentityProtection(w http.ResponseWriter, r *http.Request,
 		writeError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+strings.Join(seg[1:], "/")+"'.")
 		return
 	}
-	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, "BadRequest", "The HTTP method '"+r.Method+"' is not allowed here.")
-		return
-	}
-	if !s.granted(permReadRisk) {
-		writeForbidden(w)
+	if !s.mayGet(w, r, permReadRisk) {
 		return
 	}
 	s.mu.Lock()

@@ -264,8 +264,12 @@ func (g *Gate) hold(r *http.Request, closed <-chan struct{}) bool {
 // AllIssued returns the passes issued in every tenant, the default one's
 // first, then the added ones' in no set order: what a leak scan must look
 // for.
-func (s *Server) AllIssued() []PassRecord {
-	out := s.Issued()
+func (s *Server) AllIssued() []PassRecord { return everyTenant(s, (*Tenant).Issued) }
+
+// everyTenant is what of returns for each tenant, the default one's first,
+// then the added ones' in no set order.
+func everyTenant[T any](s *Server, of func(*Tenant) []T) []T {
+	out := of(s.Tenant)
 	s.mu.Lock()
 	added := make([]*Tenant, 0, len(s.tenants))
 	for _, t := range s.tenants {
@@ -273,7 +277,7 @@ func (s *Server) AllIssued() []PassRecord {
 	}
 	s.mu.Unlock()
 	for _, t := range added {
-		out = append(out, t.Issued()...)
+		out = append(out, of(t)...)
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/internal/azcred"
 )
 
 // The Request Service's facts, as its documentation gives them.
@@ -91,7 +92,7 @@ func New(cfg Config) (*Client, error) {
 	if err := checkConfig(&cfg); err != nil {
 		return nil, err
 	}
-	bearer := runtime.NewBearerTokenPolicy(markedCredential{cfg.Credential}, []string{Scope}, nil)
+	bearer := runtime.NewBearerTokenPolicy(azcred.Marked(cfg.Credential, "Verified ID"), []string{Scope}, nil)
 	pl := runtime.NewPipeline("verifiedid", "v1", runtime.PipelineOptions{PerRetry: []policy.Policy{bearer}},
 		&policy.ClientOptions{Transport: cfg.Transport, Retry: cfg.Retry})
 	return &Client{cfg: cfg, endpoint: strings.TrimSuffix(cfg.Endpoint, "/") + createPath, pipeline: pl}, nil
@@ -234,27 +235,8 @@ func presentation(resp *http.Response) (approvals.Presentation, error) {
 	return p, nil
 }
 
-// tokenError marks an error as the credential's, so a refused sign-in is
-// told apart from a refused call.
-type tokenError struct{ err error }
-
-func (e *tokenError) Error() string { return "get token for Verified ID: " + e.err.Error() }
-func (e *tokenError) Unwrap() error { return e.err }
-
-// markedCredential wraps a credential so its failures are *tokenError.
-type markedCredential struct{ cred azcore.TokenCredential }
-
-// GetToken gets a token from the wrapped credential, marking its failure.
-func (m markedCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	tok, err := m.cred.GetToken(ctx, opts)
-	if err != nil {
-		return tok, &tokenError{err: err}
-	}
-	return tok, nil
-}
-
 // isTokenError reports whether err came from the credential.
-func isTokenError(err error) (*tokenError, bool) {
-	var te *tokenError
+func isTokenError(err error) (*azcred.TokenError, bool) {
+	var te *azcred.TokenError
 	return te, errors.As(err, &te)
 }

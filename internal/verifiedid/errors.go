@@ -40,7 +40,7 @@ func (c *Client) classify(ctx context.Context, err error) *approvals.Error {
 		return approvals.Errorf(approvals.EUNAVAILABLE,
 			"Entra Verified ID is not answering (no answer within %s); try again in a minute.", c.cfg.Timeout)
 	case signingIn:
-		return tokenFailure(te.err)
+		return tokenFailure(te.Err)
 	case isNetworkError(err):
 		return approvals.Errorf(approvals.EUNAVAILABLE,
 			"Entra Verified ID is not answering (cannot reach %s); check the network and proxy settings, then try again in a minute.", host(c.cfg.Endpoint))
