@@ -38,7 +38,7 @@ type Deps struct {
 type App struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *approvals.Store
+	store   approvals.Store
 	svc     *approvals.Service
 	slack   *slackbot.Bot
 	teams   *teamsbot.Bot // nil unless Teams is configured (teams.go)
@@ -321,7 +321,7 @@ func (a *App) startAuditMirror(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.slack.MirrorAudit(ctx, a.store, channel, a.cfg.SweepInterval)
+		a.slack.MirrorAudit(ctx, approvals.Followers{Store: a.store}, channel, a.cfg.SweepInterval)
 	}()
 	a.log.Info("mirroring the audit log to Slack", "channel", channel)
 	return func() { <-done }

@@ -54,7 +54,7 @@ func audit(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 
 // verifyAudit runs "tapbot audit verify" with the audit key read the way
 // serve reads it (see auditcli.Verify).
-func verifyAudit(store *approvals.Store, headArg string, getenv func(string) string, stdout io.Writer) error {
+func verifyAudit(store approvals.Store, headArg string, getenv func(string) string, stdout io.Writer) error {
 	opts, err := verifyOptions(headArg, getenv)
 	if err != nil {
 		return err

@@ -84,8 +84,8 @@ var platformSettings = map[string]string{
 
 // checkStranded fails when the database holds unfinished requests raised
 // on a chat platform the configuration leaves out.
-func (d *run) checkStranded(store *approvals.Store) {
-	reqs, err := store.Stranded(d.s.Platforms...)
+func (d *run) checkStranded(store approvals.Store) {
+	reqs, err := approvals.Stranded(store, d.s.Platforms...)
 	if err != nil {
 		d.fail("stranded requests", "cannot list unfinished requests: "+plainError(err), "run tapbot audit verify; restore the database from a backup if it is damaged")
 		return
