@@ -259,7 +259,9 @@ func decodeRequest(id string, data []byte) (*approvals.Request, error) {
 	return r, nil
 }
 
-func notFound(id string) error { return approvals.Errorf(approvals.ENOTFOUND, "There is no request %s.", id) }
+func notFound(id string) error {
+	return approvals.Errorf(approvals.ENOTFOUND, "There is no request %s.", id)
+}
 
 func taken(id string) error {
 	return approvals.Errorf(approvals.ECONFLICT, "request %s exists already", id)

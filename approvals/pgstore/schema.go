@@ -94,7 +94,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	if version > SchemaVersion {
-		return approvals.Errorf(approvals.EINTERNAL, "the database has schema %d but this tapbot knows only up to %d; upgrade tapbot", version, SchemaVersion)
+		return newerSchema(version)
 	}
 	for _, m := range migrations[version:] {
 		if err := apply(ctx, conn.Conn(), m); err != nil {
@@ -141,4 +141,9 @@ func apply(ctx context.Context, conn *pgx.Conn, m migration) error {
 		_, err := tx.Exec(ctx, "UPDATE tapbot_schema SET version = $1", m.version)
 		return err
 	})
+}
+
+// newerSchema is the refusal of a database a newer tapbot migrated.
+func newerSchema(version int) error {
+	return approvals.Errorf(approvals.EINTERNAL, "the database has schema %d but this tapbot knows only up to %d; upgrade tapbot", version, SchemaVersion)
 }

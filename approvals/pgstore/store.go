@@ -103,8 +103,15 @@ func where(cfg *pgxpool.Config) string {
 	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
-// Where names the database: user@host:port/database, never the password.
-func (s *Store) Where() string { return s.where }
+// Describe names the database at url as user@host:port/database, never
+// with its password; "" when url cannot be read.
+func Describe(url string) string {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return ""
+	}
+	return where(cfg)
+}
 
 // Close is approvals.Store.Close: it waits for the connections in use and
 // closes them all.
@@ -171,4 +178,48 @@ func (s *Store) snapshot(ctx context.Context, fn func(snap *snapshot) error) err
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		return fn(&snapshot{ctx: ctx, tx: tx})
 	})
+}
+
+// CheckURL reports whether url can be read as a database URL, without
+// connecting. Its error never shows the password.
+func CheckURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return approvals.Errorf(approvals.EINVALID, "the database URL cannot be read: %v", err)
+	}
+	return nil
+}
+
+// Status is what Inspect found.
+type Status struct {
+	Where  string // user@host:port/database
+	Schema int    // the database's schema; 0: tapbot never used it
+}
+
+// Inspect connects to the database at url and reads its schema without
+// changing anything (tapbot doctor); with an audit key, on a database of
+// this schema, it proves the key as Open does. It fails as Open would for
+// a database of a newer tapbot.
+func Inspect(ctx context.Context, url string, opts ...approvals.OpenOption) (Status, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return Status{}, approvals.Errorf(approvals.EINVALID, "the database URL cannot be read: %v", err)
+	}
+	st := Status{Where: where(cfg)}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return st, fmt.Errorf("cannot connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if st.Schema, err = schemaVersion(ctx, conn); err != nil {
+		return st, err
+	}
+	switch chain := approvals.NewAuditChain(approvals.OptionsOf(opts...).AuditKey); {
+	case st.Schema > SchemaVersion:
+		return st, newerSchema(st.Schema)
+	case st.Schema == SchemaVersion && chain.Keyed():
+		return st, pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			return chain.CheckKey(&snapshot{ctx: ctx, tx: tx})
+		})
+	}
+	return st, nil
 }

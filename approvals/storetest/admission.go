@@ -101,9 +101,9 @@ func testOthersView(t *testing.T, b Backend) {
 	st := opened(t, b)
 	since := t0.Add(time.Hour)
 	for _, r := range []*approvals.Request{
-		request("TAP-OLDDONE", "alice", rita, t0, approvals.StateDelivered),              // finished before since: unseen
+		request("TAP-OLDDONE", "alice", rita, t0, approvals.StateDelivered),               // finished before since: unseen
 		request("TAP-OLDOPEN", "alice", rita, t0.Add(time.Minute), approvals.StateIssued), // open: seen however old
-		request("TAP-NEWDONE", "alice", rob, since, approvals.StateDenied),               // finished at since: seen
+		request("TAP-NEWDONE", "alice", rob, since, approvals.StateDenied),                // finished at since: seen
 		request("TAP-NEWER", "alice", rob, since.Add(time.Minute), approvals.StateExpired),
 		request("TAP-SELF", "alice", rita, since.Add(2*time.Minute), approvals.StateDelivered),
 	} {

@@ -35,9 +35,9 @@ const EnvURL = "TAPBOT_TEST_DATABASE_URL"
 const howToGet = "PostgreSQL is not installed: install it (apt-get install -y postgresql) or set " + EnvURL + " to a server where this role may CREATE DATABASE"
 
 var (
-	once    sync.Once
-	admin   string   // the URL of the maintenance database
-	cluster *Cluster // started here; nil when EnvURL is used
+	once     sync.Once
+	admin    string   // the URL of the maintenance database
+	cluster  *Cluster // started here; nil when EnvURL is used
 	startErr error
 	dbs      atomic.Uint64
 )
