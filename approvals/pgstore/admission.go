@@ -80,7 +80,7 @@ func (x indexes) OpenForTarget(targetID string) iter.Seq2[*approvals.Request, er
 }
 
 func (x indexes) CreatedForTarget(targetID string, since time.Time) iter.Seq2[*approvals.Request, error] {
-	return x.requests("SELECT id, data FROM tapbot_requests WHERE target_id = $1 AND created_ns >= $2 ORDER BY created_ns, id", targetID, since.UnixNano())
+	return x.requests("SELECT id, data FROM tapbot_requests WHERE target_id = $1 AND created_ns >= $2 ORDER BY created_ns, id", targetID, nanos(since))
 }
 
 func (x indexes) RaisedBy(p approvals.Principal, after, since time.Time) iter.Seq2[string, error] {
@@ -88,7 +88,7 @@ func (x indexes) RaisedBy(p approvals.Principal, after, since time.Time) iter.Se
 		rows, err := x.tx.Query(x.ctx, `SELECT id FROM tapbot_requests
 			WHERE ((requester_platform = $1 AND requester_id = $2) OR ($3 <> '' AND requester_entra = $3))
 			AND created_ns > $4 AND (created_ns >= $5 OR open)`,
-			p.Platform, p.ID, approvals.FoldID(p.EntraID), after.UnixNano(), since.UnixNano())
+			p.Platform, p.ID, approvals.FoldID(p.EntraID), nanos(after), nanos(since))
 		if err != nil {
 			yield("", err)
 			return

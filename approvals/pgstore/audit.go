@@ -85,7 +85,7 @@ func (t *tail) SetKeyedFrom(seq uint64) error {
 
 func (t *tail) Put(ev approvals.Event, raw []byte) error {
 	_, err := t.tx.Exec(t.ctx, "INSERT INTO tapbot_audit (seq, at_ns, type, request_id, data) VALUES ($1, $2, $3, $4, $5)",
-		int64(ev.Seq), ev.Time.UnixNano(), ev.Type, ev.RequestID, raw)
+		int64(ev.Seq), nanos(ev.Time), ev.Type, ev.RequestID, raw)
 	if err != nil {
 		return fmt.Errorf("append audit event %d: %w", ev.Seq, err)
 	}
@@ -226,7 +226,7 @@ func (s *Store) AuditHead() (approvals.AuditHead, error) {
 
 // Audit is approvals.Store.Audit.
 func (s *Store) Audit(since time.Time) ([]approvals.Event, error) {
-	return s.events("SELECT data FROM tapbot_audit WHERE at_ns >= $1 ORDER BY seq", since.UnixNano())
+	return s.events("SELECT data FROM tapbot_audit WHERE at_ns >= $1 ORDER BY seq", nanos(since))
 }
 
 // AuditAfter is approvals.AuditLog.AuditAfter.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,7 +124,7 @@ func (s *Store) ListOpen(keep func(*approvals.Request) bool) ([]*approvals.Reque
 
 // ListRecent is approvals.Store.ListRecent.
 func (s *Store) ListRecent(since time.Time, keep func(*approvals.Request) bool) ([]*approvals.Request, error) {
-	return s.list("open OR created_ns >= $1", keep, since.UnixNano())
+	return s.list("open OR created_ns >= $1", keep, nanos(since))
 }
 
 // list returns the requests that where selects and keep accepts (nil: all),
@@ -213,7 +214,7 @@ func columns(r *approvals.Request) ([]any, error) {
 	return []any{
 		r.ID, string(r.State), !r.State.Final(), r.Tenant, r.Target.ID, r.Target.UPN,
 		r.Requester.Platform, r.Requester.ID, approvals.FoldID(r.Requester.EntraID),
-		r.CreatedAt.UnixNano(), r.ExpiresAt.UnixNano(), data,
+		nanos(r.CreatedAt), nanos(r.ExpiresAt), data,
 	}, nil
 }
 
@@ -265,4 +266,20 @@ func notFound(id string) error {
 
 func taken(id string) error {
 	return approvals.Errorf(approvals.ECONFLICT, "request %s exists already", id)
+}
+
+// The ends of the time columns.
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+// nanos is t in Unix nanoseconds, as the time columns hold it. Times that
+// int64 nanoseconds do not reach (the zero Time among them) are held at
+// its ends, so they still sort before or after every real time.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
