@@ -1,16 +1,13 @@
 package approvals
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Audit event types.
@@ -116,149 +113,135 @@ func normalized(ev Event) (Event, error) {
 	return out, nil
 }
 
-// appendAudit gives ev the next sequence number, links it to the last event
-// and, when the store has an audit key, MACs it; the first keyed event is
-// recorded in the meta bucket. A store without the key refuses to extend a
-// log whose keyed chaining has begun: an unkeyed event there would look the
-// same as a forged one.
-func (s *Store) appendAudit(tx *bolt.Tx, ev Event) error {
-	last, err := lastEvent(tx)
+// AuditChain appends events to an audit log and proves it: the sha256
+// hash chain, the keyed MAC and their verification, written once for
+// every Store implementation, so that a log verifies the same whichever
+// store kept it. A store only keeps the events, in one total order, and
+// hands the chain its end (AuditTail, AuditEnd) or a consistent read of it
+// (AuditSnapshot).
+type AuditChain struct {
+	key []byte // the audit key (WithAuditKey); nil: events are hash-chained only
+}
+
+// NewAuditChain is the chain of a store opened with key; nil or empty: no
+// key.
+func NewAuditChain(key []byte) AuditChain {
+	if len(key) == 0 {
+		return AuditChain{}
+	}
+	return AuditChain{key: bytes.Clone(key)}
+}
+
+// Keyed reports whether the chain has an audit key.
+func (c AuditChain) Keyed() bool { return c.key != nil }
+
+// AuditTail is the end of an audit log inside a store's write transaction,
+// held so that no other transaction appends until this one commits: the
+// one place where a store orders the chain.
+type AuditTail interface {
+	// Last is the newest event as stored, with its sequence number as the
+	// store orders it; the zero Event (Seq 0) when the log is empty.
+	Last() (Event, error)
+	// KeyedFrom is the sequence number of the first event chained with the
+	// audit key, 0 while none is.
+	KeyedFrom() (uint64, error)
+	// SetKeyedFrom records that keyed chaining begins at seq.
+	SetKeyedFrom(seq uint64) error
+	// Put stores ev, whose JSON is raw, as event ev.Seq, after Last.
+	Put(ev Event, raw []byte) error
+}
+
+// Append stamps ev with the state r is committed in when ev is r's (nil r:
+// an event of no request), then appends a copy of ev to t: the next
+// sequence number, linked to the last event and, when the chain has a key,
+// MACed; the first keyed event is recorded as where keying began. A chain
+// without the key refuses to extend a log whose keyed chaining has begun:
+// an unkeyed event there would look the same as a forged one.
+func (c AuditChain) Append(t AuditTail, r *Request, ev *Event) error {
+	if r != nil {
+		withState(r, ev)
+	}
+	last, err := t.Last()
 	if err != nil {
 		return err
 	}
-	ev.Seq, ev.PrevHash, ev.Hash, ev.MAC = last.Seq+1, last.Hash, "", ""
-	from := keyedFrom(tx)
-	switch {
-	case s.key == nil && from != 0:
-		return Errorf(EINTERNAL, "the audit log is chained with an audit key since event %d, and tapbot was started without it; set TAPBOT_AUDIT_KEY (or TAPBOT_AUDIT_KEY_FILE) to that key", from)
-	case s.key != nil && from == 0:
-		if err := tx.Bucket(bucketMeta).Put(keyKeyedFrom, []byte(strconv.FormatUint(ev.Seq, 10))); err != nil {
-			return err
-		}
-		from = ev.Seq
-	}
-	if ev, err = normalized(ev); err != nil {
+	e := *ev
+	e.Seq, e.PrevHash, e.Hash, e.MAC = last.Seq+1, last.Hash, "", ""
+	from, err := t.KeyedFrom()
+	if err != nil {
 		return err
 	}
-	ev.Hash = chainHash(ev)
-	if s.key != nil {
+	switch {
+	case c.key == nil && from != 0:
+		return Errorf(EINTERNAL, "the audit log is chained with an audit key since event %d, and tapbot was started without it; set TAPBOT_AUDIT_KEY (or TAPBOT_AUDIT_KEY_FILE) to that key", from)
+	case c.key != nil && from == 0:
+		if err := t.SetKeyedFrom(e.Seq); err != nil {
+			return err
+		}
+		from = e.Seq
+	}
+	if e, err = normalized(e); err != nil {
+		return err
+	}
+	e.Hash = chainHash(e)
+	if c.key != nil {
 		prevMAC := last.MAC
-		if ev.Seq == from {
+		if e.Seq == from {
 			prevMAC = ""
 		}
-		ev.MAC = auditMAC(s.key, prevMAC, ev)
+		e.MAC = auditMAC(c.key, prevMAC, e)
 	}
-	v, err := json.Marshal(ev)
+	v, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode audit event: %w", err)
 	}
-	return tx.Bucket(bucketAudit).Put(seqKey(ev.Seq), v)
+	return t.Put(e, v)
 }
 
-// lastEvent is the newest audit event; Seq 0 when the log is empty.
-func lastEvent(tx *bolt.Tx) (Event, error) {
-	var last Event
-	k, v := tx.Bucket(bucketAudit).Cursor().Last()
-	if k == nil {
-		return last, nil
+// withState stamps an event of r with the state r is committed in, so that
+// tapbot audit verify can replay the events and compare.
+func withState(r *Request, ev *Event) {
+	if ev.RequestID == r.ID {
+		ev.State = r.State
 	}
-	if err := json.Unmarshal(v, &last); err != nil {
-		return last, fmt.Errorf("decode last audit event: %w", err)
-	}
-	last.Seq = binary.BigEndian.Uint64(k)
-	return last, nil
 }
 
-// keyedFrom is the sequence number of the first event chained with the
-// audit key, or 0 while none is.
-func keyedFrom(tx *bolt.Tx) uint64 {
-	n, _ := strconv.ParseUint(string(tx.Bucket(bucketMeta).Get(keyKeyedFrom)), 10, 64)
-	return n
+// AuditEnd is the end of an audit log as a store reads it when it opens.
+type AuditEnd interface {
+	// KeyedFrom is the sequence number of the first event chained with the
+	// audit key, 0 while none is.
+	KeyedFrom() (uint64, error)
+	// LastTwo returns the newest event's sequence number as the store
+	// orders it and its JSON, and the JSON of the event before it: 0 and
+	// nil when the log is empty, nil prev when nothing is before it.
+	LastTwo() (seq uint64, last, prev []byte, err error)
 }
 
-// checkAuditKey proves the store's key against the end of the log: the last
-// event must carry the MAC the key gives it. It runs when a keyed store
-// opens, so a wrong key stops tapbot at start instead of forking the chain.
-func (s *Store) checkAuditKey(tx *bolt.Tx) error {
-	from := keyedFrom(tx)
-	if from == 0 {
-		return nil
+// CheckKey proves the chain's key against the end of the log: the last
+// event must carry the MAC the key gives it. A keyed store calls it when it
+// opens, so a wrong key stops tapbot at start instead of forking the
+// chain.
+func (c AuditChain) CheckKey(end AuditEnd) error {
+	from, err := end.KeyedFrom()
+	if err != nil || from == 0 || c.key == nil {
+		return err
 	}
-	c := tx.Bucket(bucketAudit).Cursor()
-	k, v := c.Last()
+	seq, lastRaw, prevRaw, err := end.LastTwo()
+	if err != nil {
+		return err
+	}
 	var last, prev Event
-	if k == nil || binary.BigEndian.Uint64(k) < from {
+	if lastRaw == nil || seq < from {
 		return Errorf(EINTERNAL, "the audit log no longer reaches event %d, where keyed chaining began: events were cut off; run tapbot audit verify", from)
 	}
-	if err := json.Unmarshal(v, &last); err != nil {
+	if err := json.Unmarshal(lastRaw, &last); err != nil {
 		return fmt.Errorf("decode last audit event: %w", err)
 	}
-	if last.Seq > from {
-		if _, pv := c.Prev(); pv != nil {
-			_ = json.Unmarshal(pv, &prev) // an unreadable one just fails the MAC below
-		}
+	if last.Seq > from && prevRaw != nil {
+		_ = json.Unmarshal(prevRaw, &prev) // an unreadable one just fails the MAC below
 	}
-	if !hmac.Equal([]byte(auditMAC(s.key, prev.MAC, last)), []byte(last.MAC)) {
+	if !hmac.Equal([]byte(auditMAC(c.key, prev.MAC, last)), []byte(last.MAC)) {
 		return Errorf(EINTERNAL, "TAPBOT_AUDIT_KEY is not the key this database's audit log was written with, or its last event was edited; run tapbot audit verify with the right key")
 	}
 	return nil
-}
-
-// AuditKeyedFrom returns the sequence number of the first audit event
-// chained with an audit key, or 0 when none is.
-func (s *Store) AuditKeyedFrom() (uint64, error) {
-	var n uint64
-	err := s.db.View(func(tx *bolt.Tx) error { n = keyedFrom(tx); return nil })
-	return n, err
-}
-
-// AuditHead returns the head of the audit log: its last event's sequence
-// number and MAC (empty while the log is unkeyed; Seq 0 while it is empty).
-// Published outside the database, it lets VerifyAuditLog prove later that
-// nothing up to it was cut or rewritten.
-func (s *Store) AuditHead() (AuditHead, error) {
-	var h AuditHead
-	err := s.db.View(func(tx *bolt.Tx) error {
-		last, err := lastEvent(tx)
-		h = AuditHead{Seq: last.Seq, MAC: last.MAC}
-		return err
-	})
-	return h, err
-}
-
-// Audit returns the audit events at or after since, oldest first.
-func (s *Store) Audit(since time.Time) ([]Event, error) {
-	var out []Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAudit).ForEach(func(_, v []byte) error {
-			var ev Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("decode audit event: %w", err)
-			}
-			if !ev.Time.Before(since) {
-				out = append(out, ev)
-			}
-			return nil
-		})
-	})
-	return out, err
-}
-
-// AuditAfter returns up to limit audit events with a sequence number above
-// seq, oldest first. Followers of the log (the Slack mirror) keep the last
-// seq they handled and ask for what came since.
-func (s *Store) AuditAfter(seq uint64, limit int) ([]Event, error) {
-	var out []Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Seek(seqKey(seq + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			var ev Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("decode audit event: %w", err)
-			}
-			out = append(out, ev)
-		}
-		return nil
-	})
-	return out, err
 }

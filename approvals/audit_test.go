@@ -19,7 +19,7 @@ var (
 )
 
 // openKeyed opens a new store at path chained with key (nil: unkeyed).
-func openKeyed(t *testing.T, path string, key []byte) *Store {
+func openKeyed(t *testing.T, path string, key []byte) *BoltStore {
 	t.Helper()
 	s, err := Open(path, WithAuditKey(key))
 	if err != nil {
@@ -29,7 +29,7 @@ func openKeyed(t *testing.T, path string, key []byte) *Store {
 }
 
 // recordN appends n events that belong to no request.
-func recordN(t *testing.T, s *Store, n int) {
+func recordN(t *testing.T, s *BoltStore, n int) {
 	t.Helper()
 	for i := range n {
 		if err := s.Record(Event{Time: time.Now(), Type: EventRevoked, Actor: "slack:U1", Detail: string(rune('a' + i))}); err != nil {
@@ -40,7 +40,7 @@ func recordN(t *testing.T, s *Store, n int) {
 
 // rewrite lets edit change the event at seq from and recomputes every
 // sha256 hash from there on, as anyone who can write the file can.
-func rewrite(t *testing.T, s *Store, from uint64, edit func(ev *Event)) {
+func rewrite(t *testing.T, s *BoltStore, from uint64, edit func(ev *Event)) {
 	t.Helper()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		return rewriteEvents(tx, func(ev *Event) {
@@ -203,7 +203,7 @@ func TestKeyedChainingCannotBeMovedOrStripped(t *testing.T) {
 			s := openKeyed(t, filepath.Join(t.TempDir(), "tapbot.db"), nil)
 			defer s.Close()
 			recordN(t, s, 2)
-			s.key = testAuditKey
+			s.chain = NewAuditChain(testAuditKey)
 			recordN(t, s, 2)
 			if err := s.db.Update(tc.tamper); err != nil {
 				t.Fatal(err)
@@ -267,7 +267,7 @@ func editRequest(tx *bolt.Tx, id string, edit func(r *Request)) error {
 	return tx.Bucket(bucketRequests).Put([]byte(id), v)
 }
 
-func raiseStored(t *testing.T, s *Store, id string) {
+func raiseStored(t *testing.T, s *BoltStore, id string) {
 	t.Helper()
 	now := time.Now()
 	r := &Request{ID: id, State: StatePending, CreatedAt: now, ApprovalsRequired: 1}
@@ -276,7 +276,7 @@ func raiseStored(t *testing.T, s *Store, id string) {
 	}
 }
 
-func approveStored(t *testing.T, s *Store, id, detail string, to State) {
+func approveStored(t *testing.T, s *BoltStore, id, detail string, to State) {
 	t.Helper()
 	_, err := s.Update(id, func(r *Request) (Change, error) {
 		r.State = to

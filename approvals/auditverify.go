@@ -2,7 +2,6 @@ package approvals
 
 import (
 	"crypto/hmac"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // AuditHead is the end of the audit log as published outside the database
@@ -91,40 +88,47 @@ func (e *UnprovenError) Error() string {
 	return fmt.Sprintf("audit log not proven: events %d..%d carry MACs that only the audit key can check; give it as TAPBOT_AUDIT_KEY or TAPBOT_AUDIT_KEY_FILE", e.From, e.To)
 }
 
-// VerifyAudit is VerifyAuditLog with the store's own key and no published
-// head. It returns the number of events checked.
-func (s *Store) VerifyAudit() (int, error) {
-	rep, err := s.VerifyAuditLog(VerifyOptions{})
-	return rep.Events, err
+// AuditSnapshot is one consistent read of a store for AuditChain.Verify:
+// no transaction commits into it while it is read.
+type AuditSnapshot interface {
+	// KeyedFrom is the sequence number of the first event chained with the
+	// audit key, 0 when none is.
+	KeyedFrom() (uint64, error)
+	// Events calls fn with each event's sequence number, as the store
+	// orders it, and its JSON, in that order, until fn fails.
+	Events(fn func(seq uint64, raw []byte) error) error
+	// Requests calls fn with each stored request's JSON, in the byte order
+	// of request ids, until fn fails.
+	Requests(fn func(raw []byte) error) error
 }
 
-// VerifyAuditLog walks the whole audit log and the stored requests. It
+// Verify walks the whole audit log and the stored requests of snap. It
 // returns a *ChainError naming the first event that was edited, removed,
 // inserted or re-chained (with the key: any event whose MAC does not match,
 // so a rewrite that recomputed every sha256 hash shows too), a *ChainError
 // when opts.Head is no longer in the log or differs, a *RequestMismatchError
 // naming the first request whose stored state its events do not lead to,
 // and, when all that holds but keyed events could not be checked without
-// the key, an *UnprovenError. The report is filled in either way.
-func (s *Store) VerifyAuditLog(opts VerifyOptions) (AuditReport, error) {
+// the key, an *UnprovenError. opts.Key nil means the chain's own key. The
+// report is filled in either way.
+func (c AuditChain) Verify(snap AuditSnapshot, opts VerifyOptions) (AuditReport, error) {
 	key := opts.Key
 	if key == nil {
-		key = s.key
+		key = c.key
 	}
 	if opts.Head != nil && key == nil {
 		return AuditReport{}, Errorf(EINVALID, "checking a published head needs the audit key: give it as TAPBOT_AUDIT_KEY or TAPBOT_AUDIT_KEY_FILE")
 	}
-	var rep AuditReport
-	err := s.db.View(func(tx *bolt.Tx) error {
-		w := &auditWalk{key: key, from: keyedFrom(tx), want: 1, states: map[string]State{}, seen: map[string]bool{}}
-		if opts.Head != nil {
-			w.headSeq = opts.Head.Seq
-		}
-		err := w.run(tx, opts.Head)
-		rep = w.report()
-		return err
-	})
-	return rep, err
+	from, err := snap.KeyedFrom()
+	if err != nil {
+		return AuditReport{}, err
+	}
+	w := &auditWalk{key: key, from: from, want: 1, states: map[string]State{}, seen: map[string]bool{}}
+	if opts.Head != nil {
+		w.headSeq = opts.Head.Seq
+	}
+	err = w.run(snap, opts.Head)
+	return w.report(), err
 }
 
 // auditWalk is one pass over the log, oldest event first.
@@ -142,8 +146,8 @@ type auditWalk struct {
 	requests int
 }
 
-func (w *auditWalk) run(tx *bolt.Tx, head *AuditHead) error {
-	if err := tx.Bucket(bucketAudit).ForEach(w.step); err != nil {
+func (w *auditWalk) run(snap AuditSnapshot, head *AuditHead) error {
+	if err := snap.Events(w.step); err != nil {
 		return err
 	}
 	if end := w.want - 1; w.from > end {
@@ -154,7 +158,7 @@ func (w *auditWalk) run(tx *bolt.Tx, head *AuditHead) error {
 			return err
 		}
 	}
-	if err := w.checkRequests(tx.Bucket(bucketRequests)); err != nil {
+	if err := w.checkRequests(snap); err != nil {
 		return err
 	}
 	if w.from != 0 && w.key == nil {
@@ -173,8 +177,7 @@ func (w *auditWalk) report() AuditReport {
 }
 
 // step checks one event: its place, its hash, its MAC; then replays it.
-func (w *auditWalk) step(k, v []byte) error {
-	seq := binary.BigEndian.Uint64(k)
+func (w *auditWalk) step(seq uint64, v []byte) error {
 	var ev Event
 	if err := json.Unmarshal(v, &ev); err != nil {
 		return &ChainError{Seq: seq, Reason: "unreadable event"}
@@ -275,8 +278,8 @@ func eventState(ev Event) State {
 
 // checkRequests compares every stored request, in id order, with the state
 // its events lead to, and looks for events of requests no longer stored.
-func (w *auditWalk) checkRequests(b *bolt.Bucket) error {
-	err := b.ForEach(func(_, v []byte) error {
+func (w *auditWalk) checkRequests(snap AuditSnapshot) error {
+	err := snap.Requests(func(v []byte) error {
 		var r Request
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode request: %w", err)

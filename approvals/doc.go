@@ -1,8 +1,8 @@
 // Package approvals is tapbot's domain: a request for a Temporary Access
 // Pass and its state machine, the policy that says who may ask for a pass
 // and who may approve one, the Service that takes a request from raised to
-// delivered, and the Store that keeps requests in bbolt next to a
-// tamper-evident audit log.
+// delivered, and the Store that keeps requests next to a tamper-evident
+// audit log: in bbolt (BoltStore), or in PostgreSQL (approvals/pgstore).
 //
 // It knows nothing of Slack, Teams or Microsoft Graph. What it needs from
 // them it names as small interfaces: a Tenant that looks users up and

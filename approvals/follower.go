@@ -3,11 +3,8 @@ package approvals
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // followBatch is how many events a follower reads per transaction.
@@ -21,7 +18,7 @@ const followBatch = 100
 // the cursor being saved. Followers of one store with distinct names do not
 // hold each other back. Two followers must not share a name.
 type Follower struct {
-	Store *Store
+	Store Store
 	// Name is the cursor's reference in the store (PutRef's kind + "/" +
 	// key), e.g. "slack-audit-mirror/C0123".
 	Name string
@@ -60,11 +57,22 @@ func (b Backoff) after(failures int) time.Duration {
 	return min(d, b.Max)
 }
 
-// Follow runs a Follower of s named name until ctx ends (see Follower):
-// the whole of what a front-end needs to follow the audit log.
-func (s *Store) Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, Event) error, failed func(error, time.Duration)) {
-	f := Follower{Store: s, Name: name, Interval: interval, Handle: handle, Failed: failed}
+// Followers starts followers of Store's audit log; it is what the Slack
+// audit mirror takes.
+type Followers struct {
+	Store Store
+}
+
+// Follow runs a Follower of the store named name until ctx ends (see
+// Follower): the whole of what a front-end needs to follow the audit log.
+func (fs Followers) Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, Event) error, failed func(error, time.Duration)) {
+	f := Follower{Store: fs.Store, Name: name, Interval: interval, Handle: handle, Failed: failed}
 	f.Run(ctx)
+}
+
+// Follow is Followers.Follow on s.
+func (s *BoltStore) Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, Event) error, failed func(error, time.Duration)) {
+	Followers{s}.Follow(ctx, name, interval, handle, failed)
 }
 
 // Run follows the log until ctx ends: at once, whenever events are
@@ -76,7 +84,7 @@ func (f *Follower) Run(ctx context.Context) {
 	var failures int
 	var retryAt time.Time
 	for {
-		appended := f.Store.appended.wait() // taken before reading, so no append is missed
+		appended := f.Store.Appended() // taken before reading, so no append is missed
 		if failures == 0 || !f.now().Before(retryAt) {
 			err := f.drain(ctx)
 			switch {
@@ -126,50 +134,12 @@ func (f *Follower) drain(ctx context.Context) error {
 			if err := f.Handle(context.WithoutCancel(ctx), ev); err != nil {
 				return fmt.Errorf("audit event %d: %w", ev.Seq, err)
 			}
-			if err := f.Store.setAuditCursor(f.Name, ev.Seq); err != nil {
+			if err := f.Store.SetAuditCursor(f.Name, ev.Seq); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// AuditCursor returns the sequence number of the last event the follower
-// named name took; 0 when it took none.
-func (s *Store) AuditCursor(name string) (uint64, error) {
-	var seq uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		seq = cursorIn(tx, name)
-		return nil
-	})
-	return seq, err
-}
-
-// AuditLag returns how many events the follower named name has still to
-// take: the log's last sequence number minus its cursor.
-func (s *Store) AuditLag(name string) (uint64, error) {
-	var lag uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		last, err := lastEvent(tx)
-		if c := cursorIn(tx, name); last.Seq > c {
-			lag = last.Seq - c
-		}
-		return err
-	})
-	return lag, err
-}
-
-// cursorIn reads a follower's cursor: the decimal sequence number the Slack
-// mirror has always stored, under the name as PutRef stores references.
-func cursorIn(tx *bolt.Tx, name string) uint64 {
-	seq, _ := strconv.ParseUint(string(tx.Bucket(bucketRefs).Get([]byte(name))), 10, 64)
-	return seq
-}
-
-func (s *Store) setAuditCursor(name string, seq uint64) error {
-	return s.do(writeOnly(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRefs).Put([]byte(name), []byte(strconv.FormatUint(seq, 10)))
-	}))
 }
 
 // appendNotice wakes followers when audit events are committed, so that

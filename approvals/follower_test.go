@@ -12,7 +12,7 @@ import (
 // followed runs a follower named name on s in the background, handing
 // each event's seq to the returned channel after handle (nil: accept all)
 // accepts it. stop ends the follower and waits for it.
-func followed(t *testing.T, s *Store, name string, f Follower, handle func(Event) error) (seqs <-chan uint64, stop func()) {
+func followed(t *testing.T, s *BoltStore, name string, f Follower, handle func(Event) error) (seqs <-chan uint64, stop func()) {
 	t.Helper()
 	out := make(chan uint64, 100)
 	f.Store, f.Name = s, name
@@ -34,7 +34,7 @@ func followed(t *testing.T, s *Store, name string, f Follower, handle func(Event
 	return out, func() { cancel(); <-done }
 }
 
-func record(t *testing.T, s *Store, n int) {
+func record(t *testing.T, s *BoltStore, n int) {
 	t.Helper()
 	for range n {
 		if err := s.Record(Event{Time: time.Now(), Type: EventRevoked, Actor: "slack:U1"}); err != nil {
@@ -185,7 +185,7 @@ func TestBackoffDoublesUpToItsCap(t *testing.T) {
 	}
 }
 
-func openTemp(t *testing.T) *Store {
+func openTemp(t *testing.T) *BoltStore {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "tapbot.db"))
 	if err != nil {

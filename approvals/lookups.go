@@ -56,7 +56,7 @@ func (s *Service) addRequests(pol *scope, st *UserStatus) error {
 			since = p.Created
 		}
 	}
-	reqs, err := s.store.RequestsFor(st.Target.ID, since.Add(-pol.lookback()))
+	reqs, err := RequestsFor(s.store, st.Target.ID, since.Add(-pol.lookback()))
 	if err != nil {
 		return fmt.Errorf("requests for %s: %w", st.Target.UPN, err)
 	}

@@ -14,22 +14,8 @@ type Observer interface {
 
 // attachObserver makes st tell o about committed events. Config.Observer
 // arrives here through NewService; nil o (or st) changes nothing.
-func attachObserver(st *Store, o Observer) {
+func attachObserver(st Store, o Observer) {
 	if st != nil && o != nil {
-		st.observer = o
-	}
-}
-
-// observe tells the store's observer, if any, and the audit followers
-// about events just committed for r.
-func (s *Store) observe(r *Request, events ...Event) {
-	if len(events) > 0 {
-		s.appended.notify() // audit followers (follower.go) take them now
-	}
-	if s.observer == nil {
-		return
-	}
-	for _, ev := range events {
-		s.observer.Transition(r, ev)
+		st.SetObserver(o)
 	}
 }

@@ -128,7 +128,7 @@ type Notifier interface {
 
 // RefStore keeps the small values a chat front-end must remember across
 // restarts, such as a Teams conversation reference or how far the Slack
-// audit mirror got, under a kind and a key. *Store implements it.
+// audit mirror got, under a kind and a key. Every Store implements it.
 //
 // GetRef returns nil and no error when nothing is stored under kind/key;
 // PutRef replaces what is there.
@@ -138,17 +138,10 @@ type RefStore interface {
 }
 
 // AuditLog is the audit log as a follower reads it: in order, from the
-// last sequence number it handled. *Store implements it.
+// last sequence number it handled. Every Store implements it.
 //
 // AuditAfter returns up to limit events with a sequence number above seq,
 // oldest first, and none when there are no newer events.
 type AuditLog interface {
 	AuditAfter(seq uint64, limit int) ([]Event, error)
 }
-
-// The front-ends depend on these views, not on *Store; the bbolt store
-// must keep serving them.
-var (
-	_ RefStore = (*Store)(nil)
-	_ AuditLog = (*Store)(nil)
-)

@@ -14,7 +14,7 @@ import (
 // users, approved by appr1) and fabrikam (its own fake, approved by appr2).
 type msp struct {
 	svc               *Service
-	store             *Store
+	store             *BoltStore
 	contoso, fabrikam *fakeTenant
 	chat              *fakeNotifier
 	logs              *bytes.Buffer

@@ -13,7 +13,7 @@ import (
 
 // Config wires a Service.
 type Config struct {
-	Store    *Store
+	Store    Store
 	Tenant   Tenant
 	TenantID string
 	// Tenants routes requests to their tenants (MSP mode: NewTenants,
@@ -60,7 +60,7 @@ const (
 // store serialises every transition, and Graph and chat calls happen outside
 // transactions, after the state that announces them is written.
 type Service struct {
-	store           *Store
+	store           Store
 	tenant          Tenant
 	tenantID        string
 	policy          atomic.Pointer[Policy] // swapped whole by SetPolicy; an operation reads it once (pol) and passes it down
@@ -132,7 +132,7 @@ func (s *Service) crashpoint(point string) {
 }
 
 // Store is the service's store, for read-only views such as the audit export.
-func (s *Service) Store() *Store { return s.store }
+func (s *Service) Store() Store { return s.store }
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }

@@ -22,7 +22,7 @@ var (
 
 type harness struct {
 	svc    *Service
-	store  *Store
+	store  *BoltStore
 	tenant *fakeTenant
 	chat   *fakeNotifier
 	clock  *clock

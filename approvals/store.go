@@ -2,227 +2,99 @@ package approvals
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"slices"
-	"sort"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout of the database this build writes. Open
-// migrates older files forward and refuses newer ones.
-const SchemaVersion = 4
+// Store keeps requests, the audit log, and the small references and
+// cursors of the front-ends. The domain depends on this interface, not on a
+// database: BoltStore (Open) keeps everything in one bbolt file that one
+// process holds; pgstore.Store keeps it in PostgreSQL, which several
+// replicas share. The suite in approvals/storetest holds both to the same
+// contract.
+//
+// Every method that changes something is one serialisable transaction:
+// all or nothing, seeing every transaction committed before it, and
+// returning only once it is durable. That is what makes the state
+// machine's compare-and-set (Update) and the admission rules (Others) safe
+// against concurrent clicks, in one process or across replicas. The audit
+// chain (hashes, the keyed MAC, verification) is written once, in
+// AuditChain; a store only keeps the events in one total order.
+type Store interface {
+	RefStore
+	AuditLog
 
-var (
-	bucketMeta     = []byte("meta")
-	bucketRequests = []byte("requests")
-	bucketAudit    = []byte("audit")
-	bucketRefs     = []byte("refs")
-	bucketOpen     = []byte("open")   // ids of requests not in a final state
-	bucketByTime   = []byte("bytime") // creation time (unix ns, big endian) + id
-	keySchema      = []byte("schema")
-	keyApp         = []byte("app")
-	keyKeyedFrom   = []byte("audit-keyed-from") // seq of the first event chained with the audit key (audit.go)
-	appMarker      = []byte("tapbot")
-)
+	// Create stores a new request and its audit event in one transaction.
+	// admit, when not nil, is handed inside that transaction the other
+	// requests — every unfinished one and every one created since since —
+	// and may refuse the new one (rate limits, one open request per user)
+	// without a concurrent Create slipping past it. Returns ECONFLICT if
+	// the id is taken, or admit's error.
+	Create(r *Request, ev Event, since time.Time, admit func(others *Others) error) error
+	// Get returns the request with id, or ENOTFOUND.
+	Get(id string) (*Request, error)
+	// Update loads request id, lets fn look at and change it, and saves it
+	// with fn's audit events, all in one transaction: fn sees the state no
+	// other writer can change underneath it, so checks in fn are
+	// compare-and-set. If fn returns an error nothing is written. fn may run
+	// more than once (when the transaction failed for a reason of the
+	// store's and is run again); only its last run counts. Returns
+	// ENOTFOUND for an unknown id, fn's error, or Change.Err after a
+	// successful commit.
+	Update(id string, fn func(r *Request) (Change, error)) (*Request, error)
+	// UpdateAdmitted is Update for a change that also depends on other
+	// requests, such as a re-issue that must respect the rate limits: fn is
+	// handed, inside the same transaction, every other unfinished request
+	// and every other request created since since (as Create's admit is).
+	UpdateAdmitted(id string, since time.Time, fn func(r *Request, others *Others) (Change, error)) (*Request, error)
+	// List returns the requests for which keep returns true (all when keep
+	// is nil), oldest first.
+	List(keep func(*Request) bool) ([]*Request, error)
+	// ListOpen is List over the requests not in a final state only; it
+	// reads an index of them, not every request.
+	ListOpen(keep func(*Request) bool) ([]*Request, error)
+	// ListRecent returns the requests keep accepts among those unfinished
+	// and those created since since, oldest first; it reads indexes, not
+	// every request.
+	ListRecent(since time.Time, keep func(*Request) bool) ([]*Request, error)
+	// Record appends an audit event that belongs to no request transition,
+	// such as a revoke by UPN.
+	Record(ev Event) error
 
-// migrations[v] upgrades a database at schema v to v+1, inside one
-// transaction. Add an entry here when SchemaVersion grows.
-var migrations = map[int]func(tx *bolt.Tx) error{
-	1: indexRequests, // schema 2: the open and by-time indexes
-	2: keyedAudit,    // schema 3: audit events may carry a MAC and the request's state
-	3: indexPeople,   // schema 4: requests by target, by requester, by Entra user (store_index.go)
-}
+	// Audit returns the audit events at or after since, oldest first.
+	Audit(since time.Time) ([]Event, error)
+	// AuditHead returns the head of the audit log: its last event's
+	// sequence number and MAC (empty while the log is unkeyed; Seq 0 while
+	// it is empty). Published outside the database, it lets VerifyAuditLog
+	// prove later that nothing up to it was cut or rewritten.
+	AuditHead() (AuditHead, error)
+	// AuditKeyedFrom returns the sequence number of the first audit event
+	// chained with an audit key, or 0 when none is.
+	AuditKeyedFrom() (uint64, error)
+	// VerifyAuditLog walks the whole audit log and the stored requests in
+	// one consistent read, as AuditChain.Verify describes.
+	VerifyAuditLog(opts VerifyOptions) (AuditReport, error)
 
-// keyedAudit changes no data: events written so far keep their sha256
-// chain and verify as they are. The schema number is what matters: a tapbot
-// older than schema 3 would append events without a MAC to a keyed log, so
-// it must refuse this file, and does ("upgrade tapbot").
-func keyedAudit(*bolt.Tx) error { return nil }
+	// AuditCursor returns the sequence number of the last event the
+	// follower named name took; 0 when it took none.
+	AuditCursor(name string) (uint64, error)
+	// SetAuditCursor records that the follower named name took every event
+	// up to seq. The cursor is a reference (GetRef) holding seq in decimal.
+	SetAuditCursor(name string, seq uint64) error
+	// AuditLag returns how many events the follower named name has still
+	// to take: the log's last sequence number minus its cursor.
+	AuditLag(name string) (uint64, error)
+	// Appended returns a channel closed when this store next commits audit
+	// events, so that followers take each event as it is appended.
+	Appended() <-chan struct{}
+	// SetObserver makes the store tell o of each event it commits
+	// (Observer); call it before the store is used.
+	SetObserver(o Observer)
 
-// indexRequests builds the open and by-time indexes from the requests, so
-// that the sweeper and each new request read what is recent or unfinished
-// instead of every request ever made.
-func indexRequests(tx *bolt.Tx) error { return buildIndexes(tx, bucketOpen, bucketByTime) }
-
-// Store keeps requests, the audit log and small platform references in one
-// bbolt file. bbolt allows one writer: every method that changes something is
-// one step of a serialisable read-write transaction, which it may share with
-// the steps of other requests that waited meanwhile (store_commit.go). A
-// step is all or nothing and sees every step before it, which is what makes
-// the state machine's compare-and-set safe against concurrent clicks; a
-// method returns once its step is durable.
-type Store struct {
-	db       *bolt.DB
-	path     string
-	observer Observer // told of committed events (observer.go); nil: nobody
-	key      []byte   // the audit key (WithAuditKey); nil: events are hash-chained only
-
-	// appended wakes audit followers (follower.go).
-	appended appendNotice
-
-	queue writeQueue // the steps waiting for the writer (store_commit.go)
-}
-
-// OpenOption changes how Open opens a store.
-type OpenOption func(*Store)
-
-// WithAuditKey makes the store chain every audit event it appends with an
-// HMAC under key, which must not be kept in the database. Open then fails
-// unless the last keyed event verifies under key, so a wrong key stops
-// tapbot at start instead of forking the chain. An empty key changes
-// nothing.
-func WithAuditKey(key []byte) OpenOption {
-	return func(s *Store) {
-		if len(key) > 0 {
-			s.key = bytes.Clone(key)
-		}
-	}
-}
-
-// ErrInUse is what Open's error wraps when another process (a running
-// tapbot serve) holds the database file.
-var ErrInUse = errors.New("database file locked")
-
-// Open opens or creates the database at path with mode 0600. It fails fast
-// with a clear message when another process holds the file (the error wraps
-// ErrInUse), when the file is not a tapbot database, when it was written by
-// a newer tapbot, or when an audit key (WithAuditKey) is not the one its
-// audit log was written with.
-func Open(path string, opts ...OpenOption) (s *Store, err error) {
-	defer func() {
-		// bbolt may panic on a file that is not a database at all.
-		if r := recover(); r != nil {
-			s, err = nil, Errorf(EINTERNAL, "%s is not a tapbot database (it could not be read: %v)", path, r)
-		}
-	}()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, &Error{Code: EINTERNAL, Message: fmt.Sprintf("database %s is in use by another tapbot process; stop it first or point TAPBOT_DB elsewhere", path), Err: ErrInUse}
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return nil, Errorf(EINTERNAL, "%s is not a tapbot database or is corrupted (%v); restore it from a backup or point TAPBOT_DB elsewhere", path, err)
-	case err != nil:
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	if err := db.Update(prepare); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("database %s: %w", path, err)
-	}
-	s = &Store{db: db, path: path}
-	for _, opt := range opts {
-		opt(s)
-	}
-	if s.key != nil {
-		if err := db.View(s.checkAuditKey); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("database %s: %w", path, err)
-		}
-	}
-	return s, nil
-}
-
-// prepare creates the buckets of a new file, recognises a foreign one, and
-// runs pending migrations.
-func prepare(tx *bolt.Tx) error {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil {
-		empty := true
-		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-		if !empty {
-			return Errorf(EINTERNAL, "the file holds data but is not a tapbot database")
-		}
-		var err error
-		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
-			return err
-		}
-		if err := meta.Put(keyApp, appMarker); err != nil {
-			return err
-		}
-		if err := meta.Put(keySchema, []byte("1")); err != nil {
-			return err
-		}
-	}
-	if !bytes.Equal(meta.Get(keyApp), appMarker) {
-		return Errorf(EINTERNAL, "the file is a bbolt database of another program, not tapbot's")
-	}
-	version := 0
-	if _, err := fmt.Sscan(string(meta.Get(keySchema)), &version); err != nil {
-		return Errorf(EINTERNAL, "unreadable schema version %q", meta.Get(keySchema))
-	}
-	if version > SchemaVersion {
-		return Errorf(EINTERNAL, "the database has schema %d but this tapbot knows only up to %d; upgrade tapbot", version, SchemaVersion)
-	}
-	for ; version < SchemaVersion; version++ {
-		if err := migrations[version](tx); err != nil {
-			return fmt.Errorf("migrate schema %d: %w", version, err)
-		}
-	}
-	if err := meta.Put(keySchema, []byte(fmt.Sprint(SchemaVersion))); err != nil {
-		return err
-	}
-	for _, b := range append([][]byte{bucketRequests, bucketAudit, bucketRefs}, indexBuckets...) {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Path is the file the store lives in.
-func (s *Store) Path() string { return s.path }
-
-// Close releases the file. Pending transactions finish first.
-func (s *Store) Close() error { return s.db.Close() }
-
-// Create stores a new request and its audit event in one transaction.
-// admit, when not nil, is handed inside that transaction the other
-// requests — every unfinished one and every one created since since — and
-// may refuse the new one (rate limits, one open request per user) without
-// a concurrent Create slipping past it. Returns ECONFLICT if the id is
-// taken, or admit's error.
-func (s *Store) Create(r *Request, ev Event, since time.Time, admit func(others *Others) error) error {
-	err := s.do(&step{
-		decide: func(tx *bolt.Tx) error {
-			if tx.Bucket(bucketRequests).Get([]byte(r.ID)) != nil {
-				return Errorf(ECONFLICT, "request %s exists already", r.ID)
-			}
-			if admit == nil {
-				return nil
-			}
-			return admit(&Others{tx: tx, self: r.ID, since: since})
-		},
-		write: func(tx *bolt.Tx) error {
-			if err := putRequest(tx, r); err != nil {
-				return err
-			}
-			if err := reindex(tx, nil, indexEntries(r)); err != nil {
-				return err
-			}
-			withState(r, &ev)
-			return s.appendAudit(tx, ev)
-		},
-	})
-	if err == nil {
-		s.observe(r, ev)
-	}
-	return err
-}
-
-// Get returns the request with id, or ENOTFOUND.
-func (s *Store) Get(id string) (*Request, error) {
-	var r *Request
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		r, err = getRequest(tx.Bucket(bucketRequests), id)
-		return err
-	})
-	return r, err
+	// Commits is how many write transactions the store has committed since
+	// it was opened.
+	Commits() uint64
+	// Close releases the store. Transactions in flight finish first.
+	Close() error
 }
 
 // Change is what a mutation of a request decided: the audit events to append
@@ -234,224 +106,71 @@ type Change struct {
 	Err    error
 }
 
-// Update loads request id, lets fn look at and change it, and saves it with
-// fn's audit events, all in one read-write transaction: fn sees the state no
-// other writer can change underneath it, so checks in fn are compare-and-set.
-// If fn returns an error nothing is written. fn may run more than once (when
-// the transaction it shared with other requests' changes failed and it is
-// run again alone); only its last run counts. Returns ENOTFOUND for an
-// unknown id, fn's error, or Change.Err after a successful commit.
-func (s *Store) Update(id string, fn func(r *Request) (Change, error)) (*Request, error) {
-	return s.update(id, nil, func(r *Request, _ *Others) (Change, error) { return fn(r) })
+// StoreOptions are what OpenOptions set; every Store implementation opens
+// with them (OptionsOf).
+type StoreOptions struct {
+	// AuditKey chains every audit event the store appends with an HMAC
+	// under it (AuditChain); nil: events are hash-chained only.
+	AuditKey []byte
 }
 
-// UpdateAdmitted is Update for a change that also depends on other
-// requests, such as a re-issue that must respect the rate limits: fn is
-// handed, inside the same transaction, every other unfinished request and
-// every other request created since since (as Create's admit is).
-func (s *Store) UpdateAdmitted(id string, since time.Time, fn func(r *Request, others *Others) (Change, error)) (*Request, error) {
-	return s.update(id, &since, fn)
-}
+// OpenOption changes how a store opens (Open, pgstore.Open).
+type OpenOption func(*StoreOptions)
 
-// update is Update and UpdateAdmitted; since is nil when fn needs no
-// other requests.
-func (s *Store) update(id string, since *time.Time, fn func(r *Request, others *Others) (Change, error)) (*Request, error) {
-	var r *Request
-	var before []indexEntry
-	var change Change
-	err := s.do(&step{
-		decide: func(tx *bolt.Tx) error {
-			var err error
-			if r, err = getRequest(tx.Bucket(bucketRequests), id); err != nil {
-				return err
-			}
-			before = indexEntries(r)
-			var others *Others
-			if since != nil {
-				others = &Others{tx: tx, self: id, since: *since}
-			}
-			change, err = fn(r, others)
-			return err
-		},
-		write: func(tx *bolt.Tx) error {
-			if err := putRequest(tx, r); err != nil {
-				return err
-			}
-			if err := reindex(tx, before, indexEntries(r)); err != nil {
-				return err
-			}
-			for i := range change.Events {
-				withState(r, &change.Events[i])
-				if err := s.appendAudit(tx, change.Events[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	})
-	if err != nil {
-		return nil, err
+// OptionsOf applies opts in order.
+func OptionsOf(opts ...OpenOption) StoreOptions {
+	var o StoreOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
-	s.observe(r, change.Events...)
-	return r, change.Err
+	return o
 }
 
-// List returns the requests for which keep returns true (all when keep is
-// nil), oldest first.
-func (s *Store) List(keep func(*Request) bool) ([]*Request, error) {
-	var out []*Request
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = decodeAll(tx.Bucket(bucketRequests), keep)
-		return err
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
-}
-
-// ListOpen is List over the requests not in a final state only; it reads
-// the open index, not every request.
-func (s *Store) ListOpen(keep func(*Request) bool) ([]*Request, error) {
-	var out []*Request
-	err := s.db.View(func(tx *bolt.Tx) error {
-		reqs := tx.Bucket(bucketRequests)
-		return tx.Bucket(bucketOpen).ForEach(func(id, _ []byte) error {
-			r, err := getRequest(reqs, string(id))
-			if err != nil {
-				return err
-			}
-			if keep == nil || keep(r) {
-				out = append(out, r)
-			}
-			return nil
-		})
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
-}
-
-// ListRecent returns the requests keep accepts among those unfinished and
-// those created since since, oldest first; it reads the indexes, not every
-// request.
-func (s *Store) ListRecent(since time.Time, keep func(*Request) bool) ([]*Request, error) {
-	var out []*Request
-	err := s.db.View(func(tx *bolt.Tx) error {
-		all, err := openOrSince(tx, since)
-		if err != nil {
-			return err
-		}
-		out = slices.DeleteFunc(all, func(r *Request) bool { return !keep(r) })
-		return nil
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out, err
-}
-
-// openOrSince returns the unfinished requests and those created since
-// since, each once.
-func openOrSince(tx *bolt.Tx, since time.Time) ([]*Request, error) {
-	reqs := tx.Bucket(bucketRequests)
-	seen := map[string]bool{}
-	var out []*Request
-	add := func(id string) error {
-		if seen[id] {
-			return nil
-		}
-		seen[id] = true
-		r, err := getRequest(reqs, id)
-		if err == nil {
-			out = append(out, r)
-		}
-		return err
-	}
-	if err := tx.Bucket(bucketOpen).ForEach(func(id, _ []byte) error { return add(string(id)) }); err != nil {
-		return nil, err
-	}
-	c := tx.Bucket(bucketByTime).Cursor()
-	for k, _ := c.Seek(timeKey(since, "")); k != nil; k, _ = c.Next() {
-		if err := add(string(k[8:])); err != nil {
-			return nil, err
+// WithAuditKey makes the store chain every audit event it appends with an
+// HMAC under key, which must not be kept in the database. Opening then
+// fails unless the last keyed event verifies under key, so a wrong key
+// stops tapbot at start instead of forking the chain. An empty key changes
+// nothing.
+func WithAuditKey(key []byte) OpenOption {
+	return func(o *StoreOptions) {
+		if len(key) > 0 {
+			o.AuditKey = bytes.Clone(key)
 		}
 	}
-	return out, nil
 }
 
-func decodeAll(b *bolt.Bucket, keep func(*Request) bool) ([]*Request, error) {
-	var out []*Request
-	err := b.ForEach(func(_, v []byte) error {
-		r := new(Request)
-		if err := json.Unmarshal(v, r); err != nil {
-			return fmt.Errorf("decode request: %w", err)
-		}
-		if keep == nil || keep(r) {
-			out = append(out, r)
-		}
-		return nil
-	})
-	return out, err
+// Signals is how a store tells the process what it committed: the Observer
+// of each transition, and the audit followers waiting for new events.
+// Every Store implementation embeds one, so both tell it alike. The zero
+// value is ready to use.
+type Signals struct {
+	observer Observer // nil: nobody
+	appended appendNotice
 }
 
-// Record appends an audit event that belongs to no request transition, such
-// as a revoke by UPN.
-func (s *Store) Record(ev Event) error {
-	err := s.do(writeOnly(func(tx *bolt.Tx) error { return s.appendAudit(tx, ev) }))
-	if err == nil {
-		s.appended.notify()
-	}
-	return err
-}
-
-// withState stamps an event of r with the state r is committed in, so that
-// tapbot audit verify can replay the events and compare.
-func withState(r *Request, ev *Event) {
-	if ev.RequestID == r.ID {
-		ev.State = r.State
+// SetObserver makes the store tell o of each committed event; nil changes
+// nothing. Call it before the store is used.
+func (s *Signals) SetObserver(o Observer) {
+	if o != nil {
+		s.observer = o
 	}
 }
 
-// PutRef stores a small platform value (a Teams conversation reference, a
-// cache entry) under kind/key.
-func (s *Store) PutRef(kind, key string, value []byte) error {
-	return s.do(writeOnly(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRefs).Put([]byte(kind+"/"+key), value)
-	}))
-}
+// Appended returns a channel closed at the store's next commit of audit
+// events.
+func (s *Signals) Appended() <-chan struct{} { return s.appended.wait() }
 
-// GetRef returns the value stored under kind/key, or nil when there is none.
-func (s *Store) GetRef(kind, key string) ([]byte, error) {
-	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketRefs).Get([]byte(kind + "/" + key)); v != nil {
-			out = bytes.Clone(v)
-		}
-		return nil
-	})
-	return out, err
-}
-
-func getRequest(b *bolt.Bucket, id string) (*Request, error) {
-	v := b.Get([]byte(id))
-	if v == nil {
-		return nil, Errorf(ENOTFOUND, "There is no request %s.", id)
+// Committed is called by a store after it committed events: it tells the
+// observer of those that belong to r (nil r: events of no request, such as
+// Record's, which no observer is told of) and wakes the followers.
+func (s *Signals) Committed(r *Request, events ...Event) {
+	if len(events) > 0 {
+		s.appended.notify() // audit followers (follower.go) take them now
 	}
-	r := new(Request)
-	if err := json.Unmarshal(v, r); err != nil {
-		return nil, fmt.Errorf("decode request %s: %w", id, err)
+	if s.observer == nil || r == nil {
+		return
 	}
-	return r, nil
-}
-
-// putRequest saves r; the caller moves its index keys (reindex).
-func putRequest(tx *bolt.Tx, r *Request) error {
-	v, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode request %s: %w", r.ID, err)
+	for _, ev := range events {
+		s.observer.Transition(r, ev)
 	}
-	return tx.Bucket(bucketRequests).Put([]byte(r.ID), v)
-}
-
-func seqKey(seq uint64) []byte {
-	k := make([]byte, 8)
-	binary.BigEndian.PutUint64(k, seq)
-	return k
 }

@@ -64,7 +64,7 @@ func BenchmarkRaiseWithOpenRequests(b *testing.B) {
 // benchStore is a Service on a store in a temporary directory, with the
 // domain's fakes, for benchmarks.
 type benchStore struct {
-	store  *Store
+	store  *BoltStore
 	svc    *Service
 	tenant *fakeTenant
 	clock  *clock

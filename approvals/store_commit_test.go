@@ -12,7 +12,7 @@ import (
 )
 
 // storeWith opens a store holding n pending requests, TAP-000 … .
-func storeWith(t *testing.T, n int) *Store {
+func storeWith(t *testing.T, n int) *BoltStore {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "tapbot.db"))
 	if err != nil {
@@ -31,7 +31,7 @@ func storeWith(t *testing.T, n int) *Store {
 
 // holdWriter makes the store's writer busy inside a transaction until the
 // returned release is called, so that the steps started meanwhile queue.
-func holdWriter(t *testing.T, s *Store, id string) (release func()) {
+func holdWriter(t *testing.T, s *BoltStore, id string) (release func()) {
 	t.Helper()
 	entered, held := make(chan struct{}), make(chan struct{})
 	done := make(chan error)
@@ -53,7 +53,7 @@ func holdWriter(t *testing.T, s *Store, id string) (release func()) {
 }
 
 // waitQueued returns once n steps wait for the writer.
-func waitQueued(s *Store, n int) {
+func waitQueued(s *BoltStore, n int) {
 	for {
 		s.queue.mu.Lock()
 		queued := len(s.queue.steps)

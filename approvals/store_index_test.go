@@ -92,7 +92,7 @@ func randomPolicy(rng *rand.Rand) Policy {
 // fillRandomly raises n random requests through Create and then changes
 // some through Update — states, and Entra ids learnt later — so that the
 // indexes are kept by the code that keeps them in production.
-func fillRandomly(t *testing.T, s *Store, rng *rand.Rand, n int, now time.Time) []*Request {
+func fillRandomly(t *testing.T, s *BoltStore, rng *rand.Rand, n int, now time.Time) []*Request {
 	t.Helper()
 	var reqs []*Request
 	for i := range n {
@@ -148,7 +148,7 @@ func TestAdmissionByIndexRefusesExactlyAsTheFullScanDid(t *testing.T) {
 				}
 				existing = slices.DeleteFunc(existing, func(o *Request) bool { return o.ID == r.ID })
 				want := admitByScan(p, r, existing, at)
-				got := p.admit(r, &Others{tx: tx, self: r.ID, since: since}, at)
+				got := p.admit(r, NewOthers(boltIndexes{tx}, r.ID, since), at)
 				if fmt.Sprint(got) != fmt.Sprint(want) || ErrorCode(got) != ErrorCode(want) {
 					t.Errorf("seed %d, %+v for %s by %+v at %s, since %s:\n got %v\nwant %v", seed, p, r.Target.ID, r.Requester, at, since, got, want)
 				}
@@ -232,8 +232,8 @@ func TestFoldKeyMatchesEqualFold(t *testing.T) {
 	words := []string{"", "k", "K", "\u212a", "s", "S", "\u017f", "ß", "ẞ", "Σ", "σ", "ς", "e-K1", "E-\u212a1", "\xff", "\xfe", "\uFFFD", "İ", "i", "I", "ı", "ǅ", "ǆ", "Ǆ"}
 	for _, a := range words {
 		for _, b := range words {
-			if got, want := foldKey(a) == foldKey(b), strings.EqualFold(a, b); got != want {
-				t.Errorf("foldKey(%q) == foldKey(%q) is %v, strings.EqualFold says %v", a, b, got, want)
+			if got, want := FoldID(a) == FoldID(b), strings.EqualFold(a, b); got != want {
+				t.Errorf("FoldID(%q) == FoldID(%q) is %v, strings.EqualFold says %v", a, b, got, want)
 			}
 		}
 	}

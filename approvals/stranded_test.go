@@ -84,7 +84,7 @@ func TestRequestsOfAnUnconfiguredPlatformAreStrandedNotPanicked(t *testing.T) {
 	if logs := h.logs.String(); !strings.Contains(logs, "request stranded") || !strings.Contains(logs, "request="+approved.ID) {
 		t.Fatalf("the stranded requests were not reported:\n%s", logs)
 	}
-	if again, _ := h.store.Stranded("slack"); len(again) != 0 {
+	if again, _ := Stranded(h.store, "slack"); len(again) != 0 {
 		t.Fatalf("with Slack configured %d requests are stranded, want none", len(again))
 	}
 }

@@ -20,7 +20,7 @@ const mirrorRef = "slack-audit-mirror"
 // oldest first and at least once, to handle, keeping its own cursor named
 // name so a restart neither repeats nor skips events, and calls failed after
 // a round that failed. It returns when ctx ends. The mirror needs nothing
-// else of the store; approvals.Store.Follow is one.
+// else of the store; approvals.Followers is one.
 type AuditFollowers interface {
 	Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, approvals.Event) error, failed func(error, time.Duration))
 }

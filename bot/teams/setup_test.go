@@ -34,7 +34,7 @@ type harness struct {
 	fake   *teamstest.Server
 	login  *graphtest.Server // the Entra fake the bot gets its token from
 	tenant *fakeTenant
-	store  *approvals.Store
+	store  *approvals.BoltStore
 	svc    *approvals.Service
 	bot    *Bot
 	http   *httptest.Server

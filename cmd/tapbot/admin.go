@@ -46,9 +46,9 @@ func isLoopback(addr net.Addr) bool {
 // constant time (of its hash, so its length does not show either).
 func (a *App) adminGuard(loopback bool) func(http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(a.cfg.AdminToken))
-	db, err := filepath.Abs(a.cfg.DBPath)
-	if err != nil {
-		db = a.cfg.DBPath
+	db := a.cfg.storeName()
+	if abs, err := filepath.Abs(a.cfg.DBPath); err == nil && a.cfg.DatabaseURL == "" {
+		db = abs
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

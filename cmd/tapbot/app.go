@@ -38,7 +38,7 @@ type Deps struct {
 type App struct {
 	cfg     Config
 	log     *slog.Logger
-	store   *approvals.Store
+	store   approvals.Store
 	svc     *approvals.Service
 	slack   *slackbot.Bot
 	teams   *teamsbot.Bot // nil unless Teams is configured (teams.go)
@@ -86,7 +86,7 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.reload = policyReload{signals: deps.Reload, graph: tenant, seen: stampOf(cfg.PolicyPath)}
-	if a.store, err = approvals.Open(cfg.DBPath, approvals.WithAuditKey([]byte(cfg.AuditKey))); err != nil {
+	if a.store, err = openStore(cfg); err != nil { // store.go
 		a.closeSandbox()
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.startAuditFeeds(mirrorCtx)()  // stdout and the webhook (siem.go)
 	defer stopMirror()
 	a.ready.Store(true)
-	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.DBPath, "graph", a.cfg.Graph)
+	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.storeName(), "graph", a.cfg.Graph)
 	a.logAuditHead()
 	sweep := time.NewTicker(a.cfg.SweepInterval)
 	defer sweep.Stop()
@@ -321,7 +321,7 @@ func (a *App) startAuditMirror(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.slack.MirrorAudit(ctx, a.store, channel, a.cfg.SweepInterval)
+		a.slack.MirrorAudit(ctx, approvals.Followers{Store: a.store}, channel, a.cfg.SweepInterval)
 	}()
 	a.log.Info("mirroring the audit log to Slack", "channel", channel)
 	return func() { <-done }

@@ -24,14 +24,14 @@ func audit(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if def == "" {
 		def = "./tapbot.db"
 	}
-	db := fs.String("db", def, "bbolt database file (env TAPBOT_DB)")
+	db := fs.String("db", def, "bbolt database file (env TAPBOT_DB); without it, and with TAPBOT_DATABASE_URL set, the PostgreSQL database")
 	since := fs.String("since", "", "export: only events at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z, or a duration ago like 24h)")
 	format := fs.String("format", "jsonl", "export: jsonl or csv")
 	head := fs.String("head", "", "verify: an audit head published earlier (SEQ:MAC, from the audit channel or the \"audit head\" log line); proves no event up to it was cut or rewritten")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := approvals.Open(*db)
+	store, err := auditStore(fs, *db, getenv)
 	if errors.Is(err, approvals.ErrInUse) {
 		return auditRunning(args[0], auditAsk{db: *db, since: *since, format: *format, head: *head}, getenv, stdout, stderr)
 	}
@@ -52,9 +52,30 @@ func audit(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	return fmt.Errorf("unknown audit subcommand %q: use export or verify", args[0])
 }
 
+// auditStore opens the store tapbot audit reads: PostgreSQL when
+// TAPBOT_DATABASE_URL is set and --db is not given (replicas write it
+// while it is read, so no running tapbot needs asking), else the bbolt
+// file db.
+func auditStore(fs *flag.FlagSet, db string, getenv func(string) string) (approvals.Store, error) {
+	url, err := secretFromEnv("TAPBOT_DATABASE_URL", getenv)
+	if err != nil {
+		return nil, err
+	}
+	dbGiven := getenv("TAPBOT_DB") != ""
+	fs.Visit(func(f *flag.Flag) { dbGiven = dbGiven || f.Name == "db" })
+	if url != "" && !dbGiven {
+		return openStore(Config{DatabaseURL: url})
+	}
+	s, err := approvals.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // verifyAudit runs "tapbot audit verify" with the audit key read the way
 // serve reads it (see auditcli.Verify).
-func verifyAudit(store *approvals.Store, headArg string, getenv func(string) string, stdout io.Writer) error {
+func verifyAudit(store approvals.Store, headArg string, getenv func(string) string, stdout io.Writer) error {
 	opts, err := verifyOptions(headArg, getenv)
 	if err != nil {
 		return err

@@ -31,10 +31,10 @@ func (a *App) checkAuditKeying() error {
 	}
 	from, err := a.store.AuditKeyedFrom()
 	if err != nil {
-		return fmt.Errorf("read the audit log of %s: %w", a.cfg.DBPath, err)
+		return fmt.Errorf("read the audit log of %s: %w", a.cfg.storeName(), err)
 	}
 	if from != 0 {
-		return fmt.Errorf("the audit log in %s is chained with an audit key since event %d; set TAPBOT_AUDIT_KEY or TAPBOT_AUDIT_KEY_FILE to that key", a.cfg.DBPath, from)
+		return fmt.Errorf("the audit log in %s is chained with an audit key since event %d; set TAPBOT_AUDIT_KEY or TAPBOT_AUDIT_KEY_FILE to that key", a.cfg.storeName(), from)
 	}
 	a.log.Warn("TAPBOT_AUDIT_KEY is not set: the audit log is only hash-chained, so anyone who can write the database can rewrite it undetected; set TAPBOT_AUDIT_KEY or TAPBOT_AUDIT_KEY_FILE (tapbot doctor explains)")
 	return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Config struct {
 	Listen            string
 	MetricsListen     string // TAPBOT_METRICS_LISTEN; "" when off (metrics.go)
 	DBPath            string
+	DatabaseURL       string // TAPBOT_DATABASE_URL (secret): PostgreSQL, shared by replicas (store.go); "": the bbolt file DBPath
 	LogFormat         string
 	LogLevel          string
 	Timezone          string
@@ -116,7 +118,7 @@ func dur(p func(c *Config) *time.Duration) func(*Config, string) error {
 var settings = []setting{
 	{"listen", "TAPBOT_LISTEN", ":8080", "HTTP listen address (Slack and Teams endpoints, /healthz, /readyz)", str(func(c *Config) *string { return &c.Listen })},
 	{"metrics-listen", "TAPBOT_METRICS_LISTEN", "127.0.0.1:9090", "listen address of GET /metrics (Prometheus), kept off the public listener; off: no metrics", metricsListen},
-	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600)", str(func(c *Config) *string { return &c.DBPath })},
+	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600); one tapbot process at a time; unused with TAPBOT_DATABASE_URL", str(func(c *Config) *string { return &c.DBPath })},
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages and for start times when the requester's own zone is unknown (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},
@@ -193,6 +195,9 @@ Secrets (environment only; each also as <NAME>_FILE = path of a file holding it)
   TAPBOT_AUDIT_WEBHOOK_SECRET        signs every audit webhook POST: X-Tapbot-Signature: sha256=<hex HMAC>
   TAPBOT_ADMIN_TOKEN                 bearer token of GET /admin/* on TAPBOT_METRICS_LISTEN (16+ characters);
                                      required there unless that listener is a loopback address
+  TAPBOT_DATABASE_URL                PostgreSQL instead of the bbolt file, for two or more replicas, e.g.
+                                     postgres://tapbot@db.example.com/tapbot?sslmode=verify-full
+                                     (password in the URL, in PGPASSWORD or in ~/.pgpass)
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -229,6 +234,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		}
 	}
 	problems = append(problems, c.loadSecrets(getenv)...)
+	dbGiven := *values[slices.IndexFunc(settings, isDBSetting)] != "" || getenv("TAPBOT_DB") != ""
+	problems = append(problems, c.storeProblems(dbGiven)...) // store.go
 	c.Outbound = outbound.FromEnv(getenv)
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
@@ -255,6 +262,7 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 		{"TAPBOT_AUDIT_WEBHOOK_HEADER", &c.AuditWebhookHeader},
 		{"TAPBOT_AUDIT_WEBHOOK_SECRET", &c.AuditWebhookSecret},
 		{"TAPBOT_ADMIN_TOKEN", &c.AdminToken},
+		{"TAPBOT_DATABASE_URL", &c.DatabaseURL},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {

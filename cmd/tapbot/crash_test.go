@@ -20,6 +20,7 @@ import (
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
 	"github.com/tapbot/tapbot/internal/logbuf"
+	"github.com/tapbot/tapbot/internal/pgtest"
 )
 
 // TestMain lets the test binary be the tapbot binary: with
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TAPBOT_TEST_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the PostgreSQL cluster of the tests on it
 }
 
 // proc is a tapbot process started by a test.

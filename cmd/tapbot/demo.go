@@ -31,5 +31,5 @@ func startDemoApp(getenv func(string) string, logs io.Writer) (tapdemo.Tapbot, e
 // demoApp lends the demo the app's database and sandbox tenant.
 type demoApp struct{ *App }
 
-func (a demoApp) Store() *approvals.Store    { return a.store }
+func (a demoApp) Store() approvals.Store     { return a.store }
 func (a demoApp) Sandbox() *graphtest.Server { return a.sandbox }

@@ -49,7 +49,7 @@ func (e usageError) Unwrap() error { return e.err }
 func doctorSettings(c Config) tapdoctor.Settings {
 	s := tapdoctor.Settings{
 		Secrets: secretValues(c), Outbound: doctorOutbound(c.Outbound),
-		DBPath: c.DBPath, AuditKey: c.AuditKey, AuditKeyProblem: auditKeyProblem(c.AuditKey), MetricsListen: c.MetricsListen,
+		DBPath: c.DBPath, DatabaseURL: c.DatabaseURL, AuditKey: c.AuditKey, AuditKeyProblem: auditKeyProblem(c.AuditKey), MetricsListen: c.MetricsListen,
 		Platforms: c.platforms(), Sandbox: c.Graph == "sandbox", Graph: c.graphConfig(),
 		Requesters: accessKeys(c.Requesters), Approvers: accessKeys(c.Approvers), EntraGroups: c.usesEntraGroups(),
 	}
@@ -103,7 +103,7 @@ func doctorOutbound(o outbound.Settings) tapdoctor.Outbound {
 func secretValues(c Config) []string {
 	var out []string
 	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey}
-	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy} {
+	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy, c.DatabaseURL} {
 		if u, err := url.Parse(proxy); err == nil && u.User != nil {
 			pw, _ := u.User.Password()
 			values = append(values, pw)

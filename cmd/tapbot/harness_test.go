@@ -201,7 +201,7 @@ func (e *env) waitReady() {
 // Home tabs) except the requester's ephemeral message.
 func (e *env) scanForLeaks() {
 	e.t.Helper()
-	db, err := os.ReadFile(e.dbPath)
+	db, err := storedBytes(e) // postgres_e2e_test.go
 	if err != nil {
 		e.t.Fatalf("read database for leak scan: %v", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,7 +15,17 @@ import (
 )
 
 func TestSlackRequestApprovedIsDeliveredPrivately(t *testing.T) {
-	e := startEnv(t, nil)
+	approvedIsDeliveredPrivately(t, nil)
+}
+
+func TestSlackRequestApprovedIsDeliveredPrivatelyOnPostgres(t *testing.T) {
+	approvedIsDeliveredPrivately(t, onPostgres(t))
+}
+
+// approvedIsDeliveredPrivately walks a request from /tap to the pass in
+// the requester's ephemeral message, with vars over the test environment.
+func approvedIsDeliveredPrivately(t *testing.T, vars map[string]string) {
+	e := startEnv(t, vars)
 	ack := e.command(requester, "alice@contoso.com 2h once new phone INC-4711")
 	if !strings.Contains(ack, "Checking the account of alice@contoso.com") || strings.Contains(ack, "TAP-") {
 		t.Fatalf("ack = %q, want the check and no request id before the request exists", ack)
@@ -146,12 +157,27 @@ func TestSlackPendingRequestExpires(t *testing.T) {
 }
 
 func TestFiftySimultaneousApproveClicksIssueOnePass(t *testing.T) {
+	fiftyClicksIssueOnePass(t, nil)
+}
+
+func TestFiftySimultaneousApproveClicksOnPostgresIssueOnePass(t *testing.T) {
+	fiftyClicksIssueOnePass(t, onPostgres(t))
+}
+
+// fiftyClicksIssueOnePass has fifty approvers press Approve twice each at
+// once, with vars over the test environment.
+func fiftyClicksIssueOnePass(t *testing.T, vars map[string]string) {
 	const n = 50
 	var ids []string
 	for i := range n {
 		ids = append(ids, fmt.Sprintf("UMANY%03d", i))
 	}
-	e := startEnv(t, map[string]string{"TAPBOT_APPROVERS": strings.Join(ids, ",")})
+	vars = maps.Clone(vars)
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	vars["TAPBOT_APPROVERS"] = strings.Join(ids, ",")
+	e := startEnv(t, vars)
 	for _, id := range ids {
 		e.slack.AddUser(slacktest.User{ID: id, Name: strings.ToLower(id)})
 	}

@@ -32,7 +32,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 
 // Export writes the audit events at or after since as JSON lines ("jsonl")
 // or CSV ("csv"). The field names are stable: operators' scripts read them.
-func Export(store *approvals.Store, since time.Time, format string, out io.Writer) error {
+func Export(store approvals.Store, since time.Time, format string, out io.Writer) error {
 	events, err := store.Audit(since)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func Export(store *approvals.Store, since time.Time, format string, out io.Write
 // state against its events. It prints what each part of the log is and
 // returns an error (exit 1) naming the first bad event or request, or
 // saying that keyed events could not be proven for want of the key.
-func Verify(store *approvals.Store, opts approvals.VerifyOptions, stdout io.Writer) error {
+func Verify(store approvals.Store, opts approvals.VerifyOptions, stdout io.Writer) error {
 	rep, err := store.VerifyAuditLog(opts)
 	var unproven *approvals.UnprovenError
 	var mismatch *approvals.RequestMismatchError

@@ -25,7 +25,7 @@ var (
 
 // twoPersonLog is a store whose log holds one request raised by requester,
 // approved by approverA and then approverB, and issued: four events.
-func twoPersonLog(t *testing.T) (*approvals.Store, []approvals.Event) {
+func twoPersonLog(t *testing.T) (*approvals.BoltStore, []approvals.Event) {
 	t.Helper()
 	s, err := approvals.Open(filepath.Join(t.TempDir(), "tapbot.db"))
 	if err != nil {

@@ -90,7 +90,7 @@ func NewRecord(ev approvals.Event, r *approvals.Request) Record {
 }
 
 // RecordOf is NewRecord with ev's request read from store.
-func RecordOf(store *approvals.Store, ev approvals.Event) (Record, error) {
+func RecordOf(store approvals.Store, ev approvals.Event) (Record, error) {
 	if ev.RequestID == "" {
 		return NewRecord(ev, nil), nil
 	}

@@ -14,7 +14,7 @@ import (
 // Write, so that a log shipper reading tapbot's stdout (where nothing else
 // is written: logs go to stderr) gets one event per line.
 type Lines struct {
-	Store *approvals.Store // where requests are read
+	Store approvals.Store // where requests are read
 	W     io.Writer
 
 	mu sync.Mutex

@@ -46,7 +46,7 @@ const deliveryTimeout = 10 * time.Second
 // receiver that is down or refuses loses nothing but may see an event
 // twice (drop repeats by seq).
 type Webhook struct {
-	Store  *approvals.Store // where requests are read
+	Store  approvals.Store // where requests are read
 	Client *http.Client
 	URL    string
 	Format string      // FormatJSON (the default) or FormatSplunkHEC

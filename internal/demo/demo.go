@@ -63,7 +63,7 @@ type Tapbot interface {
 	// Serve serves on ln until ctx ends, then closes the database.
 	Serve(ctx context.Context, ln net.Listener) error
 	// Store is the open database, whose audit log the demo reads as it goes.
-	Store() *approvals.Store
+	Store() approvals.Store
 	// Sandbox is the fake Graph: the home tenant and the customer tenants
 	// it added, which know every pass they issued.
 	Sandbox() *graphtest.Server

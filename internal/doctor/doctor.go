@@ -40,6 +40,7 @@ type Settings struct {
 
 	Outbound        Outbound
 	DBPath          string
+	DatabaseURL     string   // TAPBOT_DATABASE_URL; "": the bbolt file DBPath
 	AuditKey        string   // TAPBOT_AUDIT_KEY; "": none
 	AuditKeyProblem string   // why AuditKey cannot be used; "": it can
 	MetricsListen   string   // TAPBOT_METRICS_LISTEN; "": off

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,15 +9,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tapbot/tapbot/approvals"
+	"github.com/tapbot/tapbot/approvals/pgstore"
 	slackbot "github.com/tapbot/tapbot/bot/slack"
 	teamsbot "github.com/tapbot/tapbot/bot/teams"
 )
 
+// postgresTimeout bounds the PostgreSQL check.
+const postgresTimeout = 30 * time.Second
+
 // checkDatabase proves the database can be opened for writing and is
 // tapbot's, or that a running tapbot holds it.
 func (d *run) checkDatabase() {
+	if d.s.DatabaseURL != "" {
+		d.checkPostgres()
+		return
+	}
 	path := d.s.DBPath
 	name := "database " + path
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -37,12 +47,54 @@ func (d *run) checkDatabase() {
 		return
 	}
 	defer store.Close()
-	if from, err := store.AuditKeyedFrom(); err == nil && from != 0 && d.s.AuditKey == "" {
-		d.fail(name, fmt.Sprintf("its audit log is chained with an audit key since event %d, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start", from),
-			"set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with")
+	if d.refusesUnkeyed(name, store) {
 		return
 	}
 	d.pass(name, fmt.Sprintf("writable tapbot database (schema %d)", approvals.SchemaVersion))
+	d.checkStranded(store)
+	d.noteTeamsReach(store)
+}
+
+// refusesUnkeyed fails the check name when the store's audit log is keyed
+// and no key is set, as serve would refuse to start.
+func (d *run) refusesUnkeyed(name string, store approvals.Store) bool {
+	from, err := store.AuditKeyedFrom()
+	if err != nil || from == 0 || d.s.AuditKey != "" {
+		return false
+	}
+	d.fail(name, fmt.Sprintf("its audit log is chained with an audit key since event %d, and TAPBOT_AUDIT_KEY is not set, so tapbot serve refuses to start", from),
+		"set TAPBOT_AUDIT_KEY_FILE to the key this database's audit log was written with")
+	return true
+}
+
+// checkPostgres proves that tapbot serve can use the PostgreSQL database:
+// it answers, its schema is one this tapbot knows, and its audit log is
+// the key's. It changes nothing: a database tapbot never used, or of an
+// older schema, is left for serve to migrate.
+func (d *run) checkPostgres() {
+	ctx, cancel := context.WithTimeout(context.Background(), postgresTimeout)
+	defer cancel()
+	name := "database " + pgstore.Describe(d.s.DatabaseURL)
+	key := approvals.WithAuditKey([]byte(d.s.AuditKey))
+	st, err := pgstore.Inspect(ctx, d.s.DatabaseURL, key)
+	switch {
+	case err != nil:
+		d.fail(name, plainError(err), "check TAPBOT_DATABASE_URL (host, database, user, sslmode) and that this host may reach the server; for an audit key problem, give the key the log was written with")
+		return
+	case st.Schema < pgstore.SchemaVersion:
+		d.pass(name, fmt.Sprintf("reachable; its schema is %d, and tapbot serve brings it to %d at start (its role needs CREATE on the schema for that)", st.Schema, pgstore.SchemaVersion))
+		return
+	}
+	store, err := pgstore.Open(ctx, d.s.DatabaseURL, key)
+	if err != nil {
+		d.fail(name, plainError(err), "check TAPBOT_DATABASE_URL and the server's log")
+		return
+	}
+	defer store.Close()
+	if d.refusesUnkeyed(name, store) {
+		return
+	}
+	d.pass(name, fmt.Sprintf("reachable PostgreSQL tapbot database (schema %d); replicas may share it", pgstore.SchemaVersion))
 	d.checkStranded(store)
 	d.noteTeamsReach(store)
 }
@@ -84,8 +136,8 @@ var platformSettings = map[string]string{
 
 // checkStranded fails when the database holds unfinished requests raised
 // on a chat platform the configuration leaves out.
-func (d *run) checkStranded(store *approvals.Store) {
-	reqs, err := store.Stranded(d.s.Platforms...)
+func (d *run) checkStranded(store approvals.Store) {
+	reqs, err := approvals.Stranded(store, d.s.Platforms...)
 	if err != nil {
 		d.fail("stranded requests", "cannot list unfinished requests: "+plainError(err), "run tapbot audit verify; restore the database from a backup if it is damaged")
 		return

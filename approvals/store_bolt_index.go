@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,7 +44,7 @@ func indexEntries(r *Request) []indexEntry {
 		es = append(es, indexEntry{bucketOpen, []byte(r.ID)}, indexEntry{bucketOpenByTarget, append(bytes.Clone(target), r.ID...)})
 	}
 	if r.Requester.EntraID != "" {
-		es = append(es, indexEntry{bucketByEntra, append(lengthPrefixed(nil, foldKey(r.Requester.EntraID)), created...)})
+		es = append(es, indexEntry{bucketByEntra, append(lengthPrefixed(nil, FoldID(r.Requester.EntraID)), created...)})
 	}
 	return es
 }
@@ -145,22 +143,4 @@ func lengthPrefixed(b []byte, s string) []byte {
 // timeKey orders by creation time: unix nanoseconds, big endian, then the id.
 func timeKey(t time.Time, id string) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())), id...)
-}
-
-// foldKey maps s to one representative of the strings strings.EqualFold
-// holds equal to it: every rune becomes the smallest rune of its simple
-// case folding orbit (invalid bytes become U+FFFD, as EqualFold reads
-// them). So two Entra ids match in the index exactly when Principal.Same
-// would match them.
-func foldKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			least = min(least, f)
-		}
-		b.WriteRune(least)
-	}
-	return b.String()
 }

@@ -56,13 +56,13 @@ var (
 // since Open. Each one syncs the file to disk (bbolt calls fdatasync twice
 // per commit); with many requests in flight, one carries the transitions
 // of several.
-func (s *Store) Commits() uint64 { return s.queue.commits.Load() }
+func (s *BoltStore) Commits() uint64 { return s.queue.commits.Load() }
 
 // do runs st in a read-write transaction, perhaps with other steps, and
 // returns its answer once the transaction is committed (or has failed).
 // The caller at the front of the queue commits the group; the others wait
 // to be told their answer, or that they are at the front now.
-func (s *Store) do(st *step) error {
+func (s *BoltStore) do(st *step) error {
 	st.wake = make(chan struct{}, 1)
 	q := &s.queue
 	q.mu.Lock()
@@ -83,7 +83,7 @@ func (s *Store) do(st *step) error {
 
 // lead commits the group at the front of the queue, of which the caller's
 // step is the first, answers its steps and wakes the next front.
-func (s *Store) lead() {
+func (s *BoltStore) lead() {
 	q := &s.queue
 	q.mu.Lock()
 	group := append([]*step(nil), q.steps[:min(len(q.steps), maxGroup)]...)
@@ -113,7 +113,7 @@ func (s *Store) lead() {
 // commitGroup runs the steps in one transaction; if that fails, it runs
 // each alone, so one step's failure is only its own. A transaction in which
 // every step refused is rolled back: there is nothing to make durable.
-func (s *Store) commitGroup(group []*step) {
+func (s *BoltStore) commitGroup(group []*step) {
 	if len(group) > 1 {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			wrote := false
