@@ -13,6 +13,7 @@ import (
 type Service interface {
 	Raise(ctx context.Context, in approvals.RaiseInput) (*approvals.Request, error)
 	Approve(ctx context.Context, id string, by approvals.Principal) (*approvals.Request, error)
+	ApproveVerified(ctx context.Context, id string, by approvals.Principal, cb approvals.Callback) (*approvals.Request, error)
 	Deny(ctx context.Context, id string, by approvals.Principal, reason string) (*approvals.Request, error)
 	Cancel(ctx context.Context, id string, by approvals.Principal) (*approvals.Request, error)
 	Reissue(ctx context.Context, id string, by approvals.Principal) (*approvals.Request, error)
@@ -86,6 +87,9 @@ type Press struct {
 	RequestID string
 	By        approvals.Principal
 	Reason    string // ActionDeny: why, as the denier typed it; "" when none
+	// Callback is what an ActionApprove says of the callback step, from
+	// the form that asks it (NeedsCallback); nil when none asked.
+	Callback *approvals.Callback
 }
 
 // Do carries out the press through svc and returns what to tell the
@@ -108,6 +112,9 @@ func (p Press) Do(ctx context.Context, svc Service, log *slog.Logger, st Style) 
 func (p Press) decide(ctx context.Context, svc Service) (*approvals.Request, error) {
 	switch p.Action {
 	case ActionApprove:
+		if p.Callback != nil {
+			return svc.ApproveVerified(ctx, p.RequestID, p.By, *p.Callback)
+		}
 		return svc.Approve(ctx, p.RequestID, p.By)
 	case ActionDeny:
 		return svc.Deny(ctx, p.RequestID, p.By, strings.TrimSpace(p.Reason))

@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -32,6 +33,11 @@ func (f *fakeService) Raise(_ context.Context, in approvals.RaiseInput) (*approv
 
 func (f *fakeService) Approve(_ context.Context, id string, _ approvals.Principal) (*approvals.Request, error) {
 	f.call("approve", id)
+	return f.req, f.err
+}
+
+func (f *fakeService) ApproveVerified(_ context.Context, id string, _ approvals.Principal, cb approvals.Callback) (*approvals.Request, error) {
+	f.call("approve-verified", fmt.Sprintf("%s called=%t note=%s", id, cb.Called, cb.Note))
 	return f.req, f.err
 }
 
@@ -69,18 +75,20 @@ func (f *fakeService) WaitingFor(*approvals.Request) []string { return []string{
 
 func TestEachButtonMakesItsServiceCall(t *testing.T) {
 	tests := []struct {
-		action Action
-		call   string
+		action   Action
+		callback *approvals.Callback
+		call     string
 	}{
-		{ActionApprove, "approve TAP-AAAAAA"},
-		{ActionDeny, "deny TAP-AAAAAA "}, // a button gives no reason
-		{ActionCancel, "cancel TAP-AAAAAA"},
-		{ActionReissue, "reissue TAP-AAAAAA"},
+		{ActionApprove, nil, "approve TAP-AAAAAA"},
+		{ActionApprove, &approvals.Callback{Called: true, Note: "office line"}, "approve-verified TAP-AAAAAA called=true note=office line"},
+		{ActionDeny, nil, "deny TAP-AAAAAA "}, // a button gives no reason
+		{ActionCancel, nil, "cancel TAP-AAAAAA"},
+		{ActionReissue, nil, "reissue TAP-AAAAAA"},
 	}
 	for _, tt := range tests {
 		svc := &fakeService{}
 		var log bytes.Buffer
-		reply := Press{Action: tt.action, RequestID: "TAP-AAAAAA", By: requesterRita}.Do(context.Background(), svc, slog.New(slog.NewTextHandler(&log, nil)), slackLike)
+		reply := Press{Action: tt.action, RequestID: "TAP-AAAAAA", By: requesterRita, Callback: tt.callback}.Do(context.Background(), svc, slog.New(slog.NewTextHandler(&log, nil)), slackLike)
 		if reply != "" || log.Len() != 0 {
 			t.Errorf("%s that worked: reply %q, log %q; the cards show the outcome", tt.action, reply, log.String())
 		}

@@ -23,7 +23,7 @@ func (b *Bot) banner() string {
 // phone shows them without scrolling; what varies less follows. It never
 // shows the pass; buttons appear only while r is pending.
 func (b *Bot) card(r *approvals.Request) []slack.Block {
-	t, st := r.Target, b.style()
+	st := b.style()
 	lines := bot.CardLines(r, st)
 	var fields []*slack.TextBlockObject
 	for _, f := range bot.CardFacts(r, st) {
@@ -36,16 +36,16 @@ func (b *Bot) card(r *approvals.Request) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+bot.CardReason(r, st)), nil, nil))
 	}
 	blocks = append(blocks,
-		slack.NewSectionBlock(nil, fields, nil),
+		slack.NewSectionBlock(nil, fields, nil))
+	blocks = append(blocks, b.verifyBlocks(r)...) // verify.go: for approvers only
+	blocks = append(blocks,
 		slack.NewContextBlock("request", mrkdwn("Temporary Access Pass request "+r.ID)),
 		slack.NewContextBlock("status", mrkdwn(b.statusLine(r))),
 	)
 	if r.State == approvals.StatePending {
 		approve := slack.NewButtonBlockElement(actionApprove, r.ID, plain("Approve"))
 		approve.Style = slack.StylePrimary
-		approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this pass?"),
-			mrkdwn(fmt.Sprintf("A %s pass for %s goes to <@%s>.", bot.UsageWord(r.UsableOnce), bot.EscapeMrkdwn(t.UPN), r.Requester.ID)),
-			plain("Approve"), plain("Back"))
+		approve.Confirm = approveConfirm(r) // none when the callback modal confirms it
 		deny := slack.NewButtonBlockElement(actionDeny, r.ID, plain("Deny"))
 		deny.Style = slack.StyleDanger
 		blocks = append(blocks, slack.NewActionBlock("decide", approve, deny))

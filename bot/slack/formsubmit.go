@@ -14,7 +14,8 @@ import (
 // viewSubmissions answer the submissions of tapbot's modals, by callback_id.
 // Each returns the answer to the view_submission: nil closes the modal.
 var viewSubmissions = map[string]func(b *Bot, ctx context.Context, cb slack.InteractionCallback) any{
-	formCallbackID: (*Bot).submitForm,
+	formCallbackID:   (*Bot).submitForm,
+	callbackCallback: func(b *Bot, _ context.Context, cb slack.InteractionCallback) any { return answer(b.submitCallback(cb)) },
 	denyCallback: func(b *Bot, _ context.Context, cb slack.InteractionCallback) any {
 		if ans := b.submitDenyReason(cb); ans != nil { // a typed nil would answer "null"
 			return ans

@@ -162,9 +162,7 @@ func (b *Bot) waitingBlocks(r *approvals.Request) []slack.Block {
 		st.List(facts), bot.CardReason(r, st), bot.StatusLine(r, st))
 	approve := slack.NewButtonBlockElement(actionApprove, r.ID, plain("Approve"))
 	approve.Style = slack.StylePrimary
-	approve.Confirm = slack.NewConfirmationBlockObject(plain("Approve this pass?"),
-		mrkdwn(fmt.Sprintf("A %s pass for %s goes to <@%s>.", bot.UsageWord(r.UsableOnce), bot.EscapeMrkdwn(r.Target.UPN), r.Requester.ID)),
-		plain("Approve"), plain("Back"))
+	approve.Confirm = approveConfirm(r) // none when the callback modal confirms it
 	deny := slack.NewButtonBlockElement(actionDeny, r.ID, plain("Deny"))
 	deny.Style = slack.StyleDanger
 	return []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil), slack.NewActionBlock("waiting-"+r.ID, approve, deny)}

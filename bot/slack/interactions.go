@@ -50,6 +50,9 @@ func (b *Bot) HandleInteraction(ctx context.Context, cb slack.InteractionCallbac
 		b.showPass(cb, act)
 		return nil
 	}
+	if b.pressVerify(ctx, cb, act) { // verify.go: the callback modal, a manager's answer
+		return nil
+	}
 	if b.pressHomeOrAskAgain(cb, act) { // home.go
 		return nil
 	}

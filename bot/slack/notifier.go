@@ -48,6 +48,9 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 	if n.Kind == approvals.EventExpired && n.Request.State == approvals.StateExpired {
 		opts = append(opts, expiryBlocks(text, n.Request)) // askagain.go
 	}
+	if link := bot.VerifiedIDLink(n); link != "" {
+		opts = append(opts, verifiedIDBlocks(text, n.Request.ID, link)) // verifiedid.go
+	}
 	if step != "" {
 		opts = append(opts, slack.MsgOptionBlocks(
 			slack.NewSectionBlock(mrkdwn(text), nil, nil),

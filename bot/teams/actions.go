@@ -39,6 +39,10 @@ func (b *Bot) handleSubmit(act schema.Activity) {
 		b.svc.Go(func(ctx context.Context) { b.done(ctx, act, who, id) })
 		return
 	}
+	if isManagerAnswer(action) { // manager.go
+		b.answerManager(act, who, id, action)
+		return
+	}
 	if isShowPass(action) { // showpass.go
 		b.showPass(act, who, id)
 		return
@@ -48,7 +52,7 @@ func (b *Bot) handleSubmit(act schema.Activity) {
 		b.log.Info("teams button press ignored", "action", action, "request", id)
 		return
 	}
-	press := bot.Press{Action: do, RequestID: id, By: who, Reason: submittedReason(act)}
+	press := bot.Press{Action: do, RequestID: id, By: who, Reason: submittedReason(act), Callback: submittedCallback(act)}
 	b.svc.Go(func(ctx context.Context) {
 		if reply := press.Do(ctx, b.svc, b.log, b.style()); reply != "" {
 			b.tellUser(ctx, act, b.banner()+reply)

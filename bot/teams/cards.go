@@ -101,14 +101,16 @@ func (b *Bot) approvalCard(r *approvals.Request) schema.Attachment {
 		body = append(body, textBlock("**Reason**: "+bot.CardReason(r, st)))
 	}
 	body = append(body,
-		factSet(bot.CardFacts(r, st)),
+		factSet(bot.CardFacts(r, st)))
+	body = append(body, b.verifyBody(r)...) // verify.go: for approvers only
+	body = append(body,
 		textBlock("Temporary Access Pass request "+r.ID, "isSubtle", true, "size", "Small"),
 		textBlock(b.statusLine(r), "isSubtle", true),
 	)
 	if r.State != approvals.StatePending {
 		return adaptiveCard(body)
 	}
-	return adaptiveCard(body, submit("Approve", actionApprove, r.ID, "positive"), b.denyAction(r))
+	return adaptiveCard(body, b.approveAction(r), b.denyAction(r))
 }
 
 // cardSummary is the notification text of the card (phones show it): the

@@ -50,6 +50,9 @@ func (b *Bot) TellRequester(ctx context.Context, n approvals.Notice) error {
 		return err
 	}
 	text := md(bot.TenantTag(n.Request) + n.Text)
+	if link := bot.VerifiedIDLink(n); link != "" {
+		return b.tellVerifiedIDLink(ctx, ref, text, link) // verifiedid.go
+	}
 	if n.Kind == approvals.EventRevoked {
 		return b.tellRevoked(ctx, ref, n.Request, text)
 	}

@@ -109,6 +109,7 @@ var apiMethods = map[string]apiMethod{
 	"conversations.open":    {scope: "im:write", handle: (*Server).openConversation},
 	"conversations.info":    {handle: (*Server).conversationInfo}, // scope depends on the channel
 	"users.info":            {scope: "users:read", handle: (*Server).userInfo},
+	"users.lookupByEmail":   {scope: "users:read.email", handle: (*Server).lookupByEmail},
 	"usergroups.users.list": {scope: "usergroups:read", handle: (*Server).userGroupUsers},
 	"views.open":            {handle: (*Server).openView},
 	"views.update":          {handle: (*Server).updateView},

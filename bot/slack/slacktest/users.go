@@ -1,6 +1,9 @@
 package slacktest
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // userInfo serves users.info (user_not_found for an unknown id). A
 // deactivated user is returned with deleted=true. The profile carries the
@@ -13,6 +16,24 @@ func (s *Server) userInfo(r apiRequest) (map[string]any, *apiError) {
 		return nil, errCode("user_not_found")
 	}
 	return map[string]any{"user": s.userObject(u)}, nil
+}
+
+// lookupByEmail serves users.lookupByEmail, which needs users:read.email:
+// the active user whose e-mail address is the email argument, compared
+// without regard to case; users_not_found when nobody has it, and for a
+// deactivated user, as Slack's documentation says; invalid_arguments
+// without the argument.
+func (s *Server) lookupByEmail(r apiRequest) (map[string]any, *apiError) {
+	email := strings.TrimSpace(r.form.Get("email"))
+	if email == "" {
+		return nil, invalidArguments("[ERROR] missing required field: email")
+	}
+	for _, u := range s.directory.users {
+		if u.Email != "" && !u.Deleted && strings.EqualFold(u.Email, email) {
+			return map[string]any{"user": s.userObject(u)}, nil
+		}
+	}
+	return nil, errCode("users_not_found")
 }
 
 // userGroupUsers serves usergroups.users.list (no_such_subteam for an

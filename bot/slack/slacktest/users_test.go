@@ -40,6 +40,39 @@ func TestUserInfoLeavesOutEmailWithoutUsersReadEmailScope(t *testing.T) {
 	}
 }
 
+func TestLookupByEmailFindsActiveUsersOnly(t *testing.T) {
+	srv, api := newWorkspace(t)
+	srv.AddUser(User{ID: "U8", Name: "left", RealName: "Left Company", Email: "left@contoso.com", Deleted: true})
+	ctx := testContext(t)
+	tests := []struct {
+		email, wantID, wantErr string
+	}{
+		{"alice@contoso.com", "U1", ""},
+		{"Bob@Contoso.COM", "U2", ""}, // addresses compare without regard to case
+		{"left@contoso.com", "", "users_not_found"},
+		{"nobody@contoso.com", "", "users_not_found"},
+		{"", "", "invalid_arguments"},
+	}
+	for _, tt := range tests {
+		u, err := api.GetUserByEmailContext(ctx, tt.email)
+		if got := slackError(err); got != tt.wantErr {
+			t.Errorf("%q: error %v, want %q", tt.email, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr == "" && (u.ID != tt.wantID || u.Profile.Email == "") {
+			t.Errorf("%q: user %+v, want %s with its e-mail address", tt.email, u, tt.wantID)
+		}
+	}
+}
+
+func TestLookupByEmailNeedsUsersReadEmailScope(t *testing.T) {
+	srv, api := newWorkspace(t)
+	srv.SetScopes("users:read", "chat:write")
+	if _, err := api.GetUserByEmailContext(testContext(t), "alice@contoso.com"); slackError(err) != "missing_scope" {
+		t.Fatalf("lookup without users:read.email: %v, want missing_scope", err)
+	}
+}
+
 func TestUserGroupMembers(t *testing.T) {
 	srv, api := newWorkspace(t)
 	srv.AddUserGroup("S1", "helpdesk-approvers", "U1", "U2")
