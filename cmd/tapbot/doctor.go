@@ -102,7 +102,7 @@ func doctorOutbound(o outbound.Settings) tapdoctor.Outbound {
 // scrubbed of, whatever an error message might echo.
 func secretValues(c Config) []string {
 	var out []string
-	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey}
+	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey, c.VerifiedIDAPIKey}
 	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy} {
 		if u, err := url.Parse(proxy); err == nil && u.User != nil {
 			pw, _ := u.User.Password()
