@@ -113,24 +113,26 @@ func (c Config) publicURLProblems(needed bool, why string) []string {
 // tenant's token).
 func (c Config) authorityProblems(global bool, tenants []string) []string {
 	a := c.VerifiedIDAuthority
-	switch {
-	case c.TenantsFile != nil && a != "":
-		return []string{"TAPBOT_VERIFIEDID_AUTHORITY: in MSP mode each tenant has a Verified ID authority of its own; write it as verifiedIdAuthority in the tenant's entry of TAPBOT_TENANTS_FILE instead"}
-	case c.TenantsFile != nil:
-		var p []string
-		own := c.tenantAuthorities()
-		for _, name := range tenants {
-			if own[name] == "" {
-				p = append(p, fmt.Sprintf("TAPBOT_TENANTS_FILE: tenant %s: the policy asks for verifiedId, but the tenant has no verifiedIdAuthority; copy its Decentralized identifier (did:web:…) from its Entra admin center → Verified ID → Overview", name))
-			}
+	if c.TenantsFile == nil {
+		switch {
+		case a == "" && global:
+			return []string{"TAPBOT_VERIFIEDID_AUTHORITY: missing; the policy asks for verifiedId: copy the tenant's Decentralized identifier (did:web:…) from the Entra admin center → Verified ID → Overview"}
+		case a != "" && !strings.HasPrefix(a, "did:"):
+			return []string{fmt.Sprintf("TAPBOT_VERIFIEDID_AUTHORITY: %q is not a DID; copy the tenant's Decentralized identifier (did:web:…) from the Entra admin center → Verified ID → Overview", a)}
 		}
-		return p
-	case a == "" && global:
-		return []string{"TAPBOT_VERIFIEDID_AUTHORITY: missing; the policy asks for verifiedId: copy the tenant's Decentralized identifier (did:web:…) from the Entra admin center → Verified ID → Overview"}
-	case a != "" && !strings.HasPrefix(a, "did:"):
-		return []string{fmt.Sprintf("TAPBOT_VERIFIEDID_AUTHORITY: %q is not a DID; copy the tenant's Decentralized identifier (did:web:…) from the Entra admin center → Verified ID → Overview", a)}
+		return nil
 	}
-	return nil
+	var p []string
+	if a != "" {
+		p = append(p, "TAPBOT_VERIFIEDID_AUTHORITY: in MSP mode each tenant has a Verified ID authority of its own; write it as verifiedIdAuthority in the tenant's entry of TAPBOT_TENANTS_FILE instead")
+	}
+	own := c.tenantAuthorities()
+	for _, name := range tenants {
+		if own[name] == "" {
+			p = append(p, fmt.Sprintf("TAPBOT_TENANTS_FILE: tenant %s: the policy asks for verifiedId, but the tenant has no verifiedIdAuthority; copy its Decentralized identifier (did:web:…) from its Entra admin center → Verified ID → Overview", name))
+		}
+	}
+	return p
 }
 
 // tenantAuthorities maps each tenant of the tenants file that has a

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tapbot/tapbot/approvals"
 	"github.com/tapbot/tapbot/bot/slack/slacktest"
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 	"github.com/tapbot/tapbot/internal/verifiedid/verifiedidtest"
 )
 
@@ -174,5 +176,62 @@ func TestForgedVerifiedIDCallbackIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	if verified != 1 {
 		t.Fatalf("%d verified events, want the real presentation's alone", verified)
+	}
+}
+
+// The customer tenants' own Verified ID authorities in MSP mode.
+const (
+	contosoDID  = "did:web:verifiedid.contoso.com"
+	fabrikamDID = "did:web:verifiedid.fabrikam.com"
+)
+
+func TestMSPEachTenantsFaceCheckIsAskedInItsOwnNameWithItsOwnToken(t *testing.T) {
+	vid := newVerifiedIDFake(t)
+	vid.AddAuthority(contosoID, contosoDID)
+	vid.AddAuthority(fabrikamID, fabrikamDID)
+	tenants := filepath.Join(t.TempDir(), "tenants.yaml")
+	file := "tenants:\n" +
+		"  - {name: contoso, id: " + contosoID + ", domains: [contoso.com], verifiedIdAuthority: \"" + contosoDID + "\"}\n" +
+		"  - {name: fabrikam, id: " + fabrikamID + ", domains: [fabrikam.com], verifiedIdAuthority: \"" + fabrikamDID + "\"}\n"
+	if err := os.WriteFile(tenants, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var vars []string
+	for k, v := range vid.vars(t) {
+		if k != "TAPBOT_VERIFIEDID_AUTHORITY" { // each tenant names its own
+			vars = append(vars, k, v)
+		}
+	}
+	vars = append(vars, "TAPBOT_TENANTS_FILE", tenants, "TAPBOT_POLICY_FILE", verifyPolicy(t, verifiedIDPolicy))
+	m := startMSP(t, func(m *mspEnv) {
+		roles := append(append(graphtest.DefaultRoles(), graphtest.VerificationRoles()...), verifiedidtest.PresentRole)
+		m.contoso.SetRoles(roles...)
+		m.fabrikam.SetRoles(roles...)
+	}, vars...)
+	vid.serve(m.env)
+
+	m.command(requester, "alice@contoso.com 1h new phone")
+	m.cardIn(approvalsCh, "alice@contoso.com")
+	m.command(requester, "frank@fabrikam.com 1h new phone")
+	card := m.cardIn(approvalsCh, "frank@fabrikam.com")
+	m.waitFor("fabrikam's link", kind(slacktest.KindPostMessage, m.dmOf(requester), "Request "+requestIDOf(t, card)+" for frank@fabrikam.com needs"))
+	asked := map[string]string{}
+	for _, r := range vid.Requests() {
+		if r.ID != "" {
+			asked[r.Tenant] = r.Body.Authority
+		}
+	}
+	if asked[contosoID] != contosoDID || asked[fabrikamID] != fabrikamDID || len(asked) != 2 {
+		t.Fatalf("presentations asked (token tenant → authority) %v, want each tenant's own", asked)
+	}
+	p := vid.lastPresentation(t)
+	if err := vid.Present(p.ID, verifiedidtest.Presented{Score: 88, Claims: map[string]string{"revocationId": "frank@fabrikam.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	m.waitFor("the card shows the Face Check", kind(slacktest.KindUpdate, approvalsCh, "Face Check 88 % ≥ 70 ✓"))
+	m.click(approver1, card, "tap_approve")
+	m.waitFor("the pass", kind(slacktest.KindPostEphemeral, m.dmOf(requester), "Temporary Access Pass for"))
+	if n := len(m.fabrikam.Issued()); n != 1 {
+		t.Fatalf("fabrikam issued %d passes, want 1", n)
 	}
 }
