@@ -96,7 +96,9 @@ func TestUnreachableManagerUnderARefusingPolicyGivesNoPass(t *testing.T) {
 			e := startEnv(t, map[string]string{"TAPBOT_POLICY_FILE": managerPolicy(t, "refuse")})
 			tc.setup(e)
 			e.command(requester, "alice@contoso.com 1h new phone")
-			e.waitFor("the refusal", func(m slacktest.Message) bool { return toRequester(e, requester)(m) && strings.Contains(shown(m), tc.reply) })
+			e.waitFor("the refusal", func(m slacktest.Message) bool {
+				return toRequester(e, requester)(m) && strings.Contains(shown(m), tc.reply)
+			})
 			if !tc.stored {
 				e.noCards()
 			}
