@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tapbot/tapbot/graphclient/graphtest"
 )
 
 // vidPolicy is a policy file that asks every user for a Face Check.
@@ -148,4 +150,39 @@ func TestReloadedPolicyAskingForVerifiedIDWithoutItsSettingsIsRefused(t *testing
 	e.waitLog("the refusal", `msg="policy file not reloaded; the running policy stays"`, "TAPBOT_VERIFIEDID_API_KEY: missing")
 	e.command(requester, "alice@contoso.com 1h")
 	e.card() // the running policy asks for no Face Check
+}
+
+func TestDoctorChecksTheVerificationPermissionsAndTheVerifiedIDToken(t *testing.T) {
+	e, _ := startVerifiedIDEnv(t, map[string]string{"TAPBOT_POLICY_FILE": verifyPolicy(t,
+		"  steps: [verifiedId]\n  risk: {refuse: [high]}\n  notifyTarget: {mailFrom: it-security@contoso.com, contact: the service desk}\n")})
+	code, out := runDoctor(t, e, nil)
+	for _, want := range []string{
+		"✓ verification permissions: IdentityRiskyUser.Read.All, Mail.Send, UserAuthenticationMethod.Read.All consented",
+		"✓ verified id: presentations asked as " + vidAuthority + " with VerifiableCredential.Create.PresentRequest; results come to https://127.0.0.1:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+
+	e.graph.SetRoles(append(graphtest.DefaultRoles(), "IdentityRiskyUser.Read.All", "UserAuthenticationMethod.Read.All")...)
+	code, out = runDoctor(t, e, nil)
+	for _, want := range []string{
+		"✗ verification permissions: the token lacks Mail.Send, needed when the policy tells the user by e-mail that a pass was made",
+		"✗ verified id: the token for Entra Verified ID's Request Service lacks VerifiableCredential.Create.PresentRequest",
+		"Verifiable Credentials Service Request → Application permissions: add VerifiableCredential.Create.PresentRequest",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Fatalf("exit %d with permissions missing, want 1", code)
+	}
+	if strings.Contains(out, vidAPIKey) {
+		t.Error("doctor printed the Verified ID api key")
+	}
 }
