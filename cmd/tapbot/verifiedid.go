@@ -69,7 +69,7 @@ func (c Config) verifiedIDProblems() []string {
 	}
 	global, tenants := c.verifiedIDUsers()
 	used := global || len(tenants) > 0
-	configured := c.VerifiedIDAuthority != "" || c.VerifiedIDAPIKey != "" || len(c.tenantAuthorities()) > 0
+	configured := c.VerifiedIDAuthority != "" || c.VerifiedIDAPIKey != ""
 	why := "the policy asks for verifiedId"
 	if !used {
 		why = "Verified ID is configured"
@@ -167,10 +167,12 @@ func isHTTPSURL(raw string, loopbackHTTP bool) bool {
 
 // newVerifier is the Verified ID client of the tenant gc signs in to,
 // asking in authority's name; nil when authority is "" (the tenant does
-// not verify with Verified ID). Its token comes from gc's own credential,
-// for the Request Service's scope.
+// not verify with Verified ID) or no callback can reach tapbot (no api key
+// or public URL: verifiedIDProblems refuses a policy that would need one).
+// Its token comes from gc's own credential, for the Request Service's
+// scope.
 func (a *App) newVerifier(gc *graphclient.Client, authority string, client *http.Client) (approvals.IdentityVerifier, error) {
-	if authority == "" || gc == nil {
+	if authority == "" || gc == nil || a.cfg.VerifiedIDAPIKey == "" || a.cfg.PublicURL == "" {
 		return nil, nil
 	}
 	cfg := verifiedid.Config{
