@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -66,6 +67,11 @@ func (c Config) verifiedIDUsers() (global bool, tenants []string) {
 func (c Config) verifiedIDProblems() []string {
 	if c.TenantsPath != "" && c.TenantsFile == nil {
 		return nil // the tenants file's own problems are reported; nothing to check against
+	}
+	if pf := c.PolicyFile; pf != nil {
+		if _, err := regexp.Compile(pf.Reason.TicketPattern); err != nil {
+			return nil // reported as the policy file's problem; the policy cannot be built
+		}
 	}
 	global, tenants := c.verifiedIDUsers()
 	used := global || len(tenants) > 0
