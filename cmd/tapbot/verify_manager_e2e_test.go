@@ -43,6 +43,9 @@ func TestSlackManagerFoundByEmailConfirmsThenTheApprovalIssuesThePass(t *testing
 			t.Errorf("the ask lacks %q: %s", want, shown(ask))
 		}
 	}
+	if n := e.slack.CallCount("users.lookupByEmail"); n == 0 {
+		t.Error("Carol was not found by users.lookupByEmail")
+	}
 	e.waitFor("the card shows the ask", kind(slacktest.KindUpdate, approvalsCh, "manager Carol Chen: asked in Slack"))
 	e.click(approver1, card, "tap_approve")
 	e.reply("waits for Carol Chen, the manager of alice@contoso.com, to confirm")
