@@ -105,13 +105,9 @@ func (c *Client) TenantID() string { return c.cfg.TenantID }
 // for the tenant's other Entra APIs: tapbot asks Entra Verified ID's
 // Request Service with the same app in the same tenant
 // (internal/verifiedid), for that API's own scope. The credential caches
-// a token per scope.
-func (c *Client) Credential() azcore.TokenCredential {
-	if m, ok := c.cred.(markedCredential); ok {
-		return m.cred
-	}
-	return c.cred
-}
+// a token per scope; its failures are marked as sign-in failures, as
+// Graph's are.
+func (c *Client) Credential() azcore.TokenCredential { return c.cred }
 
 // Endpoints are the Graph URL, authority host and token scope in use.
 func (c *Client) Endpoints() Endpoints { return c.ep }
