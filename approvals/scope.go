@@ -15,9 +15,10 @@ import (
 // another tenant's rules or touched with another tenant's token.
 type scope struct {
 	*Policy
-	tenant TenantConfig
-	graph  Tenant
-	global *Policy // the global policy the tenant's was derived from
+	tenant   TenantConfig
+	graph    Tenant
+	verifier IdentityVerifier // the tenant's Verified ID; nil: none configured
+	global   *Policy          // the global policy the tenant's was derived from
 }
 
 // derivedPolicy caches a tenant's policy for one global policy.
@@ -29,7 +30,7 @@ type derivedPolicy struct {
 // scopeFor is the scope of an operation on tenant tc, starting now.
 func (s *Service) scopeFor(tc TenantConfig) *scope {
 	global := s.pol()
-	return &scope{Policy: s.tenantPolicy(global, tc), tenant: tc, graph: s.graphOf(tc), global: global}
+	return &scope{Policy: s.tenantPolicy(global, tc), tenant: tc, graph: s.graphOf(tc), verifier: s.verifierOf(tc), global: global}
 }
 
 // tenantPolicy is tc's policy under global, built once per global policy.
@@ -51,6 +52,14 @@ func (s *Service) graphOf(tc TenantConfig) Tenant {
 		return tc.Graph
 	}
 	return s.tenant
+}
+
+// verifierOf is the Verified ID verifier of tenant tc.
+func (s *Service) verifierOf(tc TenantConfig) IdentityVerifier {
+	if tc.Verifier != nil {
+		return tc.Verifier
+	}
+	return s.verifier
 }
 
 // route is the scope of the tenant the user upn lives in (Tenants.Route).

@@ -38,7 +38,8 @@ type Config struct {
 	Delivery Delivery
 	// Verifier starts Entra Verified ID presentations for the verifiedId
 	// step; nil: a policy that asks for it refuses requests saying so.
-	// Its callbacks go to Service.PresentationUpdate.
+	// Its callbacks go to Service.PresentationUpdate. A tenant of Tenants
+	// with a Verifier of its own (TenantConfig.Verifier) uses that one.
 	Verifier IdentityVerifier
 	// TargetNotifiers tell targets about their passes in chat, by
 	// platform (VerifyPolicy.NotifyTarget); a platform missing here is

@@ -28,6 +28,10 @@ type TenantConfig struct {
 	// Graph is how tapbot reaches this tenant (graphclient's client for
 	// it); nil: the Service's Config.Tenant.
 	Graph Tenant
+	// Verifier starts this tenant's Verified ID presentations: each
+	// tenant has a verifier DID of its own, and the Request Service takes
+	// only the tenant's own token. nil: the Service's Config.Verifier.
+	Verifier IdentityVerifier
 }
 
 // PolicyFor is the policy this tenant's requests follow.

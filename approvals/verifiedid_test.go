@@ -3,7 +3,9 @@ package approvals
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -313,5 +315,49 @@ func TestRetryLeavesTheEarlierAttemptPowerless(t *testing.T) {
 	wantCode(t, err, ECONFLICT)
 	if !strings.Contains(ErrorMessage(err), "was started 3 times, the most tapbot allows") {
 		t.Fatalf("fourth attempt = %q", ErrorMessage(err))
+	}
+}
+
+// TestEachTenantStartsVerifiedIDWithItsOwnVerifier: a tenant's Verified
+// ID is its own (its verifier DID, its token), so a request is verified by
+// its tenant's verifier, and a tenant without one refuses the step.
+func TestEachTenantStartsVerifiedIDWithItsOwnVerifier(t *testing.T) {
+	store, err := Open(filepath.Join(t.TempDir(), "tapbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clk := &clock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	contoso, fabrikam := newFakeTenant(), newFakeTenant()
+	fabrikam.users = map[string]Target{"frank@fabrikam.com": {ID: "id-frank", UPN: "frank@fabrikam.com", AccountEnabled: true, UserType: "Member"}}
+	own := &fakeVerifier{now: clk.Now}
+	verified := func(p Policy) Policy {
+		p.Authorizer = NewStaticAuthorizer([]string{req1.Key()}, []string{appr1.Key()})
+		p.Verify.Steps = []string{StepVerifiedID}
+		return p
+	}
+	tenants, err := NewTenants([]TenantConfig{
+		{Name: "contoso", ID: "11111111-1111-1111-1111-111111111111", Domains: []string{"contoso.com"}, Graph: contoso, Policy: verified},
+		{Name: "fabrikam", ID: "22222222-2222-2222-2222-222222222222", Domains: []string{"fabrikam.com"}, Graph: fabrikam, Policy: verified, Verifier: own},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(Config{Store: store, Tenants: tenants, Policy: Policy{Authorizer: NewStaticAuthorizer(nil, nil)},
+		Notifiers: map[string]Notifier{"slack": newFakeNotifier()}, Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) })
+	ctx := context.Background()
+
+	r, err := svc.Raise(ctx, RaiseInput{Requester: req1, UPN: "frank@fabrikam.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Verify.VerifiedID; v.State != VerifiedIDStarted || own.ask(t, 1).Target.UPN != "frank@fabrikam.com" {
+		t.Fatalf("fabrikam's step = %+v, want it started by fabrikam's verifier", v)
+	}
+	_, err = svc.Raise(ctx, RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	wantCode(t, err, EUNAVAILABLE)
+	if !strings.Contains(ErrorMessage(err), "no Verified ID verifier configured") {
+		t.Fatalf("contoso without a verifier: %v", err)
 	}
 }

@@ -62,11 +62,12 @@ func (s *Service) startVerifiedID(ctx context.Context, r *Request, may func(v *V
 	if err := s.store.PutRef(RefVerifiedIDState, key, []byte(r.ID)); err != nil {
 		return s.verifiedIDFailed(ctx, r.ID, key, "tapbot could not record the presentation ("+ErrorMessage(err)+")")
 	}
-	if s.verifier == nil {
+	verifier := s.scopeOf(claimed).verifier
+	if verifier == nil {
 		return s.verifiedIDFailed(ctx, r.ID, key, "this tapbot has no Verified ID verifier configured any more")
 	}
 	v := claimed.Verify.VerifiedID
-	p, err := s.verifier.StartPresentation(ctx, PresentationAsk{RequestID: r.ID, State: token, Target: claimed.Target, MatchConfidenceThreshold: v.Threshold})
+	p, err := verifier.StartPresentation(ctx, PresentationAsk{RequestID: r.ID, State: token, Target: claimed.Target, MatchConfidenceThreshold: v.Threshold})
 	if err != nil {
 		s.log.Warn("Verified ID presentation not started", "request", r.ID, "err", err)
 		return s.verifiedIDFailed(ctx, r.ID, key, "the Verified ID check could not start ("+ErrorMessage(err)+")")
@@ -330,7 +331,7 @@ func (s *Service) RetryVerifiedID(ctx context.Context, id string, by Principal) 
 	if cur.Verify == nil || cur.Verify.VerifiedID == nil || !cur.Verify.VerifiedID.Required {
 		return cur, Errorf(EINVALID, "Request %s has no Verified ID check.", id)
 	}
-	if s.verifier == nil {
+	if s.scopeOf(cur).verifier == nil {
 		return cur, Errorf(EUNAVAILABLE, "This tapbot has no Verified ID verifier configured, so the check cannot start again; an approver can deny %s.", id)
 	}
 	return s.startVerifiedID(ctx, cur, func(v *VerifiedIDStep) error { return s.retryable(cur.ID, v) })

@@ -54,7 +54,7 @@ func (s *Service) addStep(pol *scope, v *Verification, step string, t Target, re
 	case StepCallback:
 		v.requireCallback(false)
 	case StepVerifiedID:
-		if s.verifier == nil {
+		if pol.verifier == nil {
 			return Errorf(EUNAVAILABLE, "tapbot's policy wants %s to prove who they are with Entra Verified ID and a Face Check, but this tapbot has no Verified ID verifier configured, so no pass can be requested. Ask the tapbot operator to set up Entra Verified ID (tapbot doctor explains what it needs) or to take verifiedId out of the policy.", t.UPN)
 		}
 		v.VerifiedID = &VerifiedIDStep{Required: true, Threshold: pol.Verify.FaceCheckThreshold}

@@ -102,6 +102,14 @@ func configError(part string, err error) error {
 // TenantID is the tenant this client works in, as configured.
 func (c *Client) TenantID() string { return c.cfg.TenantID }
 
+// Credential is the credential the client signs in to its tenant with,
+// for the tenant's other Entra APIs: tapbot asks Entra Verified ID's
+// Request Service with the same app in the same tenant
+// (internal/verifiedid), for that API's own scope. The credential caches
+// a token per scope; its failures are marked as sign-in failures, as
+// Graph's are.
+func (c *Client) Credential() azcore.TokenCredential { return c.cred }
+
 // Endpoints are the Graph URL, authority host and token scope in use.
 func (c *Client) Endpoints() Endpoints { return c.ep }
 

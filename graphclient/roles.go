@@ -16,10 +16,17 @@ import (
 // compares them with what tapbot needs. It returns EPERMISSION or
 // EUNAVAILABLE, as the other methods do, when no token can be had.
 func (c *Client) Roles(ctx context.Context) ([]string, error) {
+	return c.RolesFor(ctx, c.ep.Scope)
+}
+
+// RolesFor is Roles for another API of the tenant that tapbot's app
+// signs in to with the same credential, named by its scope (e.g. Entra
+// Verified ID's Request Service): the roles claim of a token for scope.
+func (c *Client) RolesFor(ctx context.Context, scope string) ([]string, error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
 	o := op{action: "get token to read its roles", purpose: "sign in"}
-	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.ep.Scope}, EnableCAE: true})
+	tok, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}, EnableCAE: true})
 	if err != nil {
 		return nil, c.fail(ctx, o, err)
 	}

@@ -55,6 +55,9 @@ type App struct {
 	metricsAddr atomic.Pointer[string]
 	// feeds ship the audit log to stdout and the webhook (siem.go).
 	feeds auditFeeds
+	// vidCallback takes Entra Verified ID's callbacks (verifiedid.go); nil
+	// when Verified ID is not configured.
+	vidCallback http.Handler
 }
 
 var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
@@ -117,14 +120,22 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 	if tenant != nil {
 		svcCfg.Tenant, svcCfg.TenantID = tenant, tenant.TenantID()
 	}
-	if cfg.TenantsFile != nil { // MSP mode (tenants.go)
-		if svcCfg.Tenants, err = a.customerTenants(base, a.groupResolver(tenant, deps.Now)); err != nil {
-			a.store.Close()
-			a.closeSandbox()
-			return nil, err
-		}
+	if cfg.TenantsFile == nil { // in MSP mode each tenant has its own (tenants.go)
+		svcCfg.Verifier, err = a.newVerifier(tenant, cfg.VerifiedIDAuthority, deps.HTTPClient)
+	} else {
+		svcCfg.Tenants, err = a.customerTenants(base, a.groupResolver(tenant, deps.Now))
+	}
+	if err != nil {
+		a.store.Close()
+		a.closeSandbox()
+		return nil, err
 	}
 	a.svc = approvals.NewService(svcCfg)
+	if a.vidCallback, err = a.verifiedIDCallback(); err != nil {
+		a.store.Close()
+		a.closeSandbox()
+		return nil, err
+	}
 	if a.slack != nil {
 		a.slack.Attach(a.svc)
 	}
@@ -227,6 +238,7 @@ func (a *App) Handler() http.Handler {
 		mux.Handle("/slack/", a.slack.Handler())
 	}
 	a.mountTeams(mux)
+	a.mountVerifiedID(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !a.ready.Load() {

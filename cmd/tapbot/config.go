@@ -16,6 +16,7 @@ import (
 	"github.com/tapbot/tapbot/bot"
 	"github.com/tapbot/tapbot/internal/outbound"
 	"github.com/tapbot/tapbot/internal/tenantsfile"
+	"github.com/tapbot/tapbot/internal/verifiedid"
 )
 
 // Config is every setting of tapbot serve. Simple settings come from flags
@@ -87,6 +88,12 @@ type Config struct {
 	AuditWebhookHeader string // TAPBOT_AUDIT_WEBHOOK_HEADER (secret): "Name: value" lines
 	AuditWebhookSecret string // TAPBOT_AUDIT_WEBHOOK_SECRET (secret): signs each delivery
 	AdminToken         string // TAPBOT_ADMIN_TOKEN (secret): bearer token of the admin endpoints
+
+	// The verifiedId step of end-user verification (verifiedid.go).
+	PublicURL           string // TAPBOT_PUBLIC_URL: tapbot's public https:// base; callbacks come to <base>/verifiedid/callback
+	VerifiedIDAuthority string // TAPBOT_VERIFIEDID_AUTHORITY: the tenant's verifier DID (single-tenant configuration)
+	VerifiedIDEndpoint  string // TAPBOT_VERIFIEDID_ENDPOINT: the Request Service's base URL
+	VerifiedIDAPIKey    string // TAPBOT_VERIFIEDID_API_KEY (secret): what the Request Service's callbacks carry
 }
 
 // setting is one non-secret setting: its flag, environment variable,
@@ -175,6 +182,10 @@ var settings = []setting{
 	// The audit log for SIEMs (see siem.go and deploy/siem).
 	{"audit-stdout", "TAPBOT_AUDIT_STDOUT", "false", "true: also write every audit event to stdout as one JSON line (schema tapbot.audit/v1) for a log shipper; logs stay on stderr", auditStdout},
 	{"audit-webhook", "TAPBOT_AUDIT_WEBHOOK", "", "HTTPS URL that receives every audit event as a JSON POST, at least once and in order (e.g. Splunk HEC https://splunk:8088/services/collector/event)", str(func(c *Config) *string { return &c.AuditWebhook })},
+	// End-user verification with Entra Verified ID (see verifiedid.go).
+	{"public-url", "TAPBOT_PUBLIC_URL", "", "tapbot's public https:// address (e.g. https://tapbot.contoso.com); Entra Verified ID posts Face Check results to <it>/verifiedid/callback, so the verifiedId step needs it, in Socket Mode too", str(func(c *Config) *string { return &c.PublicURL })},
+	{"verifiedid-authority", "TAPBOT_VERIFIEDID_AUTHORITY", "", "the tenant's Verified ID verifier DID (Entra admin center → Verified ID → Overview → Decentralized identifier, did:web:…) for the verifiedId step; in MSP mode each tenant's verifiedIdAuthority instead", str(func(c *Config) *string { return &c.VerifiedIDAuthority })},
+	{"verifiedid-endpoint", "TAPBOT_VERIFIEDID_ENDPOINT", verifiedid.DefaultEndpoint, "base URL of Entra Verified ID's Request Service", str(func(c *Config) *string { return &c.VerifiedIDEndpoint })},
 	{"audit-webhook-format", "TAPBOT_AUDIT_WEBHOOK_FORMAT", "json", "body of each webhook POST: json (the tapbot.audit/v1 record) or splunk-hec (the record in HEC's event envelope, sourcetype tapbot:audit)", str(func(c *Config) *string { return &c.AuditWebhookFormat })},
 }
 
@@ -198,6 +209,8 @@ Secrets (environment only; each also as <NAME>_FILE = path of a file holding it)
   TAPBOT_DATABASE_URL                PostgreSQL instead of the bbolt file, for two or more replicas, e.g.
                                      postgres://tapbot@db.example.com/tapbot?sslmode=verify-full
                                      (password in the URL, in PGPASSWORD or in ~/.pgpass)
+  TAPBOT_VERIFIEDID_API_KEY          key Entra Verified ID's callbacks carry (32+ random characters, the same on
+                                     every replica); needed for the verifiedId step
 With neither AZURE_CLIENT_SECRET nor AZURE_CLIENT_CERTIFICATE_PATH, tapbot uses
 managed identity / the Azure default credential chain.
 `
@@ -263,6 +276,7 @@ func (c *Config) loadSecrets(getenv func(string) string) []string {
 		{"TAPBOT_AUDIT_WEBHOOK_SECRET", &c.AuditWebhookSecret},
 		{"TAPBOT_ADMIN_TOKEN", &c.AdminToken},
 		{"TAPBOT_DATABASE_URL", &c.DatabaseURL},
+		{"TAPBOT_VERIFIEDID_API_KEY", &c.VerifiedIDAPIKey},
 	} {
 		v, err := secretFromEnv(s.name, getenv)
 		if err != nil {
@@ -316,6 +330,7 @@ func (c *Config) validate() []string {
 		p = append(p, c.validateSlack()...)
 	}
 	p = append(p, c.validateTeams()...)
+	p = append(p, c.verifiedIDProblems()...) // verifiedid.go; after the tenants file
 	for _, l := range []struct {
 		name string
 		ids  []string

@@ -13,11 +13,12 @@ const (
 	areaEntra   = "Entra ID and Microsoft Graph"
 	areaStore   = "Store"
 	areaPolicy  = "Policy"
+	areaVerify  = "End-user verification (Entra Verified ID)"
 	areaObserve = "Observability"
 	areaOther   = "Other"
 )
 
-var areaOrder = []string{areaServer, areaSlack, areaTeams, areaEntra, areaStore, areaPolicy, areaObserve, areaOther}
+var areaOrder = []string{areaServer, areaSlack, areaTeams, areaEntra, areaStore, areaPolicy, areaVerify, areaObserve, areaOther}
 
 // settingAreas files each setting, by environment variable, under an area
 // of --help. A setting missing here is listed under Other, so a new row of
@@ -32,6 +33,7 @@ var settingAreas = map[string]string{
 	"TAPBOT_DB": areaStore, "TAPBOT_SWEEP_INTERVAL": areaStore,
 	"TAPBOT_REQUESTERS": areaPolicy, "TAPBOT_APPROVERS": areaPolicy, "TAPBOT_APPROVALS_REQUIRED": areaPolicy, "TAPBOT_REQUEST_TTL": areaPolicy,
 	"TAPBOT_POLICY_FILE": areaPolicy, "TAPBOT_DELIVERY": areaPolicy, "TAPBOT_ALLOWED_DOMAINS": areaPolicy,
+	"TAPBOT_PUBLIC_URL": areaVerify, "TAPBOT_VERIFIEDID_AUTHORITY": areaVerify, "TAPBOT_VERIFIEDID_ENDPOINT": areaVerify,
 	"TAPBOT_LOG_FORMAT": areaObserve, "TAPBOT_LOG_LEVEL": areaObserve, "TAPBOT_METRICS_LISTEN": areaObserve,
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tapbot/tapbot/approvals"
 	tapdoctor "github.com/tapbot/tapbot/internal/doctor"
 	"github.com/tapbot/tapbot/internal/outbound"
 )
@@ -63,6 +64,7 @@ func doctorSettings(c Config) tapdoctor.Settings {
 	if c.teamsEnabled() {
 		s.Teams = &tapdoctor.Teams{Bot: c.teamsBotConfig(), Listen: c.Listen}
 	}
+	s.Verify = c.doctorVerification(c.policy(nil), c.VerifiedIDAuthority)
 	s.TenantsFile, s.Tenants = c.TenantsPath, doctorTenants(c)
 	for _, t := range s.Tenants {
 		if len(t.Customer.ClientSecret) >= 4 {
@@ -80,9 +82,10 @@ func doctorTenants(c Config) []tapdoctor.Tenant {
 		return nil
 	}
 	out := make([]tapdoctor.Tenant, len(c.TenantsFile.Tenants))
+	global, tenants := c.policy(nil), c.tenantConfigs(c.TenantsFile, nil)
 	for i, t := range c.TenantsFile.Tenants {
 		cu, err := customer(t)
-		out[i] = tapdoctor.Tenant{Customer: cu, Domains: t.Domains}
+		out[i] = tapdoctor.Tenant{Customer: cu, Domains: t.Domains, Verify: c.doctorVerification(tenants[i].PolicyFor(global), t.VerifiedIDAuthority)}
 		if err != nil {
 			out[i].Problem = err.Error()
 		}
@@ -102,7 +105,7 @@ func doctorOutbound(o outbound.Settings) tapdoctor.Outbound {
 // scrubbed of, whatever an error message might echo.
 func secretValues(c Config) []string {
 	var out []string
-	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey}
+	values := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.AzureClientSecret, c.AzureCertPassword, c.TeamsAppPassword, c.TeamsAppCertPassword, c.AuditKey, c.VerifiedIDAPIKey}
 	for _, proxy := range []string{c.Outbound.Proxy.HTTPSProxy, c.Outbound.Proxy.HTTPProxy, c.DatabaseURL} {
 		if u, err := url.Parse(proxy); err == nil && u.User != nil {
 			pw, _ := u.User.Password()
@@ -129,4 +132,25 @@ func (c Config) usesEntraGroups() bool {
 		}
 	}
 	return slices.ContainsFunc(ids, func(id string) bool { return strings.HasPrefix(accessKey(id), "entra-group:") })
+}
+
+// doctorVerification is what policy p asks of end-user verification in a
+// tenant whose verifier DID is authority, for doctor's checks.
+func (c Config) doctorVerification(p approvals.Policy, authority string) tapdoctor.Verification {
+	v, r := p.Verify, p.Verify.Risk
+	out := tapdoctor.Verification{
+		Facts:      v.Enabled() || slices.ContainsFunc(p.Protect, func(r approvals.ProtectRule) bool { return len(r.Verify) > 0 }),
+		Risk:       len(r.Refuse) > 0 || len(r.Approvals) > 0 || r.Unchecked == approvals.RiskUncheckedRefuse,
+		TargetMail: v.NotifyTarget.MailFrom != "",
+	}
+	used := usesVerifiedID(p)
+	if !used && authority == "" && c.VerifiedIDAPIKey == "" {
+		return out
+	}
+	out.VerifiedID = &tapdoctor.VerifiedID{Used: used, Authority: authority, APIKeySet: c.VerifiedIDAPIKey != "",
+		SocketModeOnly: c.SlackAppToken != "" && !c.teamsEnabled()}
+	if c.PublicURL != "" {
+		out.VerifiedID.CallbackURL = c.verifiedIDCallbackURL()
+	}
+	return out
 }

@@ -197,8 +197,9 @@ func (e *env) waitReady() {
 }
 
 // scanForLeaks proves that no pass the fake Graph ever issued is in the
-// database file, the logs, or anything sent to Slack (messages, modals,
-// Home tabs) except the requester's ephemeral message.
+// database file, the logs, a mail sent through Graph, or anything sent to
+// Slack (messages, modals, Home tabs) except the requester's ephemeral
+// message.
 func (e *env) scanForLeaks() {
 	e.t.Helper()
 	db, err := storedBytes(e) // postgres_e2e_test.go
@@ -215,6 +216,11 @@ func (e *env) scanForLeaks() {
 		}
 		if strings.Contains(e.stdout.String(), p.Secret) {
 			e.t.Errorf("pass %s found in the audit lines on stdout", p.MethodID)
+		}
+		for _, m := range e.graph.AllMails() { // the notices to targets (issue 15)
+			if strings.Contains(m.Subject+m.Body, p.Secret) {
+				e.t.Errorf("pass %s found in a mail from %s to %v", p.MethodID, m.From, m.To)
+			}
 		}
 		for _, m := range e.slack.Messages() {
 			// Blocks and View cover modals and Home tabs; thread replies are posts.

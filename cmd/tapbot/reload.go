@@ -76,6 +76,9 @@ func (a *App) reloadPolicy(why string) error {
 	var problems []string
 	cfg.PolicyFile, problems = parsePolicyFile(path, raw)
 	problems = append(problems, cfg.policyProblems()...)
+	if len(problems) == 0 {
+		problems = cfg.verifiedIDProblems() // of a policy that can be built
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			a.log.Error("policy file not reloaded; the running policy stays", "why", why, "problem", p)

@@ -200,9 +200,14 @@ func (a *App) customerTenants(base graphclient.Config, groups approvals.GroupRes
 		return nil, fmt.Errorf("customer tenants: %w", err)
 	}
 	cfgs := a.cfg.tenantConfigs(a.cfg.TenantsFile, groups)
-	for i := range cfgs {
+	for i, t := range a.cfg.TenantsFile.Tenants {
 		c, _ := pool.Client(cfgs[i].ID)
 		cfgs[i].Graph = c
+		v, err := a.newVerifier(c, t.VerifiedIDAuthority, base.HTTPClient)
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: %w", t.Name, err)
+		}
+		cfgs[i].Verifier = v
 	}
 	t, err := approvals.NewTenants(cfgs)
 	if err != nil {

@@ -59,6 +59,9 @@ type Settings struct {
 	// EntraGroups reports whether any setting names an Entra group, which
 	// needs the GroupMember.Read.All permission.
 	EntraGroups bool
+	// Verify is what the policy asks of end-user verification, for the
+	// one tenant; in MSP mode each Tenant has its own.
+	Verify Verification
 
 	// TenantsFile is TAPBOT_TENANTS_FILE, "" in single-tenant mode. In MSP
 	// mode doctor checks each of Tenants in a block of its own (tenants.go)

@@ -25,15 +25,19 @@ func (d *run) checkGraph() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 	defer cancel()
+	g := ownApp(d.s.Graph.ClientID)
 	gc, roles, ok := d.signIn(ctx, graphclient.New, "check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential settings")
 	if !ok {
 		d.skipGraph()
+		d.checkVerifiedID(ctx, nil, d.s.Verify.VerifiedID, g)
 		return
 	}
 	d.graph = gc
 	d.pass("graph sign-in", fmt.Sprintf("token obtained for app %s in tenant %s", d.s.Graph.ClientID, d.s.Graph.TenantID))
-	d.checkRoles(roles)
+	d.reportRoles(roles, g)
 	d.checkTAPPolicy(ctx, gc)
+	d.checkVerifyRoles(roles, d.s.Verify, g)
+	d.checkVerifiedID(ctx, gc, d.s.Verify.VerifiedID, g)
 }
 
 // signIn is the "graph sign-in" check: it builds a client with build from
@@ -89,8 +93,6 @@ func ownApp(clientID string) grants {
 		},
 	}
 }
-
-func (d *run) checkRoles(roles []string) { d.reportRoles(roles, ownApp(d.s.Graph.ClientID)) }
 
 func (d *run) reportRoles(roles []string, g grants) {
 	c := d.sortRoles(roles)

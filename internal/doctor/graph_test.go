@@ -47,7 +47,7 @@ func TestGraphPermissionsPassNarrowNoteBroadAndFailWithNeither(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
 			d := &run{s: Settings{Graph: graphclient.Config{ClientID: "tapbot-client"}, EntraGroups: true}, out: &out}
-			d.checkRoles(tc.roles)
+			d.reportRoles(tc.roles, ownApp("tapbot-client"))
 			var got []string
 			for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 				if !strings.HasPrefix(l, "    fix: ") {

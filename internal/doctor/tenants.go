@@ -21,6 +21,8 @@ type Tenant struct {
 	// Problem is why its settings cannot be used (e.g. its
 	// clientSecretFile cannot be read); "" when they can.
 	Problem string
+	// Verify is what the tenant's policy asks of end-user verification.
+	Verify Verification
 }
 
 // maxParallelTenants bounds how many tenants are checked at once: enough
@@ -102,16 +104,19 @@ func (d *run) checkTenant(t Tenant) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*timeout)
 	defer cancel()
 	build := func(cfg graphclient.Config) (*graphclient.Client, error) { return graphclient.NewForTenant(cfg, cu) }
+	g := tenantGrants(cu, clientID)
 	gc, roles, ok := d.signIn(ctx, build, "correct the tenant's entry in TAPBOT_TENANTS_FILE")
 	if !ok {
 		d.skipTenant()
+		d.checkVerifiedID(ctx, nil, t.Verify.VerifiedID, g)
 		return
 	}
 	d.pass("graph sign-in", fmt.Sprintf("token obtained for %s %s from %s%s/oauth2/v2.0/token", app, clientID, gc.Endpoints().AuthorityHost, cu.ID))
-	g := tenantGrants(cu, clientID)
 	d.reportRoles(roles, g)
 	d.checkTAPPolicy(ctx, gc)
 	d.checkDomains(ctx, gc, roles, t, g)
+	d.checkVerifyRoles(roles, t.Verify, g)
+	d.checkVerifiedID(ctx, gc, t.Verify.VerifiedID, g)
 }
 
 func (d *run) skipTenant() {

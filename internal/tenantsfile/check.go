@@ -33,6 +33,7 @@ func (c *checker) check(f *File) []Problem {
 		c.identity(i, t, f.Tenants)
 		c.delivery(i, t)
 		c.credentials(i, t)
+		c.verifiedID(i, t)
 		c.policy(i, t)
 	}
 	return c.problems
@@ -124,6 +125,14 @@ func (c *checker) credentials(i int, t Tenant) {
 	if cert {
 		c.readable(c.lines.key(i, "clientCertificatePath"), who, "clientCertificatePath", t.ClientCertificatePath)
 	}
+}
+
+// verifiedID checks the tenant's Verified ID authority, if it has one.
+func (c *checker) verifiedID(i int, t Tenant) {
+	if t.VerifiedIDAuthority == "" || strings.HasPrefix(t.VerifiedIDAuthority, "did:") {
+		return
+	}
+	c.add(c.lines.key(i, "verifiedIdAuthority"), "%s: verifiedIdAuthority %q is not a DID; copy the tenant's Decentralized identifier (did:web:…) from its Entra admin center → Verified ID → Overview", label(i, t), t.VerifiedIDAuthority)
 }
 
 func first(cond bool, a, b string) string {

@@ -38,6 +38,12 @@ type Tenant struct {
 	ClientID              string `yaml:"clientId"`
 	ClientSecretFile      string `yaml:"clientSecretFile"`
 	ClientCertificatePath string `yaml:"clientCertificatePath"`
+	// VerifiedIDAuthority is the tenant's Entra Verified ID verifier DID
+	// (Entra admin center → Verified ID → Overview → Decentralized
+	// identifier, e.g. did:web:verifiedid.contoso.com): the verifiedId step
+	// of this tenant's requests asks in its name. Each tenant has its own;
+	// the Request Service refuses another tenant's.
+	VerifiedIDAuthority string `yaml:"verifiedIdAuthority"`
 	// Policy holds the policy-file settings this tenant overrides.
 	Policy `yaml:",inline"`
 	// Line is where the entry starts in the file.

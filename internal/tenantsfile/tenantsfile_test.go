@@ -37,6 +37,7 @@ func TestIssueExampleParses(t *testing.T) {
     approvalsRequired: 2
     clientId: 33333333-3333-3333-3333-333333333333
     clientSecretFile: %s
+    verifiedIdAuthority: did:web:verifiedid.contoso.com
   - name: fabrikam
     id: 22222222-2222-2222-2222-222222222222
     domains: [fabrikam.com]
@@ -49,13 +50,14 @@ func TestIssueExampleParses(t *testing.T) {
 		t.Fatalf("%d tenants, want 2", len(f.Tenants))
 	}
 	c, fab := f.Tenants[0], f.Tenants[1]
-	if c.Name != "contoso" || c.ApprovalChannel != "C0CONTOSO" || len(c.Domains) != 2 || c.ClientSecretFile != secret || c.Line != 2 {
+	if c.Name != "contoso" || c.ApprovalChannel != "C0CONTOSO" || len(c.Domains) != 2 || c.ClientSecretFile != secret || c.Line != 2 ||
+		c.VerifiedIDAuthority != "did:web:verifiedid.contoso.com" {
 		t.Errorf("contoso = %+v", c)
 	}
 	if *c.ApprovalsRequired != 2 || len(c.Requesters) != 2 || c.Approvers[0] != "U0BOB" {
 		t.Errorf("contoso policy = %+v", c.Policy)
 	}
-	if fab.Requesters != nil || fab.ApprovalsRequired != nil || fab.AllowGuests != nil || fab.Line != 12 {
+	if fab.Requesters != nil || fab.ApprovalsRequired != nil || fab.AllowGuests != nil || fab.Line != 13 {
 		t.Errorf("fabrikam sets what it does not write: %+v", fab)
 	}
 }
@@ -158,6 +160,7 @@ func TestEachProblemIsReportedWithItsLine(t *testing.T) {
 		{"face check threshold too low", head + "    verify: {faceCheckThreshold: 30}\n", 5, "verify.faceCheckThreshold is 30"},
 		{"unknown risk value", head + "    verify:\n      risk: {refuse: [severe]}\n", 6, `verify.risk.refuse: "severe" is no riskLevel`},
 		{"mailFrom not an address", head + "    verify:\n      notifyTarget: {mailFrom: helpdesk, contact: the desk}\n", 6, `verify.notifyTarget.mailFrom: "helpdesk" is not an e-mail address`},
+		{"verifier authority that is no DID", head + "    verifiedIdAuthority: verifiedid.contoso.com\n", 5, `verifiedIdAuthority "verifiedid.contoso.com" is not a DID`},
 		{"unknown verify key", head + "    verify:\n      stepz: [callback]\n", 6, "stepz is not a setting"},
 		{"misspelt protect rule step", head + "    protect:\n      - name: finance\n        groups: [x]\n        verify: [manger]\n", 6, `protect "finance": verify: "manger" is not a verification step`},
 	} {
