@@ -147,7 +147,7 @@ func verifiedIDOutcomeText(r *Request) string {
 	}
 	text := fmt.Sprintf("The Verified ID check for request %s failed: %s. Nobody can approve the request as it stands; an approver can deny it", r.ID, v.Failure)
 	if left := MaxVerifiedIDAttempts - v.Attempts; left > 0 {
-		return text + fmt.Sprintf(", or you can start the check again (%d attempt(s) left).", left)
+		return text + fmt.Sprintf(", or you can start the check again with /tap verify %s (%d attempt(s) left).", r.ID, left)
 	}
 	return text + "; it cannot be started again."
 }

@@ -21,6 +21,7 @@ type Service interface {
 	Revoke(ctx context.Context, by approvals.Principal, upn string) (approvals.UserStatus, error)
 	Open(ctx context.Context, by approvals.Principal) ([]*approvals.Request, error)
 	WaitingFor(r *approvals.Request) []string
+	RetryVerifiedID(ctx context.Context, id string, by approvals.Principal) (*approvals.Request, error)
 }
 
 var _ Service = (*approvals.Service)(nil)
@@ -34,7 +35,7 @@ func Raise(ctx context.Context, svc Service, id string, who approvals.Principal,
 }
 
 // Answer carries out a command whose answer is a reply and nothing else
-// (status, revoke, list, cancel, deny) for who, and returns the reply. It
+// (status, revoke, list, cancel, deny, verify) for who, and returns the reply. It
 // returns "" for the verbs a front-end answers itself: help, whose text
 // each platform adapts, and requests, which need an acknowledgement first
 // and a card after.
@@ -64,6 +65,9 @@ func Answer(ctx context.Context, svc Service, who approvals.Principal, cmd Comma
 	case VerbDeny:
 		_, err := svc.Deny(ctx, cmd.RequestID, who, cmd.Reason)
 		return Outcome(err, "You denied request "+cmd.RequestID+".", st)
+	case VerbVerify:
+		_, err := svc.RetryVerifiedID(ctx, cmd.RequestID, who)
+		return Outcome(err, "The Verified ID check of request "+cmd.RequestID+" starts again: the new link for the user follows in a private message.", st)
 	}
 	return ""
 }

@@ -51,6 +51,11 @@ func (f *fakeService) Cancel(_ context.Context, id string, _ approvals.Principal
 	return f.req, f.err
 }
 
+func (f *fakeService) RetryVerifiedID(_ context.Context, id string, _ approvals.Principal) (*approvals.Request, error) {
+	f.call("verify", id)
+	return f.req, f.err
+}
+
 func (f *fakeService) Reissue(_ context.Context, id string, _ approvals.Principal) (*approvals.Request, error) {
 	f.call("reissue", id)
 	return f.req, f.err
@@ -150,6 +155,7 @@ func TestAnswerRunsTheCommandAndWordsTheResult(t *testing.T) {
 		{Command{Verb: VerbList}, &fakeService{}, "open ", "No open requests."},
 		{Command{Verb: VerbList}, &fakeService{err: denied}, "open ", ":no_entry: You are not an approver."},
 		{Command{Verb: VerbCancel, RequestID: "TAP-AAAAAA"}, &fakeService{}, "cancel TAP-AAAAAA", "Request TAP-AAAAAA is cancelled."},
+		{Command{Verb: VerbVerify, RequestID: "TAP-AAAAAA"}, &fakeService{}, "verify TAP-AAAAAA", "The Verified ID check of request TAP-AAAAAA starts again: the new link for the user follows in a private message."},
 		{Command{Verb: VerbDeny, RequestID: "TAP-AAAAAA", Reason: "no ticket"}, &fakeService{}, "deny TAP-AAAAAA no ticket", "You denied request TAP-AAAAAA."},
 		{Command{Verb: VerbDeny, RequestID: "TAP-AAAAAA"}, &fakeService{err: denied}, "deny TAP-AAAAAA ", ":no_entry: You are not an approver."},
 	}

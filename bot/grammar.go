@@ -26,12 +26,13 @@ const (
 	VerbList    Verb = "list"    // list open requests
 	VerbCancel  Verb = "cancel"  // withdraw one's own pending request
 	VerbDeny    Verb = "deny"    // refuse a pending request
+	VerbVerify  Verb = "verify"  // start a request's failed or expired Verified ID check again
 )
 
 // verbs maps the words that start a sub-command to their verb.
 var verbs = map[string]Verb{
 	"help": VerbHelp, "?": VerbHelp, "status": VerbStatus, "revoke": VerbRevoke,
-	"list": VerbList, "cancel": VerbCancel, "deny": VerbDeny,
+	"list": VerbList, "cancel": VerbCancel, "deny": VerbDeny, "verify": VerbVerify,
 }
 
 // usageWords maps the words for one-time and multi-use passes to Once.
@@ -44,7 +45,7 @@ var usageWords = map[string]bool{
 type Command struct {
 	Verb      Verb
 	UPN       string        // request/status/revoke: lower-cased UPN
-	RequestID string        // cancel/deny: e.g. "TAP-7K3Q9D" (upper-cased)
+	RequestID string        // cancel/deny/verify: e.g. "TAP-7K3Q9D" (upper-cased)
 	Lifetime  time.Duration // request: 0 = tenant policy default
 	Once      *bool         // request: nil = tenant policy default; once → true, multi → false
 	Start     time.Time     // request: zero = immediately
@@ -111,7 +112,7 @@ func parseSubcommand(verb Verb, text string, toks []token) (Command, error) {
 		return Command{Verb: verb}, nil
 	case VerbStatus, VerbRevoke:
 		return parseUserCommand(verb, toks)
-	case VerbCancel:
+	case VerbCancel, VerbVerify:
 		return parseIDCommand(verb, text, toks, false)
 	case VerbDeny:
 		return parseIDCommand(verb, text, toks, true)

@@ -32,6 +32,9 @@ Withdraw a request you made that is still waiting for approval.
 /tap deny TAP-7K3Q9D [reason…]
 Refuse a request that is waiting for approval.
 
+/tap verify TAP-7K3Q9D
+Send the user a new Verified ID link for your request when the Face Check failed or its link expired.
+
 /tap help
 Show this text.
 

@@ -235,3 +235,39 @@ func TestMSPEachTenantsFaceCheckIsAskedInItsOwnNameWithItsOwnToken(t *testing.T)
 		t.Fatalf("fabrikam issued %d passes, want 1", n)
 	}
 }
+
+// TestRequesterStartsAFailedFaceCheckAgainWithTapVerify: after a Face
+// Check below the threshold, /tap verify sends a new link; the old
+// presentation's callbacks change nothing, the new one's Face Check lets
+// the approval issue the pass. Nobody but the requester may start it again.
+func TestRequesterStartsAFailedFaceCheckAgainWithTapVerify(t *testing.T) {
+	e, vid := startVerifiedIDEnv(t, map[string]string{"TAPBOT_POLICY_FILE": verifyPolicy(t, verifiedIDPolicy)})
+	card, first := raiseWithVerifiedID(e, vid)
+	id := requestIDOf(t, card)
+	if err := vid.Present(first.ID, aliceCard(62)); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the requester told how to start again", kind(slacktest.KindPostMessage, e.dmOf(requester), "start the check again with /tap verify "+id))
+
+	e.command(approver1, "verify "+id)
+	e.reply("Only the requester of " + id + " can start its Verified ID check again")
+	e.command(requester, "verify "+strings.ToLower(id))
+	e.reply("The Verified ID check of request " + id + " starts again")
+	e.waitFor("the new link", kind(slacktest.KindPostMessage, e.dmOf(requester), "prove who they are with Entra Verified ID"))
+	second := vid.lastPresentation(t)
+	if second.ID == first.ID || second.Body.Callback.State == first.Body.Callback.State {
+		t.Fatalf("the new presentation %s reuses the first one's id or state", second.ID)
+	}
+	if err := vid.Replay(first.ID); err != nil { // the first attempt's callback again: powerless now
+		t.Fatalf("the first presentation's replayed callback: %v", err)
+	}
+	if err := vid.Present(second.ID, aliceCard(88)); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the card shows the new Face Check", kind(slacktest.KindUpdate, approvalsCh, "Face Check 88 % ≥ 70 ✓"))
+	e.click(approver1, card, "tap_approve")
+	e.waitFor("the pass", kind(slacktest.KindPostEphemeral, e.dmOf(requester), "Temporary Access Pass for"))
+	if n := len(e.graph.Issued()); n != 1 {
+		t.Fatalf("%d passes issued, want 1", n)
+	}
+}
