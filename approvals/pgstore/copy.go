@@ -92,7 +92,7 @@ func (s *Store) lockEmpty(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("count what the database holds: %w", err)
 	}
 	if requests+events+refs > 0 {
-		return approvals.Errorf(approvals.ECONFLICT, "the database %s is not empty: it holds %d requests, %d audit events and %d references; a copy goes only into an empty database, so point it at a new one (CREATE DATABASE) and leave this one as it is", s.where, requests, events, refs)
+		return approvals.Errorf(approvals.ECONFLICT, "the database %s is not empty: it holds %d request(s), %d audit event(s) and %d reference(s); a copy goes only into an empty database, so point it at a new one (CREATE DATABASE) and leave this one as it is", s.where, requests, events, refs)
 	}
 	return nil
 }
