@@ -292,4 +292,17 @@ func TestMigrateRefusesWhatWouldNotMakeAFaithfulCopy(t *testing.T) {
 			t.Error("the refused migrate changed the destination")
 		}
 	})
+	t.Run("a source whose audit log was edited", func(t *testing.T) {
+		editDB(t, e, func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("audit")).Delete(binary.BigEndian.AppendUint64(nil, 3))
+		})
+		dbURL, urlFile := migrateDestination(t)
+		code, _, errOut := runMigrate(t, e, nil, "--from", e.dbPath, "--to-file", urlFile)
+		if code == 0 || !strings.Contains(errOut, "does not verify, so nothing was copied: audit log broken at event 4") {
+			t.Errorf("exit %d, want the broken log refused:\n%s", code, errOut)
+		}
+		if n := tableCount(t, dbURL); n != 0 {
+			t.Errorf("the refusal created %d tables at the destination", n)
+		}
+	})
 }
