@@ -65,7 +65,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case "demo":
 		err = demo(args[1:], stdout, stderr)
 	case "bench":
-		err = benchCmd(args[1:], stdout, stderr)
+		err = benchCmd(args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tapbot", version)
 	case "help", "-h", "--help":
