@@ -17,7 +17,8 @@ import (
 
 // boltAudit is the audit log inside one bbolt transaction: the tail
 // AuditChain appends to (bbolt's one writer holds it), the end it checks
-// at open, and the snapshot it verifies.
+// at open, and the snapshot it verifies, which Export hands out whole
+// (StoreSnapshot, store_bolt_export.go).
 type boltAudit struct {
 	tx *bolt.Tx
 }

@@ -26,6 +26,7 @@ var secretVars = []string{
 	"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "TEAMS_APP_PASSWORD",
 	"TAPBOT_AUDIT_KEY",
 	"TAPBOT_AUDIT_WEBHOOK_HEADER", "TAPBOT_AUDIT_WEBHOOK_SECRET", "TAPBOT_ADMIN_TOKEN", "TAPBOT_VERIFIEDID_API_KEY",
+	"TAPBOT_DATABASE_URL", // it may hold the database's password
 }
 
 func readFile(t *testing.T, path string) []byte {
@@ -243,11 +244,8 @@ type statefulSetSpec struct {
 		Type string `yaml:"type"`
 	} `yaml:"updateStrategy"`
 	PersistentVolumeClaimRetentionPolicy map[string]string `yaml:"persistentVolumeClaimRetentionPolicy"`
-	Template                             struct {
-		Metadata objectMeta `yaml:"metadata"`
-		Spec     podSpec    `yaml:"spec"`
-	} `yaml:"template"`
-	VolumeClaimTemplates []struct {
+	Template                             podTemplate       `yaml:"template"`
+	VolumeClaimTemplates                 []struct {
 		Metadata objectMeta `yaml:"metadata"`
 		Spec     struct {
 			AccessModes      []string      `yaml:"accessModes"`
@@ -257,6 +255,12 @@ type statefulSetSpec struct {
 	} `yaml:"volumeClaimTemplates"`
 }
 
+// podTemplate is the pod of a StatefulSet or a Deployment.
+type podTemplate struct {
+	Metadata objectMeta `yaml:"metadata"`
+	Spec     podSpec    `yaml:"spec"`
+}
+
 type podSpec struct {
 	AutomountServiceAccountToken  *bool             `yaml:"automountServiceAccountToken"`
 	EnableServiceLinks            *bool             `yaml:"enableServiceLinks"`
@@ -264,6 +268,7 @@ type podSpec struct {
 	SecurityContext               securityContext   `yaml:"securityContext"`
 	NodeSelector                  map[string]string `yaml:"nodeSelector"`
 	Tolerations                   []map[string]any  `yaml:"tolerations"`
+	Affinity                      *affinity         `yaml:"affinity"`
 	Containers                    []container       `yaml:"containers"`
 	Volumes                       []struct {
 		Name   string `yaml:"name"`
@@ -276,6 +281,19 @@ type podSpec struct {
 			} `yaml:"items"`
 		} `yaml:"secret"`
 	} `yaml:"volumes"`
+}
+
+// affinity is the part of a pod's affinity tapbot's manifests use.
+type affinity struct {
+	PodAntiAffinity *struct {
+		Preferred []struct {
+			Weight          int `yaml:"weight"`
+			PodAffinityTerm struct {
+				TopologyKey   string        `yaml:"topologyKey"`
+				LabelSelector labelSelector `yaml:"labelSelector"`
+			} `yaml:"podAffinityTerm"`
+		} `yaml:"preferredDuringSchedulingIgnoredDuringExecution"`
+	} `yaml:"podAntiAffinity"`
 }
 
 type securityContext struct {
@@ -335,6 +353,7 @@ type probe struct {
 	} `yaml:"httpGet"`
 	InitialDelaySeconds int `yaml:"initialDelaySeconds"`
 	PeriodSeconds       int `yaml:"periodSeconds"`
+	TimeoutSeconds      int `yaml:"timeoutSeconds"`
 	FailureThreshold    int `yaml:"failureThreshold"`
 }
 
@@ -346,7 +365,13 @@ type resourceSpecs struct {
 // kubernetesDocuments parses every YAML file in kubernetes/ by kind.
 func kubernetesDocuments(t *testing.T) map[string][]yaml.Node {
 	t.Helper()
-	files, err := filepath.Glob("kubernetes/*.yaml")
+	return kubernetesDocumentsIn(t, "kubernetes")
+}
+
+// kubernetesDocumentsIn parses every YAML file in dir by kind.
+func kubernetesDocumentsIn(t *testing.T, dir string) map[string][]yaml.Node {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no Kubernetes manifests found (err %v)", err)
 	}
@@ -387,21 +412,30 @@ func onlyDocument(t *testing.T, docs map[string][]yaml.Node, kind string, v any)
 }
 
 func TestKustomizationAppliesEveryManifestInTheDirectory(t *testing.T) {
-	docs := kubernetesDocuments(t)
-	var k struct {
-		APIVersion         string   `yaml:"apiVersion"`
-		Kind               string   `yaml:"kind"`
-		Namespace          string   `yaml:"namespace"`
-		Resources          []string `yaml:"resources"`
-		ConfigMapGenerator []struct {
-			Name string   `yaml:"name"`
-			Envs []string `yaml:"envs"`
-		} `yaml:"configMapGenerator"`
-		Images []map[string]string `yaml:"images"`
-	}
-	onlyDocument(t, docs, "Kustomization", &k)
+	checkKustomization(t, "kubernetes")
+}
 
-	files, _ := filepath.Glob("kubernetes/*.yaml")
+// kustomization is the part of a kustomization.yaml that tapbot's manifests use.
+type kustomization struct {
+	APIVersion         string   `yaml:"apiVersion"`
+	Kind               string   `yaml:"kind"`
+	Namespace          string   `yaml:"namespace"`
+	Resources          []string `yaml:"resources"`
+	ConfigMapGenerator []struct {
+		Name string   `yaml:"name"`
+		Envs []string `yaml:"envs"`
+	} `yaml:"configMapGenerator"`
+	Images []map[string]string `yaml:"images"`
+}
+
+// checkKustomization checks that dir's kustomization applies every
+// manifest beside it and reads config files that exist; it returns it.
+func checkKustomization(t *testing.T, dir string) kustomization {
+	t.Helper()
+	var k kustomization
+	onlyDocument(t, kubernetesDocumentsIn(t, dir), "Kustomization", &k)
+
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	var want []string
 	for _, f := range files {
 		if base := filepath.Base(f); base != "kustomization.yaml" {
@@ -413,11 +447,12 @@ func TestKustomizationAppliesEveryManifestInTheDirectory(t *testing.T) {
 	}
 	for _, gen := range k.ConfigMapGenerator {
 		for _, env := range gen.Envs {
-			if _, err := os.Stat(filepath.Join("kubernetes", env)); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, env)); err != nil {
 				t.Errorf("configMapGenerator %s: %v", gen.Name, err)
 			}
 		}
 	}
+	return k
 }
 
 func TestStatefulSetRunsExactlyOneHardenedWriterWithPersistentData(t *testing.T) {
@@ -431,7 +466,6 @@ func TestStatefulSetRunsExactlyOneHardenedWriterWithPersistentData(t *testing.T)
 func checkStatefulSet(t *testing.T, s statefulSet) {
 	t.Helper()
 	spec := s.Spec
-	pod := spec.Template.Spec
 
 	if spec.Replicas == nil || *spec.Replicas != 1 {
 		t.Errorf("replicas = %s, want exactly 1: bbolt has one writer", show(spec.Replicas))
@@ -440,15 +474,8 @@ func checkStatefulSet(t *testing.T, s statefulSet) {
 		t.Errorf("updateStrategy %q, podManagementPolicy %q: want RollingUpdate (stop old pod first) and an explicit policy",
 			spec.UpdateStrategy.Type, spec.PodManagementPolicy)
 	}
-	for k, v := range spec.Selector.MatchLabels {
-		if spec.Template.Metadata.Labels[k] != v {
-			t.Errorf("selector %s=%s does not match the pod template labels", k, v)
-		}
-	}
-	if len(pod.Containers) != 1 {
-		t.Fatalf("got %d containers, want 1", len(pod.Containers))
-	}
-	c := pod.Containers[0]
+	checkSelects(t, spec.Selector.MatchLabels, spec.Template)
+	c := checkPod(t, spec.Template)
 
 	claims := map[string]bool{}
 	for _, vct := range spec.VolumeClaimTemplates {
@@ -468,16 +495,43 @@ func checkStatefulSet(t *testing.T, s statefulSet) {
 	if !dbOnVolume {
 		t.Error("TAPBOT_DB is not set to a path under /data")
 	}
+}
 
+// checkSelects checks that a workload's selector picks its own pods.
+func checkSelects(t *testing.T, selector map[string]string, tpl podTemplate) {
+	t.Helper()
+	if len(selector) == 0 {
+		t.Error("the selector is empty")
+	}
+	for k, v := range selector {
+		if tpl.Metadata.Labels[k] != v {
+			t.Errorf("selector %s=%s does not match the pod template labels", k, v)
+		}
+	}
+}
+
+// checkPod checks what every tapbot pod promises, whatever runs it: one
+// container, probed on /healthz and /readyz, with resources and hardened.
+// It returns the container.
+func checkPod(t *testing.T, tpl podTemplate) container {
+	t.Helper()
+	pod := tpl.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("got %d containers, want 1", len(pod.Containers))
+	}
+	c := pod.Containers[0]
 	checkProbe(t, "livenessProbe", c.LivenessProbe, "/healthz", c)
 	checkProbe(t, "readinessProbe", c.ReadinessProbe, "/readyz", c)
-
 	for _, res := range []string{"cpu", "memory"} {
 		if c.Resources.Requests[res] == "" || c.Resources.Limits[res] == "" {
 			t.Errorf("resources for %s: requests %q, limits %q; want both", res, c.Resources.Requests[res], c.Resources.Limits[res])
 		}
 	}
+	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
+		t.Error("automountServiceAccountToken is not false: tapbot never calls the Kubernetes API")
+	}
 	checkHardened(t, pod.SecurityContext, c.SecurityContext)
+	return c
 }
 
 func checkProbe(t *testing.T, name string, p *probe, path string, c container) {
@@ -562,22 +616,29 @@ func TestServiceReachesTheStatefulSetPodsOnPort8080(t *testing.T) {
 // pods of s, on 8080 alone.
 func checkServiceReachesPod(t *testing.T, s statefulSet, svc service) {
 	t.Helper()
+	if s.Spec.ServiceName != svc.Metadata.Name {
+		t.Errorf("statefulset serviceName %q, want %q", s.Spec.ServiceName, svc.Metadata.Name)
+	}
+	checkServiceReaches(t, s.Spec.Template, svc)
+}
+
+// checkServiceReaches checks that svc is the in-cluster address of the
+// pods of tpl, on 8080 alone.
+func checkServiceReaches(t *testing.T, tpl podTemplate, svc service) {
+	t.Helper()
 	if svc.Spec.Type != "ClusterIP" || len(svc.Spec.Selector) == 0 {
 		t.Errorf("service type %q selector %v, want ClusterIP with a selector", svc.Spec.Type, svc.Spec.Selector)
 	}
 	for k, v := range svc.Spec.Selector {
-		if s.Spec.Template.Metadata.Labels[k] != v {
+		if tpl.Metadata.Labels[k] != v {
 			t.Errorf("service selector %s=%s matches no pod label", k, v)
 		}
-	}
-	if s.Spec.ServiceName != svc.Metadata.Name {
-		t.Errorf("statefulset serviceName %q, want %q", s.Spec.ServiceName, svc.Metadata.Name)
 	}
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 8080 {
 		t.Fatalf("service ports = %+v, want one port 8080", svc.Spec.Ports)
 	}
 	target := svc.Spec.Ports[0].TargetPort
-	for _, p := range s.Spec.Template.Spec.Containers[0].Ports {
+	for _, p := range tpl.Spec.Containers[0].Ports {
 		if p.ContainerPort == 8080 && (target == p.Name || target == p.ContainerPort) {
 			return
 		}
@@ -607,6 +668,15 @@ func TestKubernetesSecretsReachTapbotOnlyAsMountedFiles(t *testing.T) {
 	docs := kubernetesDocuments(t)
 	var s statefulSet
 	onlyDocument(t, docs, "StatefulSet", &s)
+	checkSecretsAsFiles(t, "kubernetes", s.Spec.Template)
+}
+
+// checkSecretsAsFiles checks that the Secret of dir is mounted read-only
+// into the pod of tpl, that every *_FILE setting of dir's config.env names
+// one of its keys and every key is read, and that no secret is set as a
+// plain variable.
+func checkSecretsAsFiles(t *testing.T, dir string, tpl podTemplate) {
+	t.Helper()
 	var secret struct {
 		APIVersion string            `yaml:"apiVersion"`
 		Kind       string            `yaml:"kind"`
@@ -614,11 +684,11 @@ func TestKubernetesSecretsReachTapbotOnlyAsMountedFiles(t *testing.T) {
 		Type       string            `yaml:"type"`
 		StringData map[string]string `yaml:"stringData"`
 	}
-	onlyDocument(t, docs, "Secret", &secret)
+	onlyDocument(t, kubernetesDocumentsIn(t, dir), "Secret", &secret)
 
-	c := s.Spec.Template.Spec.Containers[0]
+	c := tpl.Spec.Containers[0]
 	mountPath := ""
-	for _, v := range s.Spec.Template.Spec.Volumes {
+	for _, v := range tpl.Spec.Volumes {
 		for _, m := range c.VolumeMounts {
 			if v.Secret != nil && v.Secret.SecretName == secret.Metadata.Name && m.Name == v.Name && m.ReadOnly {
 				mountPath = m.MountPath
@@ -629,7 +699,7 @@ func TestKubernetesSecretsReachTapbotOnlyAsMountedFiles(t *testing.T) {
 		t.Fatalf("secret %q is not mounted read-only into the container", secret.Metadata.Name)
 	}
 
-	env := readEnvFile(t, "kubernetes/config.env")
+	env := readEnvFile(t, filepath.Join(dir, "config.env"))
 	used := map[string]bool{}
 	for k, v := range env {
 		if slices.Contains(secretVars, k) {
@@ -651,7 +721,7 @@ func TestKubernetesSecretsReachTapbotOnlyAsMountedFiles(t *testing.T) {
 	}
 	for _, e := range c.Env {
 		if slices.Contains(secretVars, e.Name) {
-			t.Errorf("statefulset sets %s as a plain variable", e.Name)
+			t.Errorf("the pod sets %s as a plain variable", e.Name)
 		}
 	}
 }
@@ -1202,7 +1272,13 @@ func TestKubernetesMetricsHaveAScrapedPortOfTheirOwn(t *testing.T) {
 // port of its own and tells Prometheus so.
 func checkMetricsScraped(t *testing.T, s statefulSet) {
 	t.Helper()
-	c := s.Spec.Template.Spec.Containers[0]
+	checkPodMetricsScraped(t, s.Spec.Template)
+}
+
+// checkPodMetricsScraped is checkMetricsScraped of any pod template.
+func checkPodMetricsScraped(t *testing.T, tpl podTemplate) {
+	t.Helper()
+	c := tpl.Spec.Containers[0]
 	listen := ""
 	for _, e := range c.Env {
 		if e.Name == "TAPBOT_METRICS_LISTEN" {
@@ -1217,7 +1293,7 @@ func checkMetricsScraped(t *testing.T, s statefulSet) {
 	if !declared {
 		t.Errorf("the container declares no port named metrics on %s", port)
 	}
-	ann := s.Spec.Template.Metadata.Annotations
+	ann := tpl.Metadata.Annotations
 	if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/port"] != port || ann["prometheus.io/path"] != "/metrics" {
 		t.Errorf("pod annotations %v, want prometheus.io/scrape true, port %s, path /metrics", ann, port)
 	}

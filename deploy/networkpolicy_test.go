@@ -55,6 +55,7 @@ type wantPolicy struct {
 	ingressNamespace, monitoringNamespace string
 	proxyCIDR                             string // "" for direct HTTPS to public addresses
 	proxyPort                             int
+	databaseCIDR                          string // PostgreSQL's address; "" for none (bbolt)
 }
 
 // policyRule is one allowed connection, written so rules compare as strings.
@@ -134,6 +135,9 @@ func (w wantPolicy) rules() []string {
 		policyRule("out", "ns kube-system pods map[k8s-app:kube-dns]", policyPort{53, "UDP"}),
 		policyRule("out", "ns kube-system pods map[k8s-app:kube-dns]", policyPort{53, "TCP"}),
 	}
+	if w.databaseCIDR != "" {
+		rules = append(rules, policyRule("out", "ip "+w.databaseCIDR, policyPort{5432, "TCP"}))
+	}
 	if w.proxyCIDR != "" {
 		rules = append(rules, policyRule("out", "ip "+w.proxyCIDR, policyPort{w.proxyPort, "TCP"}))
 	} else {
@@ -146,12 +150,18 @@ func (w wantPolicy) rules() []string {
 // directions and allows exactly what w says.
 func checkNetworkPolicy(t *testing.T, np networkPolicy, s statefulSet, w wantPolicy) {
 	t.Helper()
+	checkPodNetworkPolicy(t, np, s.Spec.Template, w)
+}
+
+// checkPodNetworkPolicy is checkNetworkPolicy for the pods of tpl.
+func checkPodNetworkPolicy(t *testing.T, np networkPolicy, tpl podTemplate, w wantPolicy) {
+	t.Helper()
 	if got := sortedCopy(np.Spec.PolicyTypes); !slices.Equal(got, []string{"Egress", "Ingress"}) {
 		t.Errorf("policyTypes = %v, want Ingress and Egress: a missing type is not denied", np.Spec.PolicyTypes)
 	}
 	sel := np.Spec.PodSelector.MatchLabels
-	if !labelsMatch(sel, s.Spec.Template.Metadata.Labels) {
-		t.Errorf("podSelector %v does not select tapbot's pods %v", sel, s.Spec.Template.Metadata.Labels)
+	if !labelsMatch(sel, tpl.Metadata.Labels) {
+		t.Errorf("podSelector %v does not select tapbot's pods %v", sel, tpl.Metadata.Labels)
 	}
 	if got, want := allowedRules(t, np), w.rules(); !slices.Equal(got, want) {
 		t.Errorf("the policy allows\n  %s\nwant exactly\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))

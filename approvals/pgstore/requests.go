@@ -211,11 +211,22 @@ func columns(r *approvals.Request) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode request %s: %w", r.ID, err)
 	}
+	return columnsOf(r, data), nil
+}
+
+// requestColumns name the values of columnsOf, in order.
+var requestColumns = []string{
+	"id", "state", "open", "tenant", "target_id", "target_upn",
+	"requester_platform", "requester_id", "requester_entra", "created_ns", "expires_ns", "data",
+}
+
+// columnsOf is the row of r whose JSON is data.
+func columnsOf(r *approvals.Request, data []byte) []any {
 	return []any{
 		r.ID, string(r.State), !r.State.Final(), r.Tenant, r.Target.ID, r.Target.UPN,
 		r.Requester.Platform, r.Requester.ID, approvals.FoldID(r.Requester.EntraID),
 		nanos(r.CreatedAt), nanos(r.ExpiresAt), data,
-	}, nil
+	}
 }
 
 // insertRequest adds r; ECONFLICT when a concurrent Create took its id.

@@ -45,6 +45,8 @@ type App struct {
 	sandbox *graphtest.Server
 	metrics *metrics.Metrics // served at /metrics; observes the service
 	ready   atomic.Bool
+	// storeDown: the database did not answer the last /readyz (readiness.go).
+	storeDown atomic.Bool
 
 	now       func() time.Time     // the service's clock
 	headEvery time.Duration        // how often the audit head is logged (audithead.go)
@@ -239,14 +241,8 @@ func (a *App) Handler() http.Handler {
 	}
 	a.mountTeams(mux)
 	a.mountVerifiedID(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !a.ready.Load() {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	mux.HandleFunc("GET /healthz", a.healthz) // readiness.go
+	mux.HandleFunc("GET /readyz", a.readyz)
 	return mux
 }
 

@@ -14,6 +14,10 @@ import (
 	"github.com/tapbot/tapbot/internal/bench"
 )
 
+// benchDatabaseEnv names the PostgreSQL server of --store postgres: the
+// variable the PostgreSQL tests use (internal/pgtest).
+const benchDatabaseEnv = "TAPBOT_TEST_DATABASE_URL"
+
 // benchChildEnv is added to the environment of the tapbot serve that
 // tapbot bench starts. It is empty in tapbot itself; the test binary, which
 // runs as tapbot only when told to, sets it (bench_test.go).
@@ -24,8 +28,8 @@ var benchChildEnv []string
 // Slack and Graph. Figures go to stdout, progress to stderr. It returns a
 // usageError for a flag it does not know and an error when a part could
 // not be measured.
-func benchCmd(args []string, stdout, stderr io.Writer) error {
-	cfg, err := benchConfig(args, stderr)
+func benchCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := benchConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -41,7 +45,9 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 
 // benchConfig reads the flags: the defaults are issue 13's parameters, or
 // the smoke test's with --quick; a flag given explicitly wins either way.
-func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
+// --store postgres takes its server from TAPBOT_TEST_DATABASE_URL, as the
+// PostgreSQL tests do, so that no password is on the command line.
+func benchConfig(args []string, getenv func(string) string, stderr io.Writer) (bench.Config, error) {
 	fs := flag.NewFlagSet("tapbot bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := bench.Defaults()
@@ -56,6 +62,7 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 	timeout := fs.Duration("timeout", def.Timeout, "how long any single wait (a start, a card, a pass) may take")
 	http2 := fs.Bool("graph-http2", true, "the fake Graph offers HTTP/2, as Microsoft Graph does; false: HTTP/1.1 only, as the fake was when issue 13's first figures were taken")
 	only := fs.String("only", "", "comma-separated parts to run ("+strings.Join(bench.PartNames(), ", ")+"); default: all")
+	store := fs.String("store", "bbolt", "where tapbot keeps its state: bbolt (a file), or postgres (a new database for each part on the server TAPBOT_TEST_DATABASE_URL names, whose role may CREATE DATABASE)")
 	timelines := fs.Bool("timelines", false, "print every Graph and Slack call of each timed flow to stderr, with when it started and ended")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tapbot bench [flags]\n\nMeasures the figures of issue 13 on this machine: this binary runs as tapbot serve against\nin-process stand-ins for Slack and Graph on 127.0.0.1. The raise-cost row comes from\n%s.\n\nFlags:\n", bench.RaiseBenchmark)
@@ -86,6 +93,15 @@ func benchConfig(args []string, stderr io.Writer) (bench.Config, error) {
 		}
 	})
 	cfg.GraphHTTP2 = *http2
+	switch *store {
+	case "bbolt":
+	case "postgres":
+		if cfg.DatabaseURL = getenv(benchDatabaseEnv); cfg.DatabaseURL == "" {
+			return bench.Config{}, usageError{fmt.Errorf("--store postgres needs %s: the URL of a PostgreSQL server where this role may CREATE DATABASE (the bench makes one for each part and drops it)", benchDatabaseEnv)}
+		}
+	default:
+		return bench.Config{}, usageError{fmt.Errorf("--store: %q is neither bbolt nor postgres", *store)}
+	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
 	}

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tapbot/tapbot/internal/bench"
+	"github.com/tapbot/tapbot/internal/pgtest"
 )
 
 // The tapbot serve that tapbot bench starts is this test binary, run as
@@ -60,7 +64,7 @@ func TestBenchRefusesUnknownFlagsAndArguments(t *testing.T) {
 }
 
 func TestBenchQuickTakesExplicitFlagsOverItsDefaults(t *testing.T) {
-	cfg, err := benchConfig([]string{"--quick", "--flows", "3", "--graph-latency", "7ms"}, &bytes.Buffer{})
+	cfg, err := benchConfig([]string{"--quick", "--flows", "3", "--graph-latency", "7ms"}, os.Getenv, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +85,63 @@ func TestBenchOnlyRunsTheNamedParts(t *testing.T) {
 		printed := strings.Contains(stdout.String(), "\n"+label+": ")
 		if printed != (label == bench.RowAck) {
 			t.Errorf("row %q printed: %v, want only the ack row:\n%s", label, printed, stdout.String())
+		}
+	}
+}
+
+// TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn: --store postgres runs
+// the part on a new database of the server TAPBOT_TEST_DATABASE_URL names,
+// says so in its figures, and drops the database afterwards.
+func TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn(t *testing.T) {
+	server := pgtest.URL(t) // its role may CREATE DATABASE
+	getenv := func(k string) string {
+		if k == benchDatabaseEnv {
+			return server
+		}
+		return os.Getenv(k)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bench", "--quick", "--only", "flows", "--store", "postgres"}, getenv, &stdout, &stderr); code != 0 {
+		t.Fatalf("tapbot bench --store postgres exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	var flows string
+	for l := range strings.Lines(stdout.String()) {
+		if strings.HasPrefix(l, bench.RowFlows+": ") {
+			flows = l
+		}
+	}
+	if !strings.Contains(flows, "passes/s, 0 lost, 0 duplicated") || !strings.Contains(flows, "store PostgreSQL postgres@127.0.0.1:") {
+		t.Errorf("the flows row does not show passes on PostgreSQL: %q\n%s", flows, stdout.String())
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var left int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'tapbot_bench_%'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d bench databases left on the server (%v), want every one dropped", left, err)
+	}
+}
+
+func TestBenchStoreFlagNeedsAKnownStoreAndPostgresItsServer(t *testing.T) {
+	noServer := func(k string) string {
+		if k == benchDatabaseEnv {
+			return ""
+		}
+		return os.Getenv(k)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--store", "postgres"}, "--store postgres needs TAPBOT_TEST_DATABASE_URL"},
+		{[]string{"--store", "sqlite"}, `--store: "sqlite" is neither bbolt nor postgres`},
+	} {
+		_, err := benchConfig(tc.args, noServer, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("tapbot bench %v: %v, want %q", tc.args, err, tc.want)
 		}
 	}
 }

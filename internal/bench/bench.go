@@ -42,6 +42,10 @@ type Config struct {
 	// GraphHTTP2 makes the fake Graph offer HTTP/2, as Microsoft Graph
 	// does; without it, it speaks HTTP/1.1 only, as in tapbot's tests.
 	GraphHTTP2 bool
+	// DatabaseURL, when set, is a PostgreSQL server whose role may CREATE
+	// DATABASE: each part runs tapbot on a new database there
+	// (TAPBOT_DATABASE_URL) and drops it afterwards. Empty: a bbolt file.
+	DatabaseURL string
 
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
@@ -122,7 +126,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		cfg.Log = io.Discard
 	}
 	r := &report{out: out, printed: map[string]bool{}}
-	fmt.Fprintf(out, "tapbot bench on %s\n", machine())
+	fmt.Fprintf(out, "tapbot bench on %s; the store: %s\n", machine(), cfg.storeName())
 	before, measured := readLoad()
 	var errs []error
 	for _, p := range phases {

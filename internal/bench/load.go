@@ -123,7 +123,7 @@ func (res *loadResult) countDuplicates(s *session) {
 
 func (res *loadResult) report(r *report, cfg Config, idle, peak int64) {
 	passes := res.delivered
-	params := fmt.Sprintf("%d flows, %d at a time, stand-ins at %s per call", cfg.Flows, cfg.Concurrency, cfg.FlowLatency)
+	params := fmt.Sprintf("%d flows, %d at a time, stand-ins at %s per call, store %s", cfg.Flows, cfg.Concurrency, cfg.FlowLatency, cfg.storeName())
 	proto := "HTTP/1.1 only"
 	if cfg.GraphHTTP2 {
 		proto = "HTTP/2 offered"

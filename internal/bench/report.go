@@ -40,5 +40,7 @@ func (r *report) method(cfg Config) {
     shown more than one pass or Graph asked for more than one. TLS connections are those graphtest accepted
     (Graph and the token endpoint) during the flows; CPU is utime+stime of /proc/<pid>/stat over the flows;
     RSS is VmRSS just after start and VmHWM after the flows (/proc/<pid>/status).
-`, graph, cfg.Concurrency, cfg.GraphLatency, cfg.SlackLatency, cfg.Flows, cfg.Concurrency, cfg.FlowLatency)
+  - store: %s. A PostgreSQL server on this machine shares its CPUs with tapbot and the stand-ins, and its
+    CPU is not in "bot CPU per issued pass".
+`, graph, cfg.Concurrency, cfg.GraphLatency, cfg.SlackLatency, cfg.Flows, cfg.Concurrency, cfg.FlowLatency, cfg.storeName())
 }

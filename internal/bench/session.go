@@ -28,7 +28,16 @@ func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s 
 		return err
 	}
 	defer st.close()
-	c, err := startChild(ctx, cfg, st.env())
+	dbURL := ""
+	if cfg.DatabaseURL != "" {
+		db, derr := createDatabase(ctx, cfg.DatabaseURL)
+		if derr != nil {
+			return derr
+		}
+		defer func() { err = errors.Join(err, db.drop()) }() // deferred before tapbot's stop, so it runs after it
+		dbURL = db.url
+	}
+	c, err := startChild(ctx, cfg, st.env(dbURL))
 	if err != nil {
 		return err
 	}

@@ -85,8 +85,10 @@ func (st *stand) setLatency(graph, slack time.Duration) {
 
 // env is the environment of a tapbot serve that uses the stand-ins: live
 // Graph mode against the fake (its certificate trusted through
-// SSL_CERT_FILE, as an operator's own CA would be), Slack over HTTP.
-func (st *stand) env() []string {
+// SSL_CERT_FILE, as an operator's own CA would be), Slack over HTTP; its
+// store is the PostgreSQL database at dbURL, or a bbolt file when dbURL is
+// empty.
+func (st *stand) env(dbURL string) []string {
 	vars := map[string]string{
 		"TAPBOT_LISTEN": "127.0.0.1:0", "TAPBOT_METRICS_LISTEN": "off", "TAPBOT_DB": filepath.Join(st.dir, "tapbot.db"),
 		"TAPBOT_LOG_FORMAT": "text", "TAPBOT_LOG_LEVEL": "info", "TAPBOT_SHUTDOWN_TIMEOUT": "5s", "TAPBOT_AUDIT_KEY": auditKey,
@@ -98,6 +100,10 @@ func (st *stand) env() []string {
 		"SLACK_API_URL":   st.slack.APIURL(),
 		"AZURE_TENANT_ID": tenantID, "AZURE_CLIENT_ID": clientID, "AZURE_CLIENT_SECRET": clientSecret,
 		"TAPBOT_GRAPH_URL": st.graph.GraphURL(), "TAPBOT_AUTHORITY_HOST": st.graph.AuthorityHost(), "SSL_CERT_FILE": st.caFile(),
+	}
+	if dbURL != "" {
+		delete(vars, "TAPBOT_DB")
+		vars["TAPBOT_DATABASE_URL"] = dbURL
 	}
 	out := make([]string, 0, len(vars))
 	for k, v := range vars {
