@@ -131,10 +131,16 @@ type Notifier interface {
 // audit mirror got, under a kind and a key. Every Store implements it.
 //
 // GetRef returns nil and no error when nothing is stored under kind/key;
-// PutRef replaces what is there.
+// PutRef replaces what is there. UpdateRef replaces it with what fn returns
+// for it (nil when nothing is stored), in one transaction that no other
+// writer can change underneath, so that replicas changing one value at once
+// (the Teams pass removals, a user's chat) lose none of each other's
+// changes; when fn returns an error nothing is stored and UpdateRef
+// returns it. fn may run more than once; only its last run counts.
 type RefStore interface {
 	GetRef(kind, key string) ([]byte, error)
 	PutRef(kind, key string, value []byte) error
+	UpdateRef(kind, key string, fn func(old []byte) ([]byte, error)) error
 }
 
 // AuditLog is the audit log as a follower reads it: in order, from the

@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
@@ -111,7 +110,6 @@ type Bot struct {
 	log     *slog.Logger
 	replays *bot.ReplayGuard
 	red     *redactor
-	chats   sync.Mutex // serialises changes to the stored 1:1 chats (refs.go)
 }
 
 // New returns a Bot. Attach the approvals service before serving. It
