@@ -151,3 +151,16 @@ type RefStore interface {
 type AuditLog interface {
 	AuditAfter(seq uint64, limit int) ([]Event, error)
 }
+
+// Replays is a memory of one-time keys that every replica of a store
+// shares: the signatures of signed requests, event and envelope ids. A
+// store may offer it (pgstore.Store does; the chat front-ends find it by
+// type on Service.Store), so that a request one replica took is refused by
+// every other. A store one process holds (BoltStore) offers none: the
+// front-end's own memory is then the whole memory.
+type Replays interface {
+	// FirstSeen records key of kind as seen, for at least keep, and
+	// reports whether it was not seen within keep before. An error means
+	// the store cannot tell; the request must be refused then too.
+	FirstSeen(kind string, key []byte, keep time.Duration) (bool, error)
+}

@@ -25,7 +25,8 @@
 //     (approvals.Follower.Interval). Each follower runs on one replica, the
 //     holder of its lease (Leases), so none is woken twice.
 //   - Leases (leases.go) tell which replicas are alive and give each
-//     background loop to one of them.
+//     background loop to one of them; FirstSeen (seen.go) is the replay
+//     memory they share.
 //
 // The schema is embedded (migrations/) and applied at Open under an
 // advisory lock; a database of a newer tapbot is refused.
@@ -62,6 +63,7 @@ type Store struct {
 	chain   approvals.AuditChain
 	where   string // user@host:port/database, for messages
 	commits atomic.Uint64
+	seen    seenSweep // when this process last forgot the one-time keys that ran out (seen.go)
 }
 
 var _ approvals.Store = (*Store)(nil)

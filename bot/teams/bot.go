@@ -196,6 +196,9 @@ func (b *Bot) Attach(svc *approvals.Service) {
 	b.svc = svc
 	b.store = svc.Store()
 	b.red.store = b.store
+	if m, ok := svc.Store().(approvals.Replays); ok { // replicas behind a load balancer refuse each other's activities again
+		b.replays.Share("teams-activity", m)
+	}
 }
 
 // principal is the tapbot identity of a Teams user: their Entra object id.
