@@ -71,6 +71,7 @@ func (s *Service) ApproveVerified(ctx context.Context, id string, by Principal, 
 		events = append(events, eventFor(EventApproved, r, by, now, detail))
 		if len(r.Approvals) >= r.ApprovalsRequired && len(r.Verify.Pending()) == 0 {
 			r.State = StateApproved
+			s.own(r) // this replica issues it, or offers it for the click
 			if s.issuesAtOnce(r) {
 				r.State = StateIssuing
 				events = append(events, eventFor(EventIssuing, r, Principal{}, now, ""))

@@ -21,6 +21,7 @@ func (s *Service) issueBy(ctx context.Context, id string, actor *Principal, deta
 			return stateError(r)
 		}
 		r.State = StateIssuing
+		s.own(r)
 		return nil
 	})
 	if err != nil {
@@ -33,7 +34,10 @@ func (s *Service) issueBy(ctx context.Context, id string, actor *Principal, deta
 // createAndDeliver runs the side effects of a request in state issuing and
 // hands the pass to deliver (nil: the requester's Notifier.DeliverPass). It
 // is safe to run again after a crash: creating a pass replaces any earlier
-// one, and the issued state is written before delivery is tried.
+// one, and the issued state is written before delivery is tried. Each of
+// its transitions checks that this replica still owns r, and neither the
+// pass is created nor delivered once this replica's lease may have run
+// out: another replica may be taking r over (resume.go).
 func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deliver) (*Request, error) {
 	defer s.cards.hold(r.ID)() // the card is redrawn once the pass is shown, not on the way
 	n, err := s.notifier(r)
@@ -45,6 +49,9 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 	}
 	if deliver == nil {
 		deliver = n.DeliverPass
+	}
+	if err := s.alive(r); err != nil {
+		return r, err // still issuing: the replica that takes it over creates the pass
 	}
 	graph := s.scopeOf(r).graph
 	pass, err := graph.CreatePass(ctx, r.Target.ID, PassParams{
@@ -59,8 +66,8 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 		start = s.now()
 	}
 	issued, err := s.transition(r.ID, nil, EventIssued, "", func(r *Request) error {
-		if r.State != StateIssuing {
-			return stateError(r)
+		if err := s.continues(r, StateIssuing); err != nil {
+			return err
 		}
 		r.State, r.MethodID = StateIssued, pass.MethodID
 		r.PassStart, r.PassEnd = start, start.Add(time.Duration(pass.LifetimeMinutes)*time.Minute)
@@ -74,14 +81,17 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 	r = issued
 	s.log.Info("pass issued", append(s.logTenant(r), "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)...)
 	s.crashpoint(CrashIssued)
+	if err := s.alive(r); err != nil {
+		return r, err // still issued: the replica that takes it over revokes the pass nobody was handed
+	}
 	if err := deliver(ctx, r, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
 		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
 	}
 	s.crashpoint(CrashDelivered)
 	r, err = s.transition(r.ID, nil, EventDelivered, "", func(r *Request) error {
-		if r.State != StateIssued {
-			return stateError(r)
+		if err := s.continues(r, StateIssued); err != nil {
+			return err
 		}
 		r.State = StateDelivered
 		return nil
@@ -113,8 +123,8 @@ func (s *Service) fail(ctx context.Context, id string, cause error) (*Request, e
 		s.log.Error("PASS MAY BE LIVE THAT NOBODY HOLDS: delete it in the Entra admin center", "request", id, "err", cause)
 	}
 	r, err := s.transition(id, nil, EventFailed, reason, func(r *Request) error {
-		if r.State != StateIssuing {
-			return stateError(r)
+		if err := s.continues(r, StateIssuing); err != nil {
+			return err
 		}
 		r.State, r.FailureReason = StateFailed, reason
 		return nil
@@ -137,8 +147,8 @@ func (s *Service) revokeUndelivered(ctx context.Context, r *Request, reason stri
 		return r, Errorf(EUNAVAILABLE, "The pass could not be delivered and is not revoked yet: %s", ErrorMessage(err))
 	}
 	r, err := s.transition(r.ID, nil, EventRevoked, reason, func(r *Request) error {
-		if r.State != StateIssued {
-			return stateError(r)
+		if err := s.continues(r, StateIssued); err != nil {
+			return err
 		}
 		r.State, r.FailureReason = StateRevoked, reason
 		return nil
@@ -157,77 +167,6 @@ func (s *Service) deletePass(ctx context.Context, graph Issuer, requestID, userI
 	if err := graph.DeletePass(ctx, userID, methodID); err != nil {
 		s.log.Error("UNRECORDED PASS STILL LIVE: revoke it in the Entra admin center", "request", requestID, "target", userID, "method", methodID, "err", err)
 	}
-}
-
-// Resume finishes what a previous run left half done. Call it once at start,
-// before serving: a pending request without a card gets one, and one whose
-// manager was never asked or whose Verified ID check never started has
-// them started (startSteps); an approved or
-// issuing one is issued (creating a pass replaces any earlier one); an issued
-// one whose delivery was never confirmed is revoked, because nobody can say
-// whether its holder has it. With DeliverOnClick an approved request creates
-// no pass (its requester is offered Show pass again) and an issuing one has
-// any pass made for it deleted and ends revoked (resumeOffered): the click
-// it answered cannot be answered any more.
-func (s *Service) Resume(ctx context.Context) error {
-	open, err := s.store.ListOpen(func(r *Request) bool {
-		switch r.State {
-		case StateApproved, StateIssuing, StateIssued:
-			return true
-		case StatePending:
-			return r.Card.ID == "" || r.unstarted()
-		}
-		return false
-	})
-	if err != nil {
-		return fmt.Errorf("list unfinished requests: %w", err)
-	}
-	for _, r := range open {
-		if _, err := s.notifier(r); err != nil && r.State != StateIssued {
-			// Left as it is for when its platform is configured again; an
-			// issued one is still revoked below, which needs no chat.
-			s.log.Error("request stranded: not resumed", "request", r.ID, "state", r.State, "platform", r.Requester.Platform, "err", err)
-			continue
-		}
-		s.log.Info("resuming request", "request", r.ID, "state", r.State)
-		if o, ok := s.offers(r); ok && r.State != StateIssued && r.State != StatePending {
-			if err := s.resumeOffered(ctx, o, r); err != nil {
-				s.log.Warn("resumed request did not complete", "request", r.ID, "err", err)
-			}
-			continue
-		}
-		switch r.State {
-		case StatePending:
-			err = s.resumePending(ctx, r)
-		case StateApproved:
-			_, err = s.issue(ctx, r.ID)
-		case StateIssuing:
-			_, err = s.createAndDeliver(ctx, r, nil)
-		case StateIssued:
-			_, err = s.revokeUndelivered(ctx, r, "tapbot restarted before it could confirm the pass was delivered")
-		}
-		if err != nil {
-			s.log.Warn("resumed request did not complete", "request", r.ID, "err", err)
-		}
-	}
-	return nil
-}
-
-// resumePending posts the card of pending request r if it has none and
-// starts the steps that ask someone and were never started; when that
-// ends the request, the requester is told why.
-func (s *Service) resumePending(ctx context.Context, r *Request) error {
-	if r.Card.ID == "" {
-		var err error
-		if r, err = s.postCard(ctx, r); err != nil {
-			return err
-		}
-	}
-	r, err := s.startSteps(ctx, r)
-	if err != nil && r != nil {
-		s.refresh(ctx, r, EventManagerUnreachable, ErrorMessage(err))
-	}
-	return err
 }
 
 // Reissue gives the requester a fresh pass for an approved request whose
@@ -262,6 +201,7 @@ func (s *Service) reissue(ctx context.Context, id string, by Principal, deliver 
 		}
 		r.Reissues++
 		r.State, r.FailureReason, r.UpdatedAt = StateIssuing, "", s.now()
+		s.own(r)
 		return Change{Events: []Event{eventFor(EventReissued, r, by, r.UpdatedAt, "")}}, nil
 	})
 	if err != nil {

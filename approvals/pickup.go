@@ -194,8 +194,8 @@ func (s *Service) unwindIssuing(ctx context.Context, r *Request) error {
 	}
 	reason := "tapbot restarted while it was creating the pass, before it could show it"
 	r, err = s.transition(r.ID, nil, EventRevoked, reason, func(r *Request) error {
-		if r.State != StateIssuing {
-			return stateError(r)
+		if err := s.continues(r, StateIssuing); err != nil {
+			return err
 		}
 		r.State, r.FailureReason = StateRevoked, reason
 		return nil

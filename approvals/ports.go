@@ -131,10 +131,16 @@ type Notifier interface {
 // audit mirror got, under a kind and a key. Every Store implements it.
 //
 // GetRef returns nil and no error when nothing is stored under kind/key;
-// PutRef replaces what is there.
+// PutRef replaces what is there. UpdateRef replaces it with what fn returns
+// for it (nil when nothing is stored), in one transaction that no other
+// writer can change underneath, so that replicas changing one value at once
+// (the Teams pass removals, a user's chat) lose none of each other's
+// changes; when fn returns an error nothing is stored and UpdateRef
+// returns it. fn may run more than once; only its last run counts.
 type RefStore interface {
 	GetRef(kind, key string) ([]byte, error)
 	PutRef(kind, key string, value []byte) error
+	UpdateRef(kind, key string, fn func(old []byte) ([]byte, error)) error
 }
 
 // AuditLog is the audit log as a follower reads it: in order, from the
@@ -144,4 +150,17 @@ type RefStore interface {
 // oldest first, and none when there are no newer events.
 type AuditLog interface {
 	AuditAfter(seq uint64, limit int) ([]Event, error)
+}
+
+// Replays is a memory of one-time keys that every replica of a store
+// shares: the signatures of signed requests, event and envelope ids. A
+// store may offer it (pgstore.Store does; the chat front-ends find it by
+// type on Service.Store), so that a request one replica took is refused by
+// every other. A store one process holds (BoltStore) offers none: the
+// front-end's own memory is then the whole memory.
+type Replays interface {
+	// FirstSeen records key of kind as seen, for at least keep, and
+	// reports whether it was not seen within keep before. An error means
+	// the store cannot tell; the request must be refused then too.
+	FirstSeen(kind string, key []byte, keep time.Duration) (bool, error)
 }

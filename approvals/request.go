@@ -147,6 +147,13 @@ type Request struct {
 	// Verify is where the request's verification steps stand; nil: it has
 	// none.
 	Verify *Verification `json:"verify,omitempty"`
+	// Owner is the replica (Leaser.Replica) working on the request: the one
+	// that raised it until its card is posted, and the one whose approval,
+	// Show pass press, re-issue or take-over started its issuance. Set in
+	// the transaction that starts the work, checked by every transition
+	// that continues it; resume.go says who may take a request over.
+	// "": stored before tapbot recorded owners.
+	Owner string `json:"owner,omitempty"`
 }
 
 // ApprovedBy reports whether p (or the same person on another platform)

@@ -45,6 +45,10 @@ type Config struct {
 	// platform (VerifyPolicy.NotifyTarget); a platform missing here is
 	// served by its Notifier when that is a TargetNotifier.
 	TargetNotifiers map[string]TargetNotifier
+	// Leaser says which replica this is and which others are alive, so
+	// that the requests in flight are each worked on by one replica
+	// (resume.go); nil: a SoleLeaser, for a store one process holds.
+	Leaser Leaser
 }
 
 // Crash points, in the order a request passes them.
@@ -73,6 +77,8 @@ type Service struct {
 	delivery        Delivery
 	verifier        IdentityVerifier
 	targetNotifiers map[string]TargetNotifier
+	leaser          Leaser
+	stranded        sync.Map // ids of the stranded requests resume has logged
 	tenantState
 
 	work    *workers       // Go's tasks
@@ -89,7 +95,10 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, tenant: cfg.Tenant, tenantID: cfg.TenantID,
 		notifiers: cfg.Notifiers, now: cfg.Now, log: cfg.Logger, crashAt: cfg.Crashpoint,
-		delivery: cfg.Delivery, verifier: cfg.Verifier, targetNotifiers: cfg.TargetNotifiers,
+		delivery: cfg.Delivery, verifier: cfg.Verifier, targetNotifiers: cfg.TargetNotifiers, leaser: cfg.Leaser,
+	}
+	if s.leaser == nil {
+		s.leaser = NewSoleLeaser()
 	}
 	s.SetPolicy(cfg.Policy)
 	s.tenants = cfg.Tenants
@@ -253,6 +262,7 @@ func (s *Service) Raise(ctx context.Context, in RaiseInput) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.own(r) // until its card is posted
 	admit := func(others *Others) error { return pol.admit(r, others, r.CreatedAt) }
 	ev := eventFor(EventRaised, r, r.Requester, r.CreatedAt, joinDetail(raisedDetail(r), verifyDetail(r)))
 	if err := s.store.Create(r, ev, r.CreatedAt.Add(-pol.lookback()), admit); err != nil {
@@ -389,8 +399,8 @@ func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
 		s.log.Error("approval card not posted", "request", r.ID, "err", err)
 		reason := "the approval card could not be posted to the approval channel (" + ErrorMessage(err) + ")"
 		failed, uerr := s.transition(r.ID, nil, EventFailed, reason, func(r *Request) error {
-			if r.State != StatePending {
-				return stateError(r)
+			if err := s.continues(r, StatePending); err != nil {
+				return err
 			}
 			r.State, r.FailureReason = StateFailed, reason
 			return nil
@@ -401,6 +411,9 @@ func (s *Service) postCard(ctx context.Context, r *Request) (*Request, error) {
 		return failed, Errorf(EUNAVAILABLE, "Request %s could not be shown to approvers: %s. Nothing was issued; ask the tapbot operator to check the approval channel and invite the bot to it.", r.ID, ErrorMessage(err))
 	}
 	r, err = s.store.Update(r.ID, func(r *Request) (Change, error) {
+		if !s.mine(r) {
+			return Change{}, takenOver(r) // another replica took the request over and posts its own card
+		}
 		r.Card = ref
 		return Change{}, nil
 	})

@@ -361,6 +361,22 @@ func (s *BoltStore) PutRef(kind, key string, value []byte) error {
 	}))
 }
 
+// UpdateRef is RefStore.UpdateRef: fn decides inside the one writer's
+// transaction, so no other change of kind/key comes between its read and
+// its write.
+func (s *BoltStore) UpdateRef(kind, key string, fn func(old []byte) ([]byte, error)) error {
+	name := []byte(kind + "/" + key)
+	var value []byte
+	return s.do(&step{
+		decide: func(tx *bolt.Tx) error {
+			var err error
+			value, err = fn(bytes.Clone(tx.Bucket(bucketRefs).Get(name)))
+			return err
+		},
+		write: func(tx *bolt.Tx) error { return tx.Bucket(bucketRefs).Put(name, value) },
+	})
+}
+
 // GetRef is RefStore.GetRef.
 func (s *BoltStore) GetRef(kind, key string) ([]byte, error) {
 	var out []byte

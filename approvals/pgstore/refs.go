@@ -19,6 +19,35 @@ func (s *Store) GetRef(kind, key string) ([]byte, error) {
 	return s.getRef(kind + "/" + key)
 }
 
+// UpdateRef is approvals.RefStore.UpdateRef: the reference's row is
+// locked (or, when there is none yet, the name's advisory lock taken)
+// before fn reads it, so replicas changing it at once take turns.
+func (s *Store) UpdateRef(kind, key string, fn func(old []byte) ([]byte, error)) error {
+	name := kind + "/" + key
+	return s.write(func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey("tapbot", "ref", name)); err != nil {
+			return fmt.Errorf("lock reference %s: %w", name, err)
+		}
+		var old []byte
+		err := tx.QueryRow(ctx, "SELECT value FROM tapbot_refs WHERE name = $1", name).Scan(&old)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("read reference %s: %w", name, err)
+		}
+		value, err := fn(old)
+		if err != nil {
+			return err
+		}
+		if value == nil {
+			value = []byte{}
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO tapbot_refs (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", name, value)
+		if err != nil {
+			return fmt.Errorf("store reference %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
 // putRef stores value under name, as the bbolt store's refs bucket does.
 func (s *Store) putRef(name string, value []byte) error {
 	if value == nil {

@@ -20,6 +20,13 @@
 //     is approvals.AuditChain's, the same as bbolt's.
 //   - Deadlocks and serialisation failures (40P01, 40001) run the
 //     transaction again.
+//   - Appended wakes the audit followers of this process only: a follower
+//     on another replica finds the events at its next look
+//     (approvals.Follower.Interval). Each follower runs on one replica, the
+//     holder of its lease (Leases), so none is woken twice.
+//   - Leases (leases.go) tell which replicas are alive and give each
+//     background loop to one of them; FirstSeen (seen.go) is the replay
+//     memory they share.
 //
 // The schema is embedded (migrations/) and applied at Open under an
 // advisory lock; a database of a newer tapbot is refused.
@@ -56,6 +63,7 @@ type Store struct {
 	chain   approvals.AuditChain
 	where   string // user@host:port/database, for messages
 	commits atomic.Uint64
+	seen    seenSweep // when this process last forgot the one-time keys that ran out (seen.go)
 }
 
 var _ approvals.Store = (*Store)(nil)

@@ -31,3 +31,40 @@ func testRefs(t *testing.T, b Backend) {
 	}
 	var _ approvals.RefStore = again // what the front-ends hold
 }
+
+func testUpdateRefs(t *testing.T, b Backend) {
+	st := opened(t, b)
+	m := newMeeting(b, st)
+	const n = 20
+	errs := all(n, func(i int) error {
+		return st.UpdateRef("teams-redactions", "pending", func(old []byte) ([]byte, error) {
+			defer m.enter()()
+			return append(old, byte('a'+i)), nil
+		})
+	})
+	if m.Overlapped() {
+		t.Error("two changes of one reference decided at once: the store does not lock it")
+	}
+	if got := succeeded(t, errs, ""); got != n {
+		t.Fatalf("%d of %d changes went through", got, n)
+	}
+	v, err := st.GetRef("teams-redactions", "pending")
+	if err != nil || len(v) != n {
+		t.Fatalf("after %d changes at once the reference is %q (%v): a change was lost", n, v, err)
+	}
+	refused := approvals.Errorf(approvals.EINVALID, "not this")
+	if err := st.UpdateRef("teams-redactions", "pending", func([]byte) ([]byte, error) { return nil, refused }); err != refused {
+		t.Fatalf("a refused change returned %v, want its own error", err)
+	}
+	if again, _ := st.GetRef("teams-redactions", "pending"); string(again) != string(v) {
+		t.Fatalf("a refused change stored %q", again)
+	}
+	var seen []byte
+	_ = st.UpdateRef("teams-redactions", "never-stored", func(old []byte) ([]byte, error) {
+		seen = old
+		return []byte("first"), nil
+	})
+	if seen != nil {
+		t.Fatalf("a reference never stored was handed over as %q, want nil", seen)
+	}
+}

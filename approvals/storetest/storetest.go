@@ -58,6 +58,7 @@ var contract = []struct {
 	{"AKeyedChainProvesItsHeadAndRefusesAnotherKey", testKeyedChain},
 	{"AuditReadsReturnTheirPartOfTheLog", testAuditReads},
 	{"RefsAreKeptAcrossReopening", testRefs},
+	{"ConcurrentChangesOfOneRefLoseNothing", testUpdateRefs},
 	{"FollowerCursorsMoveAndSurviveReopening", testCursors},
 	{"TheObserverSeesEachCommittedEventOnly", testObserver},
 	{"AppendedWakesFollowersAtTheNextCommit", testAppended},

@@ -25,13 +25,18 @@ type AuditFollowers interface {
 	Follow(ctx context.Context, name string, interval time.Duration, handle func(context.Context, approvals.Event) error, failed func(error, time.Duration))
 }
 
+// AuditMirrorCursor is the name of the cursor of the mirror to channel:
+// replicas sharing a store run the mirror on the one holding the lease of
+// that name.
+func AuditMirrorCursor(channel string) string { return mirrorRef + "/" + channel }
+
 // MirrorAudit posts every audit event (never a pass: events hold none),
 // with the audit head it makes, to channel, following the log until ctx
 // ends: as events are appended, and every interval. It resumes after the
 // last event it posted, even across restarts. Slack failures are logged and
 // retried at the next look.
 func (b *Bot) MirrorAudit(ctx context.Context, log AuditFollowers, channel string, interval time.Duration) {
-	log.Follow(ctx, mirrorRef+"/"+channel, interval,
+	log.Follow(ctx, AuditMirrorCursor(channel), interval,
 		func(ctx context.Context, ev approvals.Event) error {
 			if _, _, err := b.api.PostMessageContext(ctx, channel, slack.MsgOptionText(b.banner()+auditLine(ev), false)); err != nil {
 				return fmt.Errorf("post to Slack: %w", err)

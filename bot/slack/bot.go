@@ -75,7 +75,16 @@ func New(cfg Config, log *slog.Logger) *Bot {
 
 // Attach gives the bot the service it drives. The service needs the bot as
 // its notifier and the bot needs the service, so wiring is two steps.
-func (b *Bot) Attach(svc *approvals.Service) { b.svc = svc }
+// A store that replicas share offers a replay memory they share too
+// (approvals.Replays): a signed request or a Socket Mode envelope one
+// replica took is then refused, or not acted on, by every other.
+func (b *Bot) Attach(svc *approvals.Service) {
+	b.svc = svc
+	if m, ok := svc.Store().(approvals.Replays); ok {
+		b.replays.Share(replaySignatures, m)
+		b.envelopes.share(m)
+	}
+}
 
 // API is the Slack Web API client the bot uses (for doctor checks).
 func (b *Bot) API() *slack.Client { return b.api }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tapbot/tapbot/approvals"
 )
 
 // envelopeWindow is how long a served Socket Mode envelope is remembered.
@@ -12,15 +14,42 @@ import (
 // minutes outlasts them all.
 const envelopeWindow = 10 * time.Minute
 
+// The kinds of keys in the replay memory replicas share.
+const (
+	replaySignatures = "slack-signature" // the signatures of signed HTTP requests
+	replayEnvelopes  = "slack-envelope"  // the ids of Socket Mode envelopes
+)
+
 // servedEnvelopes remembers the Socket Mode envelopes the bot has acted on,
 // by envelope id, and how it answered each. Slack re-sends an envelope
 // whose ack it did not get, with the same id: such a re-delivery must get
 // the same answer and must not act again (raise a second request, press a
-// button twice). The memory is the process's: a restart forgets it.
+// button twice). The memory is the process's: a restart forgets it. Slack
+// spreads envelopes, and their re-deliveries, over every connection of the
+// app (up to 10), so replicas each with their own connection also share
+// which envelope ids were taken (share).
 type servedEnvelopes struct {
 	mu        sync.Mutex
 	byID      map[string]*envelopeAnswer
 	lastSweep time.Time
+	shared    approvals.Replays // nil: this process's memory only
+}
+
+// share makes s also claim each envelope in m, which every replica of the
+// store consults.
+func (s *servedEnvelopes) share(m approvals.Replays) { s.shared = m }
+
+// elsewhere reports whether another replica already took envelope id, as
+// far as the shared memory tells. When it cannot tell, the envelope is
+// acted on here: a re-delivery acted on twice is refused by the request's
+// own rules (one open request per target, one approval per approver),
+// while an envelope acted on nowhere is lost.
+func (s *servedEnvelopes) elsewhere(id string) (bool, error) {
+	if s.shared == nil || id == "" {
+		return false, nil
+	}
+	first, err := s.shared.FirstSeen(replayEnvelopes, []byte(id), envelopeWindow)
+	return err == nil && !first, err
 }
 
 // envelopeAnswer is the acknowledgement of one envelope; ready is closed

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/tapbot/tapbot/bot"
 )
 
 // maxBody caps what tapbot reads from Slack; real payloads are a few KB.
@@ -59,15 +61,28 @@ func (b *Bot) signedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 		_, _ = sv.Write(body)
 		err = sv.Ensure()
 	}
-	if err == nil && !b.replays.First(replayKey(r.Header), time.Now()) {
-		err = errors.New("replayed request")
-	}
 	if err != nil {
-		b.log.Warn("slack request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err.Error())
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, b.refuse(w, r, err)
+	}
+	switch err := b.replays.Check(replayKey(r.Header), time.Now()); {
+	case errors.Is(err, bot.ErrReplayed):
+		return nil, b.refuse(w, r, err)
+	case err != nil:
+		// Whether another replica took this request cannot be told: take
+		// it nowhere, and let Slack show that it failed.
+		b.log.Error("slack request refused: the replay memory the replicas share cannot be read", "path", r.URL.Path, "err", err)
+		http.Error(w, "tapbot cannot reach its database; try again in a moment", http.StatusServiceUnavailable)
 		return nil, false
 	}
 	return body, true
+}
+
+// refuse answers 401 to a request that is not Slack's, or a replay, and
+// returns false.
+func (b *Bot) refuse(w http.ResponseWriter, r *http.Request, why error) bool {
+	b.log.Warn("slack request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", why.Error())
+	http.Error(w, "invalid signature", http.StatusUnauthorized)
+	return false
 }
 
 // replayKey is what identifies a signed request: the signature's bytes.

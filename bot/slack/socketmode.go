@@ -107,6 +107,15 @@ func (b *Bot) serveEnvelope(ctx context.Context, client *socketmode.Client, evt 
 	}
 	var reply any
 	defer func() { answer.settle(reply) }() // after the recover below: a panic settles empty
+	switch taken, err := b.envelopes.elsewhere(evt.Request.EnvelopeID); {
+	case err != nil:
+		b.log.Warn("slack socket mode: the replicas' shared memory of envelopes cannot be read; acting on this one", "type", evt.Type, "err", err)
+	case taken:
+		b.log.Info("slack socket mode re-delivery already taken by another replica; acknowledged without acting", "type", evt.Type,
+			"retry_attempt", evt.Request.RetryAttempt, "retry_reason", evt.Request.RetryReason)
+		b.ack(ctx, client, evt, nil)
+		return
+	}
 	defer func() {
 		// net/http keeps a panicking request from taking the bot down; so must this.
 		if v := recover(); v != nil {

@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
@@ -111,7 +110,6 @@ type Bot struct {
 	log     *slog.Logger
 	replays *bot.ReplayGuard
 	red     *redactor
-	chats   sync.Mutex // serialises changes to the stored 1:1 chats (refs.go)
 }
 
 // New returns a Bot. Attach the approvals service before serving. It
@@ -198,6 +196,9 @@ func (b *Bot) Attach(svc *approvals.Service) {
 	b.svc = svc
 	b.store = svc.Store()
 	b.red.store = b.store
+	if m, ok := svc.Store().(approvals.Replays); ok { // replicas behind a load balancer refuse each other's activities again
+		b.replays.Share("teams-activity", m)
+	}
 }
 
 // principal is the tapbot identity of a Teams user: their Entra object id.

@@ -2,12 +2,15 @@ package teams
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/tapbot/tapbot/bot"
 )
 
 // maxBody caps what tapbot reads from Teams; real activities are a few KB.
@@ -44,10 +47,17 @@ func (b *Bot) serveActivity(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "tapbot serves Microsoft Teams only", http.StatusForbidden)
 		return
 	}
-	if act.ID != "" && !b.replays.First(act.Conversation.ID+"|"+act.ID, time.Now()) {
-		b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", "replayed activity", "activity", act.ID)
-		http.Error(w, "replayed activity", http.StatusUnauthorized)
-		return
+	if act.ID != "" {
+		switch err := b.replays.Check(act.Conversation.ID+"|"+act.ID, time.Now()); {
+		case errors.Is(err, bot.ErrReplayed):
+			b.log.Warn("teams activity refused", "remote", r.RemoteAddr, "reason", "replayed activity", "activity", act.ID)
+			http.Error(w, "replayed activity", http.StatusUnauthorized)
+			return
+		case err != nil:
+			b.log.Error("teams activity refused: the replay memory the replicas share cannot be read", "activity", act.ID, "err", err)
+			http.Error(w, "tapbot cannot reach its database", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	if tenant := tenantOf(act); b.cfg.TenantID != "" && tenant != b.cfg.TenantID {
 		b.log.Warn("teams activity from another tenant ignored", "tenant", tenant)

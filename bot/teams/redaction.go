@@ -94,11 +94,18 @@ func (r *redactor) await(ctx context.Context, id string) {
 	}
 }
 
-// load returns the stored removals. r.mu must be held.
+// load returns the stored removals.
 func (r *redactor) load() ([]pendingRedaction, error) {
 	data, err := r.store.GetRef(refRedactions, keyPending)
-	if err != nil || len(data) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	return decodeRemovals(data)
+}
+
+func decodeRemovals(data []byte) ([]pendingRedaction, error) {
+	if len(data) == 0 {
+		return nil, nil
 	}
 	var list []pendingRedaction
 	if err := json.Unmarshal(data, &list); err != nil {
@@ -107,21 +114,25 @@ func (r *redactor) load() ([]pendingRedaction, error) {
 	return list, nil
 }
 
-// save replaces the stored removals. r.mu must be held.
-func (r *redactor) save(list []pendingRedaction) error {
-	data, err := json.Marshal(list)
-	if err != nil {
-		return fmt.Errorf("encode pending pass removals: %w", err)
-	}
-	return r.store.PutRef(refRedactions, keyPending, data)
+// change replaces the stored removals with what fn makes of them, in one
+// transaction of the store: replicas delivering and removing passes at
+// once lose none of each other's removals.
+func (r *redactor) change(fn func([]pendingRedaction) []pendingRedaction) error {
+	return r.store.UpdateRef(refRedactions, keyPending, func(old []byte) ([]byte, error) {
+		list, err := decodeRemovals(old)
+		if err != nil {
+			return nil, err
+		}
+		data, err := json.Marshal(fn(list))
+		if err != nil {
+			return nil, fmt.Errorf("encode pending pass removals: %w", err)
+		}
+		return data, nil
+	})
 }
 
 // pending returns every stored removal.
-func (r *redactor) pending() ([]pendingRedaction, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.load()
-}
+func (r *redactor) pending() ([]pendingRedaction, error) { return r.load() }
 
 // get returns the stored removal of request id.
 func (r *redactor) get(id string) (pendingRedaction, bool, error) {
@@ -134,14 +145,10 @@ func (r *redactor) get(id string) (pendingRedaction, bool, error) {
 
 // add stores a new removal, replacing an older one of the same request.
 func (r *redactor) add(p pendingRedaction) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	list, err := r.load()
-	if err != nil {
-		return err
-	}
-	list = slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID })
-	return r.save(append(list, p))
+	return r.change(func(list []pendingRedaction) []pendingRedaction {
+		list = slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID })
+		return append(list, p)
+	})
 }
 
 // begin claims the removal of request id for the caller and returns it; it
@@ -168,19 +175,29 @@ func (r *redactor) finish(p pendingRedaction) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.inflight, p.RequestID)
-	list, err := r.load()
-	if err != nil {
+	var newer bool
+	err := r.change(func(list []pendingRedaction) []pendingRedaction {
+		newer = slices.ContainsFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID && o.Deadline.After(p.Deadline) })
+		if newer {
+			return list
+		}
+		return slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID })
+	})
+	if err != nil || newer {
 		return err
-	}
-	newer := slices.ContainsFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID && o.Deadline.After(p.Deadline) })
-	if newer {
-		return nil
 	}
 	if ch, ok := r.wake[p.RequestID]; ok {
 		close(ch)
 		delete(r.wake, p.RequestID)
 	}
-	return r.save(slices.DeleteFunc(list, func(o pendingRedaction) bool { return o.RequestID == p.RequestID }))
+	return nil
+}
+
+// busy reports whether the removal of request id is under way here.
+func (r *redactor) busy(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inflight[id]
 }
 
 // abort releases the claim of begin after a failed attempt.
@@ -225,8 +242,27 @@ func (r *redactor) stop() {
 // waiting stop waiting; their removals stay stored for the next start, and
 // a removal already under way finishes. Call it once after Attach, with the
 // context whose end starts shutdown. It returns an error when the stored
-// removals cannot be read.
+// removals cannot be read. Replicas sharing a store call StartReplica
+// instead, and leave the stored removals to FinishRemovals.
 func (b *Bot) Start(ctx context.Context) error {
+	b.StartReplica(ctx)
+	return b.redoPending()
+}
+
+// StartReplica is Start without redoing the stored removals: the removals
+// of the passes this replica delivers are timed here, and those of a
+// replica that died before their time are done by whichever replica runs
+// FinishRemovals.
+func (b *Bot) StartReplica(ctx context.Context) {
+	go func() {
+		<-ctx.Done()
+		b.red.stop()
+	}()
+}
+
+// redoPending schedules every stored removal, at once for those past their
+// time.
+func (b *Bot) redoPending() error {
 	list, err := b.red.pending()
 	if err != nil {
 		return fmt.Errorf("read pending pass removals: %w", err)
@@ -235,11 +271,46 @@ func (b *Bot) Start(ctx context.Context) error {
 		b.log.Info("pass removal resumed", "request", p.RequestID, "due", p.Deadline)
 		b.schedule(p, p.Deadline)
 	}
-	go func() {
-		<-ctx.Done()
-		b.red.stop()
-	}()
 	return nil
+}
+
+// FinishRemovals does, until ctx ends, the pass removals nobody else is
+// doing: at once every stored removal is scheduled (as Start does), then
+// each removal overdue by more than the retry interval and not under way
+// here is done — its replica died, or lost the database, before its time.
+// One replica of those sharing a store runs it (the holder of a lease);
+// should two remove one pass, both write the same "removed" card.
+func (b *Bot) FinishRemovals(ctx context.Context) {
+	if err := b.redoPending(); err != nil {
+		b.log.Error("pending pass removals unreadable", "err", err)
+	}
+	tick := time.NewTicker(b.red.retry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			b.removeOverdue(ctx)
+		}
+	}
+}
+
+// removeOverdue removes the passes overdue by more than the retry
+// interval.
+func (b *Bot) removeOverdue(ctx context.Context) {
+	list, err := b.red.pending()
+	if err != nil {
+		b.log.Error("pending pass removals unreadable", "err", err)
+		return
+	}
+	late := b.svc.Now().Add(-b.red.retry)
+	for _, p := range list {
+		if p.Deadline.Before(late) && !b.red.busy(p.RequestID) {
+			b.log.Warn("pass removal overdue: removing it here", "request", p.RequestID, "due", p.Deadline)
+			b.redact(ctx, p.RequestID)
+		}
+	}
 }
 
 // schedule removes the pass of p at the time at, through the service's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -85,32 +86,67 @@ type personalChat struct {
 // putPersonal stores ref as the 1:1 chat of the user with Entra object id
 // aad, keeping the welcome mark.
 func (b *Bot) putPersonal(aad string, ref schema.ConversationReference) error {
-	b.chats.Lock()
-	defer b.chats.Unlock()
 	key := strings.ToLower(aad)
 	var chat personalChat
 	if _, err := b.getJSON(refUser, key, &chat); err != nil {
 		return err
 	}
-	chat.ConversationReference = ref
-	return b.putJSON(refUser, key, chat)
+	if old, _ := json.Marshal(chat); bytes.Equal(old, mustJSON(personalChat{ref, chat.Welcomed})) {
+		return nil // as stored: spare the database a write for every message
+	}
+	_, err := b.changeChat(key, func(chat *personalChat, _ bool) bool {
+		chat.ConversationReference = ref
+		return true
+	})
+	return err
 }
 
 // firstWelcome marks the user with Entra object id aad as welcomed in
 // conversation and reports whether they were not already. The mark is set
-// before the welcome is sent, so that two install activities handled at
-// once send one.
+// before the welcome is sent, in one transaction of the store, so that two
+// install activities handled at once, on one replica or two, send one.
 func (b *Bot) firstWelcome(aad, conversation string) (bool, error) {
-	b.chats.Lock()
-	defer b.chats.Unlock()
-	key := strings.ToLower(aad)
-	var chat personalChat
-	ok, err := b.getJSON(refUser, key, &chat)
-	if err != nil || !ok || chat.Welcomed == conversation {
-		return false, err
+	return b.changeChat(strings.ToLower(aad), func(chat *personalChat, stored bool) bool {
+		if !stored || chat.Welcomed == conversation {
+			return false
+		}
+		chat.Welcomed = conversation
+		return true
+	})
+}
+
+// errUnchanged leaves a stored chat as it is (changeChat).
+var errUnchanged = errors.New("unchanged")
+
+// changeChat lets fn change the stored 1:1 chat under key (stored: there
+// is one) in one transaction of the store, and reports whether fn changed
+// it.
+func (b *Bot) changeChat(key string, fn func(chat *personalChat, stored bool) bool) (bool, error) {
+	err := b.store.UpdateRef(refUser, key, func(old []byte) ([]byte, error) {
+		var chat personalChat
+		if len(old) > 0 {
+			if err := json.Unmarshal(old, &chat); err != nil {
+				return nil, fmt.Errorf("decode %s/%s: %w", refUser, key, err)
+			}
+		}
+		if !fn(&chat, len(old) > 0) {
+			return nil, errUnchanged
+		}
+		return json.Marshal(chat)
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("store %s/%s: %w", refUser, key, err)
 	}
-	chat.Welcomed = conversation
-	return true, b.putJSON(refUser, key, chat)
+	return true, nil
+}
+
+// mustJSON is v as JSON; v is a plain struct that always marshals.
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // personalRef returns the 1:1 chat of the user with Entra object id aad,

@@ -39,6 +39,8 @@ type App struct {
 	cfg     Config
 	log     *slog.Logger
 	store   approvals.Store
+	leaser  approvals.Leaser // which replica this is, and which background loops it runs (leases.go)
+	leases  io.Closer        // the PostgreSQL leases, ended before the store closes; nil on the bbolt file
 	svc     *approvals.Service
 	slack   *slackbot.Bot
 	teams   *teamsbot.Bot // nil unless Teams is configured (teams.go)
@@ -91,12 +93,12 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.reload = policyReload{signals: deps.Reload, graph: tenant, seen: stampOf(cfg.PolicyPath)}
-	if a.store, err = openStore(cfg); err != nil { // store.go
+	if err = a.openStore(); err != nil { // store.go
 		a.closeSandbox()
 		return nil, err
 	}
 	if err := a.checkAuditKeying(); err != nil { // audithead.go
-		a.store.Close()
+		a.closeStore()
 		a.closeSandbox()
 		return nil, err
 	}
@@ -109,13 +111,13 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		notifiers[slackbot.Platform] = a.slack
 	}
 	if err := a.newTeams(deps, loc, notifiers); err != nil {
-		a.store.Close()
+		a.closeStore()
 		a.closeSandbox()
 		return nil, err
 	}
 	svcCfg := approvals.Config{
 		Store: a.store, TenantID: cfg.AzureTenantID, Now: deps.Now, Logger: log, Observer: a.metrics, Crashpoint: deps.Crashpoint, Delivery: approvals.Delivery(cfg.Delivery),
-		Workers:   cfg.Workers,
+		Workers: cfg.Workers, Leaser: a.leaser,
 		Notifiers: notifiers,
 		Policy:    a.withIdentities(cfg.policy(a.groupResolver(tenant, deps.Now)), tenant, deps.Now),
 	}
@@ -128,13 +130,13 @@ func NewApp(cfg Config, deps Deps, log *slog.Logger) (*App, error) {
 		svcCfg.Tenants, err = a.customerTenants(base, a.groupResolver(tenant, deps.Now))
 	}
 	if err != nil {
-		a.store.Close()
+		a.closeStore()
 		a.closeSandbox()
 		return nil, err
 	}
 	a.svc = approvals.NewService(svcCfg)
 	if a.vidCallback, err = a.verifiedIDCallback(); err != nil {
-		a.store.Close()
+		a.closeStore()
 		a.closeSandbox()
 		return nil, err
 	}
@@ -246,51 +248,49 @@ func (a *App) Handler() http.Handler {
 	return mux
 }
 
-// Serve finishes interrupted requests, then serves on ln and sweeps expired
-// requests until ctx ends; then it stops taking requests, lets work in
-// flight finish within the shutdown timeout, and closes the store.
+// Serve finishes interrupted requests, then serves on ln and runs the
+// background work until ctx ends; then it stops taking requests, lets work
+// in flight finish within the shutdown timeout, and closes the store. Each
+// background loop (the sweeper, taking over dead replicas' requests, the
+// Teams pass removals, the audit followers) runs while this replica holds
+// its lease: on the bbolt file always, on PostgreSQL on one replica at a
+// time (leases.go).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer a.close()
 	a.reportStranded()
 	if err := a.svc.Resume(ctx); err != nil {
 		return err
 	}
-	if err := a.startTeams(ctx); err != nil {
-		return err
-	}
+	a.startTeams(ctx)
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer a.serveMetrics()()
 	sock := a.startSocketMode(ctx) // Slack over Socket Mode when SLACK_APP_TOKEN is set (socketmode.go)
 	defer sock.stop()
-	mirrorCtx, stopMirror := context.WithCancel(ctx)
-	defer a.startAuditMirror(mirrorCtx)() // runs before the store closes
-	defer a.startAuditFeeds(mirrorCtx)()  // stdout and the webhook (siem.go)
-	defer stopMirror()
+	followers := a.startFollowers(ctx)
+	defer followers.stop() // after the drain, so the events of the work in flight are shipped; before the store closes
+	work := a.startWork(ctx)
+	defer work.stop()
 	a.ready.Store(true)
-	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.storeName(), "graph", a.cfg.Graph)
+	a.log.Info("tapbot serving", "addr", ln.Addr().String(), "db", a.cfg.storeName(), "graph", a.cfg.Graph, "replica", a.leaser.Replica())
 	a.logAuditHead()
-	sweep := time.NewTicker(a.cfg.SweepInterval)
-	defer sweep.Stop()
+	tick := time.NewTicker(a.cfg.SweepInterval)
+	defer tick.Stop()
 	for {
 		select {
 		case err := <-errc:
 			return fmt.Errorf("http server: %w", err)
-		case <-sweep.C:
-			if _, err := a.svc.ExpireDue(ctx); err != nil {
-				a.log.Error("expiry sweep failed", "err", err)
-			}
-			if _, err := a.svc.RemindDue(ctx); err != nil {
-				a.log.Error("reminder sweep failed", "err", err)
-			}
+		case <-tick.C:
 			a.logAuditHeadIfDue()
 			a.reloadPolicyIfChanged()
 		case <-a.reload.signals:
 			_ = a.reloadPolicy("SIGHUP")
 		case <-sock.stopped():
+			work.stop()
 			return a.shutdownWithSocket(srv, sock)
 		case <-ctx.Done():
+			work.stop()
 			return a.shutdownWithSocket(srv, sock)
 		}
 	}
@@ -310,27 +310,50 @@ func (a *App) shutdown(srv *http.Server) error {
 
 func (a *App) close() {
 	a.logAuditHead() // the last head before the file is left alone
-	if err := a.store.Close(); err != nil {
+	if err := a.closeStore(); err != nil {
 		a.log.Error("closing database", "err", err)
 	}
 	a.closeSandbox()
 }
 
-// startAuditMirror follows the audit log into the Slack audit channel, when
-// one is configured, and returns a function that waits for it to stop.
-func (a *App) startAuditMirror(ctx context.Context) (wait func()) {
+// startFollowers starts the audit followers — the Slack audit mirror and
+// the feeds to stdout and the webhook (siem.go) — each under the lease
+// named as its cursor.
+func (a *App) startFollowers(ctx context.Context) *loops {
+	ls := newLoops(ctx)
+	if channel := a.auditChannel(); channel != "" {
+		a.log.Info("mirroring the audit log to Slack", "channel", channel)
+		a.underLease(ls, slackbot.AuditMirrorCursor(channel), func(ctx context.Context) {
+			a.slack.MirrorAudit(ctx, approvals.Followers{Store: a.store}, channel, a.followEvery())
+		})
+	}
+	for _, f := range a.auditFeeds() {
+		a.underLease(ls, f.Name, f.Run)
+	}
+	return ls
+}
+
+// followEvery is how often the Slack audit mirror looks for new events
+// it was not woken for. A store wakes the followers of its own process at
+// each commit (Store.Appended); on PostgreSQL the events another replica
+// appends wake nobody here, so the mirror looks every second, as the feeds
+// do.
+func (a *App) followEvery() time.Duration {
+	if a.shared() {
+		return min(a.cfg.SweepInterval, feedLook)
+	}
+	return a.cfg.SweepInterval
+}
+
+// auditChannel is the Slack channel the audit log is mirrored to, or ""
+// when none is configured.
+func (a *App) auditChannel() string {
 	channel := a.cfg.SlackAuditChannel
 	if pf := a.cfg.PolicyFile; channel == "" && pf != nil {
 		channel = pf.AuditChannel
 	}
-	if channel == "" || a.slack == nil {
-		return func() {}
+	if a.slack == nil {
+		return ""
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.slack.MirrorAudit(ctx, approvals.Followers{Store: a.store}, channel, a.cfg.SweepInterval)
-	}()
-	a.log.Info("mirroring the audit log to Slack", "channel", channel)
-	return func() { <-done }
+	return channel
 }

@@ -27,7 +27,8 @@ type Config struct {
 	Listen            string
 	MetricsListen     string // TAPBOT_METRICS_LISTEN; "" when off (metrics.go)
 	DBPath            string
-	DatabaseURL       string // TAPBOT_DATABASE_URL (secret): PostgreSQL, shared by replicas (store.go); "": the bbolt file DBPath
+	DatabaseURL       string        // TAPBOT_DATABASE_URL (secret): PostgreSQL, shared by replicas (store.go); "": the bbolt file DBPath
+	LeaseTTL          time.Duration // TAPBOT_LEASE_TTL: a replica's liveness lease on PostgreSQL (leases.go)
 	LogFormat         string
 	LogLevel          string
 	Timezone          string
@@ -126,6 +127,7 @@ var settings = []setting{
 	{"listen", "TAPBOT_LISTEN", ":8080", "HTTP listen address (Slack and Teams endpoints, /healthz, /readyz)", str(func(c *Config) *string { return &c.Listen })},
 	{"metrics-listen", "TAPBOT_METRICS_LISTEN", "127.0.0.1:9090", "listen address of GET /metrics (Prometheus), kept off the public listener; off: no metrics", metricsListen},
 	{"db", "TAPBOT_DB", "./tapbot.db", "bbolt database file (created with mode 0600); one tapbot process at a time; unused with TAPBOT_DATABASE_URL", str(func(c *Config) *string { return &c.DBPath })},
+	{"lease-ttl", "TAPBOT_LEASE_TTL", "10s", "with TAPBOT_DATABASE_URL: how long a replica's lease lasts unrenewed; this long after a replica dies or loses the database, another takes over its requests and its background work", leaseTTL},
 	{"log-format", "TAPBOT_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "TAPBOT_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"timezone", "TAPBOT_TIMEZONE", "UTC", "time zone for times in messages and for start times when the requester's own zone is unknown (IANA name); Slack shows dates in each reader's zone", str(func(c *Config) *string { return &c.Timezone })},

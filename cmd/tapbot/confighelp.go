@@ -30,7 +30,7 @@ var settingAreas = map[string]string{
 	"TEAMS_APPROVAL_CONVERSATION": areaTeams, "TEAMS_REDACT_AFTER": areaTeams, "TEAMS_OPENID_METADATA_URL": areaTeams, "TEAMS_AUTHORITY_HOST": areaTeams,
 	"TAPBOT_GRAPH": areaEntra, "AZURE_TENANT_ID": areaEntra, "AZURE_CLIENT_ID": areaEntra, "AZURE_CLIENT_CERTIFICATE_PATH": areaEntra,
 	"TAPBOT_CLOUD": areaEntra, "TAPBOT_GRAPH_URL": areaEntra, "TAPBOT_AUTHORITY_HOST": areaEntra,
-	"TAPBOT_DB": areaStore, "TAPBOT_SWEEP_INTERVAL": areaStore,
+	"TAPBOT_DB": areaStore, "TAPBOT_SWEEP_INTERVAL": areaStore, "TAPBOT_LEASE_TTL": areaStore,
 	"TAPBOT_REQUESTERS": areaPolicy, "TAPBOT_APPROVERS": areaPolicy, "TAPBOT_APPROVALS_REQUIRED": areaPolicy, "TAPBOT_REQUEST_TTL": areaPolicy,
 	"TAPBOT_POLICY_FILE": areaPolicy, "TAPBOT_DELIVERY": areaPolicy, "TAPBOT_ALLOWED_DOMAINS": areaPolicy,
 	"TAPBOT_PUBLIC_URL": areaVerify, "TAPBOT_VERIFIEDID_AUTHORITY": areaVerify, "TAPBOT_VERIFIEDID_ENDPOINT": areaVerify,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,9 +104,9 @@ func loopbackHost(host string) bool {
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
-// startAuditFeeds follows the audit log to stdout and to the webhook, as
-// configured, and returns a function that waits for them to stop.
-func (a *App) startAuditFeeds(ctx context.Context) (wait func()) {
+// auditFeeds are the followers of the audit log to stdout and to the
+// webhook, as configured.
+func (a *App) auditFeeds() []*approvals.Follower {
 	var followers []*approvals.Follower
 	if a.cfg.AuditStdout {
 		followers = append(followers, a.stdoutFeed())
@@ -116,11 +114,7 @@ func (a *App) startAuditFeeds(ctx context.Context) (wait func()) {
 	if a.cfg.AuditWebhook != "" {
 		followers = append(followers, a.webhookFeed())
 	}
-	var wg sync.WaitGroup
-	for _, f := range followers {
-		wg.Go(func() { f.Run(ctx) })
-	}
-	return wg.Wait
+	return followers
 }
 
 // stdoutFeed writes each event as a JSON line as it is appended. Its

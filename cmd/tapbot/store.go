@@ -41,6 +41,39 @@ func (c Config) storeName() string {
 	return "PostgreSQL " + pgstore.Describe(c.DatabaseURL)
 }
 
+// openStore opens the store (openStore) and the leases of this replica
+// among those sharing it: on PostgreSQL a liveness lease renewed until
+// close, on the bbolt file the one process's.
+func (a *App) openStore() error {
+	st, err := openStore(a.cfg)
+	if err != nil {
+		return err
+	}
+	a.store, a.leaser = st, approvals.NewSoleLeaser()
+	pg, ok := st.(*pgstore.Store)
+	if !ok {
+		return nil
+	}
+	leases, err := pg.StartLeases(a.cfg.LeaseTTL, a.log.With("component", "leases"))
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("TAPBOT_DATABASE_URL: %w", err)
+	}
+	a.leaser, a.leases = leases, leases
+	return nil
+}
+
+// closeStore ends this replica's leases, so that the others take over at
+// once what it leaves, and closes the store.
+func (a *App) closeStore() error {
+	if a.leases != nil {
+		if err := a.leases.Close(); err != nil {
+			a.log.Warn("leases not ended; the other replicas take over when they run out", "err", err)
+		}
+	}
+	return a.store.Close()
+}
+
 // openStore opens PostgreSQL when TAPBOT_DATABASE_URL is set, else the
 // bbolt file TAPBOT_DB, with the audit key.
 func openStore(c Config) (approvals.Store, error) {

@@ -151,11 +151,11 @@ func (a *App) mountTeams(mux *http.ServeMux) {
 	}
 }
 
-// startTeams redoes the pass removals a previous run left pending; timers
-// still waiting when ctx ends (shutdown) stay stored for the next start.
-func (a *App) startTeams(ctx context.Context) error {
-	if a.teams == nil {
-		return nil
+// startTeams arranges that the timers of pass removals stop waiting when
+// ctx ends (shutdown); their removals stay stored, and the replica holding
+// the lease of the overdue removals does them (startWork).
+func (a *App) startTeams(ctx context.Context) {
+	if a.teams != nil {
+		a.teams.StartReplica(ctx)
 	}
-	return a.teams.Start(ctx)
 }

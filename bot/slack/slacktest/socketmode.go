@@ -50,12 +50,16 @@ func (s *Server) openConnection(apiRequest) (map[string]any, *apiError) {
 	return map[string]any{"url": wsURL}, nil
 }
 
-// sockets tracks the Socket Mode connections. Envelopes go to the newest.
+// sockets tracks the Socket Mode connections. Envelopes go to the newest;
+// RedeliverElsewhere sends one again on another, as Slack, which spreads
+// an app's envelopes over all its connections (up to 10), may.
 type sockets struct {
 	mu        sync.Mutex
 	active    *socketConn
 	changed   chan struct{} // closed and replaced when active changes
 	all       map[*socketConn]bool
+	ready     map[*socketConn]bool   // sent their hello: envelopes may go there
+	sentOn    map[string]*socketConn // by envelope id: where it last went
 	accepted  int
 	pingEvery time.Duration
 	closed    bool
@@ -74,7 +78,10 @@ type envelope struct {
 }
 
 func newSockets() sockets {
-	return sockets{changed: make(chan struct{}), all: map[*socketConn]bool{}, pingEvery: defaultPingInterval, sent: map[string]envelope{}}
+	return sockets{
+		changed: make(chan struct{}), all: map[*socketConn]bool{}, ready: map[*socketConn]bool{}, sentOn: map[string]*socketConn{},
+		pingEvery: defaultPingInterval, sent: map[string]envelope{},
+	}
 }
 
 // socketConn is one websocket. Writes are serialised by writeMu because
@@ -220,6 +227,7 @@ func (sk *sockets) activate(c *socketConn) {
 	sk.mu.Lock()
 	defer sk.mu.Unlock()
 	sk.active = c
+	sk.ready[c] = true
 	sk.signal()
 }
 
@@ -227,6 +235,7 @@ func (sk *sockets) unregister(c *socketConn) {
 	sk.mu.Lock()
 	defer sk.mu.Unlock()
 	delete(sk.all, c)
+	delete(sk.ready, c)
 	close(c.done)
 	_ = c.ws.Close()
 	if sk.active == c {
@@ -275,6 +284,28 @@ func (sk *sockets) waitActive(ctx context.Context) (*socketConn, error) {
 func (s *Server) WaitForSocket(ctx context.Context) error {
 	_, err := s.sock.waitActive(ctx)
 	return err
+}
+
+// WaitForSockets waits until n Socket Mode clients at once are connected
+// and have been sent their hello, as n replicas of one app are. It returns
+// an error when ctx ends first or s is closed.
+func (s *Server) WaitForSockets(ctx context.Context, n int) error {
+	for {
+		s.sock.mu.Lock()
+		ready, changed, closed := len(s.sock.ready), s.sock.changed, s.sock.closed
+		s.sock.mu.Unlock()
+		switch {
+		case closed:
+			return errors.New("wait for Socket Mode connections: server closed")
+		case ready >= n:
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %d Socket Mode connections (%d open): %w", n, ready, ctx.Err())
+		}
+	}
 }
 
 // SocketConnections is how many Socket Mode connections s has accepted.
@@ -370,6 +401,31 @@ func (s *Server) Redeliver(ctx context.Context, envelopeID, reason string) (json
 	return s.deliverEnvelope(ctx, env)
 }
 
+// RedeliverElsewhere is Redeliver on a connection other than the one the
+// envelope last went to, as when Slack retries on another of the app's
+// connections (another replica's). It returns an error when no other
+// connection is open.
+func (s *Server) RedeliverElsewhere(ctx context.Context, envelopeID, reason string) (json.RawMessage, error) {
+	s.sock.mu.Lock()
+	env, ok := s.sock.sent[envelopeID]
+	var other *socketConn
+	for c := range s.sock.ready {
+		if c != s.sock.sentOn[envelopeID] {
+			other = c
+		}
+	}
+	s.sock.mu.Unlock()
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("redeliver %s: no envelope with that id was sent", envelopeID)
+	case other == nil:
+		return nil, fmt.Errorf("redeliver %s elsewhere: no other Socket Mode connection is open", envelopeID)
+	}
+	env.RetryAttempt++
+	env.RetryReason = reason
+	return s.deliverOn(ctx, other, env)
+}
+
 // deliverEnvelope sends env on the active connection, remembers it for
 // Redeliver, and waits for its ack.
 func (s *Server) deliverEnvelope(ctx context.Context, env envelope) (json.RawMessage, error) {
@@ -377,10 +433,17 @@ func (s *Server) deliverEnvelope(ctx context.Context, env envelope) (json.RawMes
 	if err != nil {
 		return nil, err
 	}
+	return s.deliverOn(ctx, c, env)
+}
+
+// deliverOn sends env on c, remembers it for Redeliver, and waits for its
+// ack.
+func (s *Server) deliverOn(ctx context.Context, c *socketConn, env envelope) (json.RawMessage, error) {
 	acked := c.expect(env.ID)
 	defer c.forget(env.ID)
 	s.sock.mu.Lock()
 	s.sock.sent[env.ID] = env
+	s.sock.sentOn[env.ID] = c
 	s.sock.mu.Unlock()
 	if err := c.write(env); err != nil {
 		return nil, fmt.Errorf("send %s envelope: %w", env.Type, err)

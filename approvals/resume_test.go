@@ -1,0 +1,207 @@
+package approvals
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// replicaSet is the liveness of replicas sharing one store, as a Leaser of
+// each would report it.
+type replicaSet struct {
+	mu   sync.Mutex
+	live map[string]bool
+}
+
+// replicaLease is one replica's Leaser in a replicaSet.
+type replicaLease struct {
+	set   *replicaSet
+	id    string
+	alive atomic.Bool
+}
+
+func (rs *replicaSet) join(id string) *replicaLease {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.live == nil {
+		rs.live = map[string]bool{}
+	}
+	rs.live[id] = true
+	l := &replicaLease{set: rs, id: id}
+	l.alive.Store(true)
+	return l
+}
+
+// die ends l's lease: the others see it dead, and it knows it.
+func (l *replicaLease) die() {
+	l.set.mu.Lock()
+	defer l.set.mu.Unlock()
+	delete(l.set.live, l.id)
+	l.alive.Store(false)
+}
+
+func (l *replicaLease) Replica() string { return l.id }
+func (l *replicaLease) Alive() bool     { return l.alive.Load() }
+func (l *replicaLease) Live() (map[string]bool, error) {
+	l.set.mu.Lock()
+	defer l.set.mu.Unlock()
+	live := map[string]bool{}
+	for id := range l.set.live {
+		live[id] = true
+	}
+	return live, nil
+}
+func (l *replicaLease) Hold(ctx context.Context, _ string, fn func(context.Context)) { fn(ctx) }
+
+// replica is another Service on h's store, tenant and chat, as a second
+// tapbot process on one database, with leaser and crashpoint.
+func (h *harness) replica(t *testing.T, leaser Leaser, crashpoint func(string)) *Service {
+	t.Helper()
+	svc := NewService(Config{
+		Store: h.store, Tenant: h.tenant, TenantID: "contoso", Policy: h.svc.Policy(),
+		Notifiers: map[string]Notifier{"slack": h.chat}, Now: h.clock.Now, Leaser: leaser, Crashpoint: crashpoint,
+		Logger: slog.New(slog.DiscardHandler), // h.logs has a handler of its own already
+	})
+	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) })
+	return svc
+}
+
+// stopAt returns a crashpoint that holds the caller at point until
+// release is closed, telling reached.
+func stopAt(point string) (hook func(string), reached, release chan struct{}) {
+	reached, release = make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	return func(p string) {
+		if p == point && first.CompareAndSwap(false, true) {
+			close(reached)
+			<-release
+		}
+	}, reached, release
+}
+
+func TestTakeOverLeavesALiveReplicasRequestAloneAndFinishesItOnceItDied(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	var set replicaSet
+	leaseA, leaseB := set.join("replica-a"), set.join("replica-b")
+	hook, reached, release := stopAt(CrashIssuing)
+	a, b := h.replica(t, leaseA, hook), h.replica(t, leaseB, nil)
+	r, err := a.Raise(ctx, RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := make(chan error, 1)
+	go func() {
+		_, err := a.Approve(ctx, r.ID, appr1)
+		approved <- err
+	}()
+	<-reached // a is issuing the pass, and alive
+
+	for _, resume := range []func(context.Context) error{b.TakeOver, b.Resume} {
+		if err := resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cur, _ := h.store.Get(r.ID); cur.State != StateIssuing || cur.Owner != "replica-a" || h.tenant.createdCount() != 0 {
+		t.Fatalf("another replica touched a live replica's request: %s owned by %s, %d passes created", cur.State, cur.Owner, h.tenant.createdCount())
+	}
+
+	leaseA.die()
+	if err := b.TakeOver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(release) // a wakes up past its lease
+	if err := <-approved; ErrorCode(err) != EUNAVAILABLE {
+		t.Fatalf("the dead replica's approval returned %v, want EUNAVAILABLE", err)
+	}
+	cur, _ := h.store.Get(r.ID)
+	if cur.State != StateDelivered || cur.Owner != "replica-b" {
+		t.Fatalf("after the take-over the request is %s owned by %s, want delivered by replica-b", cur.State, cur.Owner)
+	}
+	if h.tenant.createdCount() != 1 || h.chat.deliveredCount() != 1 {
+		t.Fatalf("%d passes created and %d delivered, want one of each", h.tenant.createdCount(), h.chat.deliveredCount())
+	}
+}
+
+func TestAReplicaWhoseRequestWasTakenOverNeitherRecordsNorDeliversItsPass(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	var set replicaSet
+	leaseA, leaseB := set.join("replica-a"), set.join("replica-b")
+	a, b := h.replica(t, leaseA, nil), h.replica(t, leaseB, nil)
+	r, err := a.Raise(ctx, RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's call to Graph hangs past its lease; b takes the request over.
+	inGraph, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	h.tenant.createHook = func() {
+		if first.CompareAndSwap(false, true) { // a's call; b's goes through
+			close(inGraph)
+			<-release
+		}
+	}
+	approved := make(chan error, 1)
+	go func() {
+		_, err := a.Approve(ctx, r.ID, appr1)
+		approved <- err
+	}()
+	<-inGraph
+	leaseA.die()
+	if err := b.TakeOver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-approved; ErrorCode(err) != ECONFLICT {
+		t.Fatalf("the replica whose request was taken over got %v, want ECONFLICT", err)
+	}
+	cur, _ := h.store.Get(r.ID)
+	if cur.State != StateDelivered || h.chat.deliveredCount() != 1 {
+		t.Fatalf("request %s with %d deliveries, want delivered once", cur.State, h.chat.deliveredCount())
+	}
+	h.tenant.mu.Lock()
+	defer h.tenant.mu.Unlock()
+	if len(h.tenant.created) != 2 || len(h.tenant.deleted) != 1 || h.tenant.deleted[0] == cur.MethodID {
+		t.Fatalf("created %d, deleted %v (delivered %s): want the late replica's pass, and only it, deleted", len(h.tenant.created), h.tenant.deleted, cur.MethodID)
+	}
+}
+
+func TestTwoReplicasTakingOverAtOnceFinishEachOrphanOnce(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	var set replicaSet
+	dead := set.join("replica-dead")
+	b, c := h.replica(t, set.join("replica-b"), nil), h.replica(t, set.join("replica-c"), nil)
+	var ids []string
+	for i := range 4 {
+		r := h.raise(t, RaiseInput{UPN: "user" + string(rune('0'+i)) + "@contoso.com"})
+		if _, err := h.store.Update(r.ID, func(r *Request) (Change, error) {
+			r.State, r.Owner = StateIssuing, dead.Replica()
+			return Change{}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	dead.die()
+	var wg sync.WaitGroup
+	for _, svc := range []*Service{b, c} {
+		wg.Go(func() {
+			if err := svc.TakeOver(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if cur, _ := h.store.Get(id); cur.State != StateDelivered {
+			t.Errorf("%s ended %s, want delivered", id, cur.State)
+		}
+	}
+	if h.tenant.createdCount() != len(ids) || h.chat.deliveredCount() != len(ids) {
+		t.Fatalf("%d passes created and %d delivered for %d orphans, want one each", h.tenant.createdCount(), h.chat.deliveredCount(), len(ids))
+	}
+}
