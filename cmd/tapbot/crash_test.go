@@ -198,10 +198,7 @@ func TestKilledAnywhereEveryRequestEndsRight(t *testing.T) {
 // pass that nobody received, and none delivered twice.
 func checkCrashInvariants(t *testing.T, e *env) {
 	t.Helper()
-	store, err := approvals.Open(e.dbPath, approvals.WithAuditKey([]byte(auditKey)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := e.openStored() // the bbolt file, or PostgreSQL (replicas_e2e_test.go)
 	defer store.Close()
 	reqs, _ := store.List(nil)
 	if len(reqs) != 1 {
@@ -211,7 +208,7 @@ func checkCrashInvariants(t *testing.T, e *env) {
 	if r.State != approvals.StateDelivered || len(r.Approvals) != 1 {
 		t.Fatalf("request ended %s with %d approvals", r.State, len(r.Approvals))
 	}
-	if _, err := store.VerifyAudit(); err != nil {
+	if _, err := store.VerifyAuditLog(approvals.VerifyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	deliveries := map[string]int{}

@@ -5,13 +5,38 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
 
-// crashEnv names the crash point the crash tests' hook kills tapbot at.
-const crashEnv = "TAPBOT_TEST_CRASH_AT"
+// crashEnv names the crash point the crash tests' hook kills tapbot at;
+// pauseEnv one where it holds tapbot until SIGUSR1 (the chaos tests cut
+// its database meanwhile).
+const (
+	crashEnv = "TAPBOT_TEST_CRASH_AT"
+	pauseEnv = "TAPBOT_TEST_PAUSE_AT"
+)
+
+// pausedLine is what a paused tapbot logs, for the test to wait on.
+const pausedLine = "TEST ONLY: paused at a crash point until SIGUSR1"
+
+// pauseAtCrashpoint returns a hook that holds the first request reaching
+// point until the process gets SIGUSR1, saying so in the log.
+func pauseAtCrashpoint(at string, log *slog.Logger) func(string) {
+	resume := make(chan os.Signal, 1)
+	signal.Notify(resume, syscall.SIGUSR1)
+	var paused atomic.Bool
+	return func(point string) {
+		if point == at && paused.CompareAndSwap(false, true) {
+			log.Warn(pausedLine, "point", point)
+			<-resume
+			log.Warn("TEST ONLY: resumed past the crash point", "point", point)
+		}
+	}
+}
 
 func init() { testCrashHook = killAtCrashpoint }
 
@@ -20,6 +45,9 @@ func init() { testCrashHook = killAtCrashpoint }
 // first time a request reaches that point: no deferred function, no flush,
 // no bbolt close, exactly like a power cut.
 func killAtCrashpoint(getenv func(string) string, log *slog.Logger) func(string) {
+	if at := getenv(pauseEnv); at != "" {
+		return pauseAtCrashpoint(at, log)
+	}
 	at := getenv(crashEnv)
 	if at == "" {
 		return nil
