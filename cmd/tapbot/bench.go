@@ -62,6 +62,7 @@ func benchConfig(args []string, getenv func(string) string, stderr io.Writer) (b
 	timeout := fs.Duration("timeout", def.Timeout, "how long any single wait (a start, a card, a pass) may take")
 	http2 := fs.Bool("graph-http2", true, "the fake Graph offers HTTP/2, as Microsoft Graph does; false: HTTP/1.1 only, as the fake was when issue 13's first figures were taken")
 	only := fs.String("only", "", "comma-separated parts to run ("+strings.Join(bench.PartNames(), ", ")+"); default: all")
+	replicas := fs.Int("replicas", 1, "tapbot serve processes sharing the database (--store postgres); each flow's /tap goes to one and its Approve to the next")
 	store := fs.String("store", "bbolt", "where tapbot keeps its state: bbolt (a file), or postgres (a new database for each part on the server TAPBOT_TEST_DATABASE_URL names, whose role may CREATE DATABASE)")
 	timelines := fs.Bool("timelines", false, "print every Graph and Slack call of each timed flow to stderr, with when it started and ended")
 	fs.Usage = func() {
@@ -93,6 +94,7 @@ func benchConfig(args []string, getenv func(string) string, stderr io.Writer) (b
 		}
 	})
 	cfg.GraphHTTP2 = *http2
+	cfg.Replicas = *replicas
 	switch *store {
 	case "bbolt":
 	case "postgres":

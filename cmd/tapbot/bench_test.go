@@ -51,7 +51,7 @@ func TestBenchQuickPrintsEveryRow(t *testing.T) {
 }
 
 func TestBenchRefusesUnknownFlagsAndArguments(t *testing.T) {
-	for _, args := range [][]string{{"bench", "--no-such-flag"}, {"bench", "extra"}, {"bench", "--flows", "0"}, {"bench", "--quick", "--only", "acks,nosuchpart"}} {
+	for _, args := range [][]string{{"bench", "--no-such-flag"}, {"bench", "extra"}, {"bench", "--flows", "0"}, {"bench", "--quick", "--only", "acks,nosuchpart"}, {"bench", "--quick", "--replicas", "2"}} {
 		var stdout, stderr bytes.Buffer
 		code := run(args, os.Getenv, &stdout, &stderr)
 		if code == 0 {
@@ -89,9 +89,10 @@ func TestBenchOnlyRunsTheNamedParts(t *testing.T) {
 	}
 }
 
-// TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn: --store postgres runs
-// the part on a new database of the server TAPBOT_TEST_DATABASE_URL names,
-// says so in its figures, and drops the database afterwards.
+// TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn: --store postgres
+// --replicas 2 runs the part with two tapbots on a new database of the
+// server TAPBOT_TEST_DATABASE_URL names, says so in its figures, and drops
+// the database afterwards.
 func TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn(t *testing.T) {
 	server := pgtest.URL(t) // its role may CREATE DATABASE
 	getenv := func(k string) string {
@@ -101,7 +102,7 @@ func TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn(t *testing.T) {
 		return os.Getenv(k)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"bench", "--quick", "--only", "flows", "--store", "postgres"}, getenv, &stdout, &stderr); code != 0 {
+	if code := run([]string{"bench", "--quick", "--only", "flows", "--store", "postgres", "--replicas", "2"}, getenv, &stdout, &stderr); code != 0 {
 		t.Fatalf("tapbot bench --store postgres exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	var flows string
@@ -110,8 +111,8 @@ func TestBenchOnPostgresRunsTheFlowsOnADatabaseOfItsOwn(t *testing.T) {
 			flows = l
 		}
 	}
-	if !strings.Contains(flows, "passes/s, 0 lost, 0 duplicated") || !strings.Contains(flows, "store PostgreSQL postgres@127.0.0.1:") {
-		t.Errorf("the flows row does not show passes on PostgreSQL: %q\n%s", flows, stdout.String())
+	if !strings.Contains(flows, "passes/s, 0 lost, 0 duplicated") || !strings.Contains(flows, "store PostgreSQL postgres@127.0.0.1:") || !strings.Contains(flows, "2 tapbot replicas sharing it") {
+		t.Errorf("the flows row does not show passes on PostgreSQL with two replicas: %q\n%s", flows, stdout.String())
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, server)

@@ -69,7 +69,7 @@ func (s *session) ackBurst(ctx context.Context, first, n int) (burst, error) {
 		reqs[i] = req
 	}
 	errs := make([]error, n)
-	cpu0, err := s.child.cpu()
+	cpu0, err := s.cpu()
 	if err != nil {
 		return burst{}, err
 	}
@@ -84,7 +84,7 @@ func (s *session) ackBurst(ctx context.Context, first, n int) (burst, error) {
 	}
 	close(start)
 	wg.Wait()
-	cpu1, err := s.child.cpu()
+	cpu1, err := s.cpu()
 	if err != nil {
 		return burst{}, err
 	}

@@ -46,6 +46,10 @@ type Config struct {
 	// DATABASE: each part runs tapbot on a new database there
 	// (TAPBOT_DATABASE_URL) and drops it afterwards. Empty: a bbolt file.
 	DatabaseURL string
+	// Replicas is how many tapbot serve processes share the database
+	// (DatabaseURL only); 0 or 1: one. The driver sends each flow's /tap to
+	// one and its Approve to the next, so every flow crosses replicas.
+	Replicas int
 
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
@@ -169,6 +173,9 @@ func (c Config) check() error {
 	}
 	if c.Timeout <= 0 {
 		p = append(p, "--timeout must be positive")
+	}
+	if c.Replicas > 1 && c.DatabaseURL == "" {
+		p = append(p, "--replicas above 1 needs --store postgres: one process holds a bbolt file")
 	}
 	for _, o := range c.Only {
 		if !slices.Contains(PartNames(), o) {

@@ -66,5 +66,9 @@ func (c Config) storeName() string {
 	if c.DatabaseURL == "" {
 		return "a bbolt file"
 	}
-	return "PostgreSQL " + pgstore.Describe(c.DatabaseURL) + " (a new database for each part)"
+	s := "PostgreSQL " + pgstore.Describe(c.DatabaseURL) + " (a new database for each part)"
+	if c.Replicas > 1 {
+		s += fmt.Sprintf(", %d tapbot replicas sharing it (each flow's /tap to one, its Approve to the next)", c.Replicas)
+	}
+	return s
 }

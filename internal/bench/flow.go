@@ -21,7 +21,7 @@ import (
 // tapbot makes the fake Slack show, flow by flow.
 type driver struct {
 	st      *stand
-	base    string
+	bases   []string // the replicas; one unless Config.Replicas
 	client  *http.Client
 	timeout time.Duration
 
@@ -53,10 +53,10 @@ type flow struct {
 	passes               atomic.Int64
 }
 
-// newDriver follows st's Slack and talks to the tapbot at base.
-func newDriver(st *stand, base string, conns int, timeout time.Duration) *driver {
+// newDriver follows st's Slack and talks to the tapbots at bases.
+func newDriver(st *stand, bases []string, conns int, timeout time.Duration) *driver {
 	d := &driver{
-		st: st, base: base, timeout: timeout, byUPN: map[string]*flow{}, byURL: map[string]*flow{},
+		st: st, bases: bases, timeout: timeout, byUPN: map[string]*flow{}, byURL: map[string]*flow{},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns}, Timeout: timeout},
 	}
 	st.slack.Watch(d.route)
@@ -143,7 +143,7 @@ func (d *driver) prepareCommand(ctx context.Context, f *flow) (*http.Request, er
 	}
 	f.commandURL = form.Get("trigger_id") // the fake names the command's response URL after it
 	d.expectReplies(f, f.commandURL)
-	return slacktest.NewSignedRequest(ctx, d.base+"/slack/commands", form, signingSecret, time.Now())
+	return slacktest.NewSignedRequest(ctx, d.to(f, 0)+"/slack/commands", form, signingSecret, time.Now())
 }
 
 // sendCommand sends f's prepared /tap and checks the ack.
@@ -197,7 +197,7 @@ func (d *driver) approve(ctx context.Context, f *flow) error {
 	f.pressURL = cb.TriggerID
 	d.expectReplies(f, f.pressURL)
 	f.clicked = time.Now()
-	status, body, err := d.post(ctx, "/slack/interactions", form)
+	status, body, err := d.post(ctx, d.to(f, 1)+"/slack/interactions", form)
 	if err != nil {
 		return fmt.Errorf("flow %d: Approve: %w", f.n, err)
 	}
@@ -256,13 +256,17 @@ func (d *driver) expectReplies(f *flow, name string) {
 }
 
 // post sends form to path signed as Slack would, now.
-func (d *driver) post(ctx context.Context, path string, form url.Values) (int, []byte, error) {
-	req, err := slacktest.NewSignedRequest(ctx, d.base+path, form, signingSecret, time.Now())
+func (d *driver) post(ctx context.Context, target string, form url.Values) (int, []byte, error) {
+	req, err := slacktest.NewSignedRequest(ctx, target, form, signingSecret, time.Now())
 	if err != nil {
 		return 0, nil, err
 	}
 	return d.do(req)
 }
+
+// to is the replica that gets step (0: the /tap, 1: the Approve) of f:
+// with several, each flow's Approve goes to another replica than its /tap.
+func (d *driver) to(f *flow, step int) string { return d.bases[(f.n+step)%len(d.bases)] }
 
 // do sends req and reads the whole answer.
 func (d *driver) do(req *http.Request) (int, []byte, error) {

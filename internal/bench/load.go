@@ -30,8 +30,10 @@ func loadPhase(ctx context.Context, cfg Config, r *report) error {
 		}
 		// Stop tapbot before looking for duplicates: none can come later.
 		s.d.close()
-		if err := s.child.stop(stopTimeout); err != nil {
-			return err
+		for _, c := range s.replicas() {
+			if err := c.stop(stopTimeout); err != nil {
+				return err
+			}
 		}
 		res.countDuplicates(s)
 		res.report(r, cfg, idle, peak)
@@ -58,7 +60,7 @@ func (s *session) load(ctx context.Context) (*loadResult, error) {
 	for i := range res.flows {
 		res.flows[i] = s.d.newFlow(i + 1)
 	}
-	cpu0, err := s.child.cpu()
+	cpu0, err := s.cpu()
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func (s *session) load(ctx context.Context) (*loadResult, error) {
 		}()
 	}
 	wg.Wait()
-	cpu1, err := s.child.cpu()
+	cpu1, err := s.cpu()
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +100,10 @@ func (s *session) load(ctx context.Context) (*loadResult, error) {
 		return nil, fmt.Errorf("no flow delivered a pass: %w", firstError(res.errs))
 	}
 	res.elapsed = last.Sub(start)
-	res.warnings, res.errors = s.child.logs.counts()
+	for _, c := range s.replicas() {
+		w, e := c.logs.counts()
+		res.warnings, res.errors = res.warnings+w, res.errors+e
+	}
 	return res, nil
 }
 

@@ -12,6 +12,9 @@ type session struct {
 	cfg   Config
 	st    *stand
 	child *child
+	// others are the replicas besides child (Config.Replicas), on the
+	// same database.
+	others []*child
 	d     *driver
 }
 
@@ -41,14 +44,26 @@ func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s 
 	if err != nil {
 		return err
 	}
-	s := &session{cfg: cfg, st: st, child: c, d: newDriver(st, c.base, conns, cfg.Timeout)}
+	s := &session{cfg: cfg, st: st, child: c}
 	defer func() {
 		start := time.Now()
-		if serr := c.stop(stopTimeout); serr != nil {
-			err = errors.Join(err, serr)
+		for _, r := range s.replicas() {
+			if serr := r.stop(stopTimeout); serr != nil {
+				err = errors.Join(err, serr)
+			}
 		}
 		fmt.Fprintf(cfg.Log, "bench: tapbot stopped in %s\n", time.Since(start).Round(time.Millisecond))
 	}()
+	bases := []string{c.base}
+	for range cfg.Replicas - 1 {
+		o, oerr := startChild(ctx, cfg, st.env(dbURL))
+		if oerr != nil {
+			return oerr
+		}
+		s.others = append(s.others, o)
+		bases = append(bases, o.base)
+	}
+	s.d = newDriver(st, bases, conns, cfg.Timeout)
 	// Before tapbot stops: a connection the driver opened and never used
 	// would hold up its shutdown for 5 s (net/http waits that long before it
 	// takes a new connection for idle).
@@ -57,6 +72,22 @@ func withSession(ctx context.Context, cfg Config, targets, conns int, fn func(s 
 		return fmt.Errorf("%w\ntapbot's last log lines:\n%s", err, c.logs.last(15))
 	}
 	return nil
+}
+
+// replicas are every tapbot serve of the session, child first.
+func (s *session) replicas() []*child { return append([]*child{s.child}, s.others...) }
+
+// cpu is the CPU time every replica has used so far.
+func (s *session) cpu() (time.Duration, error) {
+	var sum time.Duration
+	for _, r := range s.replicas() {
+		t, err := r.cpu()
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
 }
 
 // warmUp runs flow 0 with no latency: afterwards tapbot has its Graph
