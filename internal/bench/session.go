@@ -15,7 +15,7 @@ type session struct {
 	// others are the replicas besides child (Config.Replicas), on the
 	// same database.
 	others []*child
-	d     *driver
+	d      *driver
 }
 
 // stopTimeout bounds a shutdown: tapbot's own (TAPBOT_SHUTDOWN_TIMEOUT)
