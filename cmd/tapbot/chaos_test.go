@@ -56,17 +56,7 @@ func TestFiftyApprovalsSplitAcrossTwoReplicaProcessesIssueOnePass(t *testing.T) 
 	e.base = one.base
 	e.sendCommand(requester, "alice@contoso.com 1h")
 	card := e.card()
-	// Each approver presses twice, every press built from the card as it
-	// was before any of them, the presses split between the replicas.
-	var forms []url.Values
-	for _, who := range append(ids, ids...) {
-		cb, err := e.slack.Click(who, card, "tap_approve")
-		if err != nil {
-			t.Fatal(err)
-		}
-		form, _ := slacktest.BlockActionForm(cb)
-		forms = append(forms, form)
-	}
+	forms := e.pressesTwice(card, ids) // split between the replicas below
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, form := range forms {

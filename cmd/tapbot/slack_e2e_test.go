@@ -183,17 +183,7 @@ func fiftyClicksIssueOnePass(t *testing.T, vars map[string]string) {
 	}
 	e.command(requester, "alice@contoso.com 1h")
 	card := e.card()
-	// Every press is built from the card as it was before any of them, and
-	// each approver presses twice, as impatient thumbs do.
-	var forms []url.Values
-	for _, who := range append(ids, ids...) {
-		cb, err := e.slack.Click(who, card, "tap_approve")
-		if err != nil {
-			t.Fatal(err)
-		}
-		form, _ := slacktest.BlockActionForm(cb)
-		forms = append(forms, form)
-	}
+	forms := e.pressesTwice(card, ids)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for _, form := range forms {
@@ -391,4 +381,21 @@ func TestSlackLostPassIsReissuedOnceWithoutNewApproval(t *testing.T) {
 	}
 	e.click(approver1, first, "tap_reissue") // only the requester may
 	e.reply("Only the requester")
+}
+
+// pressesTwice builds two Approve presses of card for each of ids, every
+// press from the card as it was before any of them, as impatient thumbs
+// press.
+func (e *env) pressesTwice(card slacktest.Message, ids []string) []url.Values {
+	e.t.Helper()
+	var forms []url.Values
+	for _, who := range append(ids, ids...) {
+		cb, err := e.slack.Click(who, card, "tap_approve")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		form, _ := slacktest.BlockActionForm(cb)
+		forms = append(forms, form)
+	}
+	return forms
 }
