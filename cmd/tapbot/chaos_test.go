@@ -79,13 +79,7 @@ func TestFiftyApprovalsSplitAcrossTwoReplicaProcessesIssueOnePass(t *testing.T) 
 	if got := len(e.graph.AllIssued()); got != 1 {
 		t.Fatalf("%d passes issued by two replicas, want 1", got)
 	}
-	passes := 0
-	for _, m := range e.slack.Messages() {
-		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(shown(m), "Temporary Access Pass for") {
-			passes++
-		}
-	}
-	if passes != 1 {
+	if passes := e.passMessages(); passes != 1 {
 		t.Fatalf("%d pass messages, want 1", passes)
 	}
 	checkCrashInvariants(t, e)
@@ -95,9 +89,7 @@ func TestAReplicaKilledAnywhereHasItsRequestFinishedOnceByTheOther(t *testing.T)
 	if testing.Short() {
 		t.Skip("starts tapbot processes")
 	}
-	points := []string{approvals.CrashRaised, approvals.CrashApproved, approvals.CrashIssuing,
-		approvals.CrashCreated, approvals.CrashIssued, approvals.CrashDelivered}
-	for _, point := range points {
+	for _, point := range crashPoints {
 		t.Run(point, func(t *testing.T) {
 			e, _ := newFakes(t, onPostgresReplicas(t, nil), nil)
 			t.Cleanup(e.scanForLeaks)

@@ -16,11 +16,18 @@ const denyBlock = "tap_deny_reason"
 // denyModal presses Deny on card as user and returns the modal it opens.
 func (e *env) denyModal(user string, card slacktest.Message) slacktest.Message {
 	e.t.Helper()
-	if status := e.click(user, card, "tap_deny"); status != http.StatusOK {
-		e.t.Fatalf("Deny: HTTP %d", status)
+	return e.pressForModal(user, card, "tap_deny", "the deny modal", "")
+}
+
+// pressForModal presses the button action on card as user and returns the
+// modal the press opens for them, the one showing text ("": any).
+func (e *env) pressForModal(user string, card slacktest.Message, action, what, text string) slacktest.Message {
+	e.t.Helper()
+	if status := e.click(user, card, action); status != http.StatusOK {
+		e.t.Fatalf("%s: HTTP %d", action, status)
 	}
-	return e.waitFor("the deny modal", func(m slacktest.Message) bool {
-		return m.Kind == slacktest.KindOpenView && m.User == user
+	return e.waitFor(what, func(m slacktest.Message) bool {
+		return m.Kind == slacktest.KindOpenView && m.User == user && strings.Contains(shown(m), text)
 	})
 }
 

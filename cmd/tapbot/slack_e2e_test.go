@@ -204,13 +204,7 @@ func fiftyClicksIssueOnePass(t *testing.T, vars map[string]string) {
 	if got := len(e.graph.Issued()); got != 1 {
 		t.Fatalf("%d passes issued, want 1", got)
 	}
-	passes := 0
-	for _, m := range e.slack.Messages() {
-		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(shown(m), "Temporary Access Pass for") {
-			passes++
-		}
-	}
-	if passes != 1 {
+	if passes := e.passMessages(); passes != 1 {
 		t.Fatalf("%d pass messages, want 1", passes)
 	}
 }
@@ -398,4 +392,15 @@ func (e *env) pressesTwice(card slacktest.Message, ids []string) []url.Values {
 		forms = append(forms, form)
 	}
 	return forms
+}
+
+// passMessages counts the private messages that showed a pass.
+func (e *env) passMessages() int {
+	n := 0
+	for _, m := range e.slack.Messages() {
+		if m.Kind == slacktest.KindPostEphemeral && strings.Contains(shown(m), "Temporary Access Pass for") {
+			n++
+		}
+	}
+	return n
 }

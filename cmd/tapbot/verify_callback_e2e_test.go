@@ -20,12 +20,7 @@ const callbackPolicy = "  steps: [callback]\n"
 // modal it opens.
 func (e *env) callbackModal(user string, card slacktest.Message) slacktest.Message {
 	e.t.Helper()
-	if status := e.click(user, card, "tap_approve"); status != http.StatusOK {
-		e.t.Fatalf("Approve: HTTP %d", status)
-	}
-	return e.waitFor("the callback modal", func(m slacktest.Message) bool {
-		return m.Kind == slacktest.KindOpenView && m.User == user && strings.Contains(shown(m), "I called the user back")
-	})
+	return e.pressForModal(user, card, "tap_approve", "the callback modal", "I called the user back")
 }
 
 // submitUnticked submits the callback modal as user with its tick box
