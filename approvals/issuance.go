@@ -34,7 +34,13 @@ func (s *Service) issueBy(ctx context.Context, id string, actor *Principal, deta
 // createAndDeliver runs the side effects of a request in state issuing and
 // hands the pass to deliver (nil: the requester's Notifier.DeliverPass). It
 // is safe to run again after a crash: creating a pass replaces any earlier
-// one, and the issued state is written before delivery is tried. Each of
+// one. A delivered pass is recorded as issued and delivered in one commit,
+// after the delivery: between the pass and the technician's hands there is
+// only Graph and the chat, no fsync. A crash before that commit leaves the
+// request issuing, and the replica that resumes it creates a fresh pass,
+// which replaces the one that may have been shown, and delivers that. A
+// delivery that fails is recorded as issued first, so that the pass it
+// could not hand over is revoked even if tapbot dies on the way. Each of
 // its transitions checks that this replica still owns r, and neither the
 // pass is created nor delivered once this replica's lease may have run
 // out: another replica may be taking r over (resume.go).
@@ -61,49 +67,86 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 		return s.fail(ctx, r.ID, err)
 	}
 	s.crashpoint(CrashCreated)
-	start := pass.Start
-	if start.IsZero() {
-		start = s.now()
+	issued := passed(r, pass, s.now())
+	if err := s.stillMine(r); err != nil {
+		// Another replica took r over, or may be about to: it creates a
+		// pass, which replaces this one, and hands that over. Deleting
+		// this one leaves none live that nobody holds meanwhile.
+		s.deletePass(ctx, graph, r.ID, r.Target.ID, pass.MethodID)
+		return r, err
 	}
-	issued, err := s.transition(r.ID, nil, EventIssued, "", func(r *Request) error {
-		if err := s.continues(r, StateIssuing); err != nil {
-			return err
+	if err := deliver(ctx, issued, pass); err != nil {
+		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
+		rec, rerr := s.recordPass(r.ID, pass, issued, StateIssued, EventIssued)
+		if rerr != nil {
+			s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", rerr)
+			s.deletePass(ctx, graph, r.ID, r.Target.ID, pass.MethodID)
+			return nil, rerr
 		}
-		r.State, r.MethodID = StateIssued, pass.MethodID
-		r.PassStart, r.PassEnd = start, start.Add(time.Duration(pass.LifetimeMinutes)*time.Minute)
-		return nil
-	})
-	if err != nil { // issued is nil: log and clean up with what r knew
-		s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", err)
+		s.crashpoint(CrashIssued)
+		return s.revokeUndelivered(ctx, rec, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
+	}
+	s.crashpoint(CrashDelivered)
+	rec, err := s.recordPass(r.ID, pass, issued, StateDelivered, EventIssued, EventDelivered)
+	if err != nil {
+		// Shown but not recorded: another replica took the request over
+		// and hands over a pass of its own, or the store failed. No pass
+		// may be live that tapbot has no record of.
+		s.log.Error("pass delivered but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", err)
 		s.deletePass(ctx, graph, r.ID, r.Target.ID, pass.MethodID)
 		return nil, err
 	}
-	r = issued
+	r = rec
 	s.log.Info("pass issued", append(s.logTenant(r), "request", r.ID, "method", r.MethodID, "target", r.Target.UPN)...)
-	s.crashpoint(CrashIssued)
-	if err := s.alive(r); err != nil {
-		return r, err // still issued: the replica that takes it over revokes the pass nobody was handed
-	}
-	if err := deliver(ctx, r, pass); err != nil {
-		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
-		return s.revokeUndelivered(ctx, r, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
-	}
-	s.crashpoint(CrashDelivered)
-	r, err = s.transition(r.ID, nil, EventDelivered, "", func(r *Request) error {
-		if err := s.continues(r, StateIssued); err != nil {
-			return err
-		}
-		r.State = StateDelivered
-		return nil
-	})
-	if err != nil {
-		return r, err
-	}
 	s.log.Info("pass delivered", append(s.logTenant(r), "request", r.ID, "method", r.MethodID)...)
 	s.refresh(ctx, r, "", "")
 	s.thread(r, issuedEvents(r, EventDelivered)...) // the final approval's reply waits for the pass, so it never delays it
 	s.tellTargetLater(r)
 	return r, nil
+}
+
+// stillMine checks, without a commit, that issuing request r is still this
+// replica's to deliver: the store says so, and its lease has not run out.
+func (s *Service) stillMine(r *Request) error {
+	if err := s.alive(r); err != nil {
+		return err
+	}
+	cur, err := s.store.Get(r.ID)
+	if err != nil {
+		return err
+	}
+	return s.continues(cur, StateIssuing)
+}
+
+// passed is r as it is once pass is created for it, at now unless Graph
+// said when it starts: what the requester is shown before it is recorded.
+func passed(r *Request, pass Pass, now time.Time) *Request {
+	start := pass.Start
+	if start.IsZero() {
+		start = now
+	}
+	out := *r
+	out.State, out.MethodID = StateIssued, pass.MethodID
+	out.PassStart, out.PassEnd = start, start.Add(time.Duration(pass.LifetimeMinutes)*time.Minute)
+	return &out
+}
+
+// recordPass records pass of request id, created as issued says, and moves
+// the request from issuing to state with events, in one commit.
+func (s *Service) recordPass(id string, pass Pass, issued *Request, state State, events ...string) (*Request, error) {
+	return s.store.Update(id, func(r *Request) (Change, error) {
+		if err := s.continues(r, StateIssuing); err != nil {
+			return Change{}, err
+		}
+		r.State, r.MethodID = state, pass.MethodID
+		r.PassStart, r.PassEnd = issued.PassStart, issued.PassEnd
+		r.UpdatedAt = s.now()
+		var c Change
+		for _, typ := range events {
+			c.Events = append(c.Events, eventFor(typ, r, Principal{}, r.UpdatedAt, ""))
+		}
+		return c, nil
+	})
 }
 
 // issuedEvents are the trail of how an issuance ended: the final approval

@@ -52,7 +52,7 @@ func TestObserverSeesEveryCommittedTransitionAndNothingRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, // the final approval and issuing are one commit: both events see it issuing
-			[]string{"raised/pending", "approved/issuing", "issuing/issuing", "issued/issued", "delivered/delivered"}},
+			[]string{"raised/pending", "approved/issuing", "issuing/issuing", "issued/delivered", "delivered/delivered"}},
 		{"self-approval changes nothing and is not observed", func(t *testing.T, h *harness, id string) {
 			_, err := h.svc.Approve(ctx, id, req2)
 			wantCode(t, err, EFORBIDDEN)

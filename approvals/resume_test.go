@@ -42,6 +42,13 @@ func (l *replicaLease) die() {
 	l.alive.Store(false)
 }
 
+// forgotten takes l out of the live set without telling l.
+func (l *replicaLease) forgotten() {
+	l.set.mu.Lock()
+	defer l.set.mu.Unlock()
+	delete(l.set.live, l.id)
+}
+
 func (l *replicaLease) Replica() string { return l.id }
 func (l *replicaLease) Alive() bool     { return l.alive.Load() }
 func (l *replicaLease) Live() (map[string]bool, error) {
@@ -151,6 +158,54 @@ func TestAReplicaWhoseRequestWasTakenOverNeitherRecordsNorDeliversItsPass(t *tes
 	}()
 	<-inGraph
 	leaseA.die()
+	if err := b.TakeOver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	// a sees its lease ran out before it asks the store who owns r now.
+	if err := <-approved; ErrorCode(err) != EUNAVAILABLE {
+		t.Fatalf("the replica whose request was taken over got %v, want EUNAVAILABLE", err)
+	}
+	cur, _ := h.store.Get(r.ID)
+	if cur.State != StateDelivered || h.chat.deliveredCount() != 1 {
+		t.Fatalf("request %s with %d deliveries, want delivered once", cur.State, h.chat.deliveredCount())
+	}
+	h.tenant.mu.Lock()
+	defer h.tenant.mu.Unlock()
+	if len(h.tenant.created) != 2 || len(h.tenant.deleted) != 1 || h.tenant.deleted[0] == cur.MethodID {
+		t.Fatalf("created %d, deleted %v (delivered %s): want the late replica's pass, and only it, deleted", len(h.tenant.created), h.tenant.deleted, cur.MethodID)
+	}
+}
+
+// A replica whose lease the others see as run out, while its own clock
+// says it still holds it, finds out from the store: it neither delivers
+// nor records its pass.
+func TestAReplicaThatMissedItsTakeOverNeitherRecordsNorDeliversItsPass(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	var set replicaSet
+	leaseA, leaseB := set.join("replica-a"), set.join("replica-b")
+	a, b := h.replica(t, leaseA, nil), h.replica(t, leaseB, nil)
+	r, err := a.Raise(ctx, RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's call to Graph hangs past its lease; b takes the request over.
+	inGraph, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	h.tenant.createHook = func() {
+		if first.CompareAndSwap(false, true) { // a's call; b's goes through
+			close(inGraph)
+			<-release
+		}
+	}
+	approved := make(chan error, 1)
+	go func() {
+		_, err := a.Approve(ctx, r.ID, appr1)
+		approved <- err
+	}()
+	<-inGraph
+	leaseA.forgotten() // the others see a as dead; a does not know
 	if err := b.TakeOver(ctx); err != nil {
 		t.Fatal(err)
 	}

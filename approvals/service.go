@@ -56,9 +56,9 @@ const (
 	CrashRaised    = "raised"    // request stored, card not posted
 	CrashApproved  = "approved"  // approval stored, issuing not started
 	CrashIssuing   = "issuing"   // issuing stored, Graph not called
-	CrashCreated   = "created"   // Graph created the pass, not recorded
-	CrashIssued    = "issued"    // pass recorded, delivery not tried
-	CrashDelivered = "delivered" // delivered to Slack, not recorded
+	CrashCreated   = "created"   // Graph created the pass, not recorded, not delivered
+	CrashDelivered = "delivered" // delivered, not recorded
+	CrashIssued    = "issued"    // delivery failed, pass recorded, not revoked
 )
 
 // Service runs the request state machine. It is safe for concurrent use: the

@@ -137,7 +137,7 @@ func TestAReplicaCutOffFromTheDatabaseLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	// Cut off while issuing a pass (before Graph is called), and after
 	// the pass was created and recorded but before it was delivered.
-	for _, point := range []string{approvals.CrashIssuing, approvals.CrashIssued} {
+	for _, point := range []string{approvals.CrashIssuing, approvals.CrashCreated} {
 		t.Run(point, func(t *testing.T) {
 			e, _ := newFakes(t, onPostgresReplicas(t, nil), nil)
 			t.Cleanup(e.scanForLeaks)
