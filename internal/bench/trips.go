@@ -46,7 +46,11 @@ func tripsPhase(ctx context.Context, cfg Config, r *report) error {
 			sample.tokenCalls = len(s.st.graph.TokenRequests()) - tokens
 			samples = append(samples, sample)
 		}
-		reportTrips(r, cfg, samples)
+		floor, err := s.measureFloor(ctx, cfg.Samples, cfg.SlackLatency)
+		if err != nil {
+			return err
+		}
+		reportTrips(r, cfg, samples, floor)
 		return nil
 	})
 }
@@ -101,7 +105,7 @@ func (s *session) printTimeline(f *flow, spans []span) {
 func msAfter(from, t time.Time) float64 { return float64(t.Sub(from)) / float64(time.Millisecond) }
 
 // reportTrips prints the three rows the samples answer.
-func reportTrips(r *report, cfg Config, samples []tripSample) {
+func reportTrips(r *report, cfg Config, samples []tripSample, floor []floorSample) {
 	var roundCounts, callCounts, beforePass, onPath, slackOnPath, after, tokens []int
 	var elapsed, overhead, beyondHeld []time.Duration
 	for _, s := range samples {
@@ -130,9 +134,16 @@ func reportTrips(r *report, cfg Config, samples []tripSample) {
 		spread(roundCounts), spread(callCounts), spread(diff(callCounts, roundCounts)), tokenNote, roundNames(first.beforeCard), lat)
 	r.row(RowSlackCall, "%s, %s of them on the critical path (%s Slack calls after Approve up to the card's last redraw: %s; critical path: %s; %s)",
 		spread(beforePass), spread(slackOnPath), spread(after), strings.Join(first.afterClick, ", "), names(first.path, " → "), lat)
-	r.row(RowOverhead, "p50 %s, p99 %s (Approve→pass p50 %s, p99 %s, less the stand-ins' latency on the %s calls of the critical path; less the time the stand-ins held those calls, as they timed them: p50 %s, p99 %s; %s)",
+	var commit, graph, slack, floorTotal []time.Duration
+	for _, f := range floor {
+		commit, graph, slack, floorTotal = append(commit, f.commit), append(graph, f.graph), append(slack, f.slack), append(floorTotal, f.total())
+	}
+	r.row(RowOverhead, "p50 %s, p99 %s (Approve→pass p50 %s, p99 %s, less the stand-ins' latency on the %s calls of the critical path; less the time the stand-ins held those calls, as they timed them: p50 %s, p99 %s; %s). "+
+		"The machine's floor for those steps, a bare Go program making one durable bbolt commit, one Graph call and one Slack call to the same stand-ins after the same idle pause: p50 %s (commit %s, Graph %s and Slack %s beyond the time held), p99 %s; tapbot's own beyond that floor: p50 %s",
 		ms(percentile(overhead, 50)), ms(percentile(overhead, 99)), ms(percentile(elapsed, 50)), ms(percentile(elapsed, 99)), spread(onPath),
-		ms(percentile(beyondHeld, 50)), ms(percentile(beyondHeld, 99)), lat)
+		ms(percentile(beyondHeld, 50)), ms(percentile(beyondHeld, 99)), lat,
+		ms(percentile(floorTotal, 50)), ms(percentile(commit, 50)), ms(percentile(graph, 50)), ms(percentile(slack, 50)), ms(percentile(floorTotal, 99)),
+		ms(max(percentile(beyondHeld, 50)-percentile(floorTotal, 50), 0)))
 }
 
 func countService(spans []span, service string) int {
