@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -258,5 +259,64 @@ func TestTwoReplicasTakingOverAtOnceFinishEachOrphanOnce(t *testing.T) {
 	}
 	if h.tenant.createdCount() != len(ids) || h.chat.deliveredCount() != len(ids) {
 		t.Fatalf("%d passes created and %d delivered for %d orphans, want one each", h.tenant.createdCount(), h.chat.deliveredCount(), len(ids))
+	}
+}
+
+// A pass is shown before it is recorded: killed between the two, the
+// request is still issuing, and Resume hands the requester a fresh pass
+// (which replaces the one shown) and records that one. Killed after a
+// failed delivery was recorded, Resume revokes the pass nobody received.
+func TestKilledAroundThePassResumeEndsEachRequestRight(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		point     string
+		failing   bool  // the first delivery fails
+		want      State // after Resume
+		delivered int   // passes handed over in all
+	}{
+		{CrashCreated, false, StateDelivered, 1},
+		{CrashDelivered, false, StateDelivered, 2},
+		{CrashIssued, true, StateRevoked, 0},
+	} {
+		t.Run(tc.point, func(t *testing.T) {
+			h := newHarness(t, nil)
+			r := h.raise(t, RaiseInput{Requester: req1, UPN: "alice@contoso.com"})
+			if tc.failing {
+				h.chat.deliverErr = errors.New("channel_not_found")
+			}
+			h.svc.crashAt = func(point string) {
+				if point == tc.point {
+					panic(point)
+				}
+			}
+			func() {
+				defer func() {
+					if p := recover(); p != tc.point {
+						t.Fatalf("the approval ended with %v, not killed at %s", p, tc.point)
+					}
+				}()
+				_, _ = h.svc.Approve(ctx, r.ID, appr1)
+			}()
+			h.svc.crashAt, h.chat.deliverErr = nil, nil
+			stored, _ := h.store.Get(r.ID)
+			if want := map[string]State{CrashCreated: StateIssuing, CrashDelivered: StateIssuing, CrashIssued: StateIssued}[tc.point]; stored.State != want {
+				t.Fatalf("killed at %s, the request is stored %s, want %s", tc.point, stored.State, want)
+			}
+			if err := h.svc.Resume(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := h.store.Get(r.ID)
+			if got.State != tc.want || h.chat.deliveredCount() != tc.delivered {
+				t.Fatalf("after Resume the request is %s with %d passes delivered, want %s and %d", got.State, h.chat.deliveredCount(), tc.want, tc.delivered)
+			}
+			h.tenant.mu.Lock()
+			defer h.tenant.mu.Unlock()
+			if tc.want == StateDelivered && got.MethodID != h.tenant.created[len(h.tenant.created)-1].MethodID {
+				t.Errorf("the request records pass %s, want the last one created (%v)", got.MethodID, h.tenant.created)
+			}
+			if tc.want == StateRevoked && (len(h.tenant.deleted) != 1 || h.tenant.deleted[0] != stored.MethodID) {
+				t.Errorf("deleted %v, want the undelivered pass %s", h.tenant.deleted, stored.MethodID)
+			}
+		})
 	}
 }
