@@ -16,7 +16,7 @@ func TestDecodeInteractionIsSlackGosWithoutTheMessage(t *testing.T) {
 			User: slack.User{ID: "U1", Name: "ann"}, Container: slack.Container{Type: "message", ChannelID: "C1", MessageTs: "1.2"},
 			Message: slack.Message{Msg: slack.Msg{Text: "card", Blocks: slack.Blocks{BlockSet: []slack.Block{
 				slack.NewActionBlock("acts", slack.NewButtonBlockElement("tap_approve", "TAP-ABC234", slack.NewTextBlockObject("plain_text", "Approve", false, false)))}}}},
-			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: "tap_approve", Value: "TAP-ABC234", BlockID: "acts"}}},
+			ActionCallback:   slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: "tap_approve", Value: "TAP-ABC234", BlockID: "acts"}}},
 			BlockActionState: &slack.BlockActionStates{Values: map[string]map[string]slack.BlockAction{"b": {"a": {Value: "v"}}}}},
 		{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U2"},
 			View: slack.View{ID: "V1", CallbackID: "tap_form", PrivateMetadata: `{"channel":"C1"}`,
