@@ -77,7 +77,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 	}
 	if err := deliver(ctx, issued, pass); err != nil {
 		s.log.Error("pass not delivered; revoking it", "request", r.ID, "err", err)
-		rec, rerr := s.recordPass(r.ID, pass, issued, StateIssued, EventIssued)
+		rec, rerr := s.recordPass(r.ID, issued, StateIssued, EventIssued)
 		if rerr != nil {
 			s.log.Error("pass created but not recorded; deleting it", "request", r.ID, "method", pass.MethodID, "err", rerr)
 			s.deletePass(ctx, graph, r.ID, r.Target.ID, pass.MethodID)
@@ -87,7 +87,7 @@ func (s *Service) createAndDeliver(ctx context.Context, r *Request, deliver Deli
 		return s.revokeUndelivered(ctx, rec, "the private message with the pass could not be delivered ("+ErrorMessage(err)+")")
 	}
 	s.crashpoint(CrashDelivered)
-	rec, err := s.recordPass(r.ID, pass, issued, StateDelivered, EventIssued, EventDelivered)
+	rec, err := s.recordPass(r.ID, issued, StateDelivered, EventIssued, EventDelivered)
 	if err != nil {
 		// Shown but not recorded: another replica took the request over
 		// and hands over a pass of its own, or the store failed. No pass
@@ -131,14 +131,14 @@ func passed(r *Request, pass Pass, now time.Time) *Request {
 	return &out
 }
 
-// recordPass records pass of request id, created as issued says, and moves
-// the request from issuing to state with events, in one commit.
-func (s *Service) recordPass(id string, pass Pass, issued *Request, state State, events ...string) (*Request, error) {
+// recordPass records the pass of request id as issued (passed) holds it,
+// and moves the request from issuing to state with events, in one commit.
+func (s *Service) recordPass(id string, issued *Request, state State, events ...string) (*Request, error) {
 	return s.store.Update(id, func(r *Request) (Change, error) {
 		if err := s.continues(r, StateIssuing); err != nil {
 			return Change{}, err
 		}
-		r.State, r.MethodID = state, pass.MethodID
+		r.State, r.MethodID = state, issued.MethodID
 		r.PassStart, r.PassEnd = issued.PassStart, issued.PassEnd
 		r.UpdatedAt = s.now()
 		var c Change
