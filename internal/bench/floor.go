@@ -2,10 +2,7 @@ package bench
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,15 +36,17 @@ func (s *session) measureFloor(ctx context.Context, n int, pause time.Duration) 
 		return nil, fmt.Errorf("floor: open a bbolt file: %w", err)
 	}
 	defer db.Close()
-	graph, token, err := s.floorGraphClient(ctx)
+	graph := s.st.graph.Client() // trusts the fake's certificate, and offers HTTP/2 when the fake does
+	token, err := s.floorToken(ctx, graph)
 	if err != nil {
 		return nil, err
 	}
-	defer graph.CloseIdleConnections()
 	slackClient := &http.Client{Transport: &http.Transport{}, Timeout: s.cfg.Timeout}
 	defer slackClient.CloseIdleConnections()
 	record := make([]byte, 2048) // about a stored request's size
 	userURL := s.st.graph.GraphURL() + "/users/" + url.PathEscape(target(0))
+	graphCalls := func() []span { return graphSpans(s.st.graph.Requests(), 0) }
+	slackCalls := func() []span { return slackSpans(s.st.slack.Calls(), 0) }
 	out := make([]floorSample, 0, n)
 	for i := 0; i <= n; i++ { // the first warms the connections and is not kept
 		select {
@@ -67,11 +66,11 @@ func (s *session) measureFloor(ctx context.Context, n int, pause time.Duration) 
 			return nil, fmt.Errorf("floor: commit: %w", err)
 		}
 		f.commit = time.Since(start)
-		if f.graph, err = s.floorCall(graph, http.MethodGet, userURL, nil, "Bearer "+token, true); err != nil {
+		if f.graph, err = floorCall(graph, http.MethodGet, userURL, nil, "Bearer "+token, graphCalls, "GET /users/{user}"); err != nil {
 			return nil, err
 		}
 		form := strings.NewReader(url.Values{"token": {botToken}}.Encode())
-		if f.slack, err = s.floorCall(slackClient, http.MethodPost, s.st.slack.APIURL()+"auth.test", form, "Bearer "+botToken, false); err != nil {
+		if f.slack, err = floorCall(slackClient, http.MethodPost, s.st.slack.APIURL()+"auth.test", form, "Bearer "+botToken, slackCalls, "auth.test"); err != nil {
 			return nil, err
 		}
 		if i > 0 {
@@ -82,8 +81,8 @@ func (s *session) measureFloor(ctx context.Context, n int, pause time.Duration) 
 }
 
 // floorCall makes one call and returns how much longer it took than the
-// stand-in held it, by the stand-in's record of its last call.
-func (s *session) floorCall(c *http.Client, method, target string, body io.Reader, auth string, graph bool) (time.Duration, error) {
+// stand-in held it: the last of the stand-in's spans named name.
+func floorCall(c *http.Client, method, target string, body io.Reader, auth string, spans func() []span, name string) (time.Duration, error) {
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {
 		return 0, err
@@ -103,44 +102,21 @@ func (s *session) floorCall(c *http.Client, method, target string, body io.Reade
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("floor: %s %s answered HTTP %d (%v)", method, target, resp.StatusCode, err)
 	}
-	var held time.Duration
-	if graph {
-		path := req.URL.Path
-		reqs := s.st.graph.Requests()
-		for i := len(reqs) - 1; i >= 0; i-- {
-			if reqs[i].Method == method && reqs[i].Path == path && !reqs[i].End.IsZero() {
-				held = reqs[i].End.Sub(reqs[i].Start)
-				break
-			}
-		}
-	} else {
-		calls := s.st.slack.Calls()
-		for i := len(calls) - 1; i >= 0; i-- {
-			if calls[i].Method == "auth.test" && !calls[i].End.IsZero() {
-				held = calls[i].End.Sub(calls[i].Start)
-				break
-			}
+	all := spans()
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].name == name {
+			return elapsed - heldOf(all[i:i+1]), nil
 		}
 	}
-	if held == 0 {
-		return 0, fmt.Errorf("floor: the stand-in has no record of %s %s", method, target)
-	}
-	return elapsed - held, nil
+	return 0, fmt.Errorf("floor: the stand-in has no record of %s %s", method, target)
 }
 
-// floorGraphClient is an HTTP client that trusts the fake Graph, offering
-// HTTP/2 as tapbot's does, and a token for it got the way tapbot gets one.
-func (s *session) floorGraphClient(ctx context.Context) (*http.Client, string, error) {
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(s.st.graph.CertPEM()) {
-		return nil, "", errors.New("floor: the fake Graph's certificate does not parse")
-	}
-	c := &http.Client{Timeout: s.cfg.Timeout, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true,
-	}}
+// floorToken is a token for the fake Graph, got the way tapbot gets one:
+// client credentials for the Graph host's .default scope.
+func (s *session) floorToken(ctx context.Context, c *http.Client) (string, error) {
 	graphURL, err := url.Parse(s.st.graph.GraphURL())
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	form := url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {clientSecret},
@@ -148,19 +124,19 @@ func (s *session) floorGraphClient(ctx context.Context) (*http.Client, string, e
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.st.graph.AuthorityHost()+tenantID+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("floor: token: %w", err)
+		return "", fmt.Errorf("floor: token: %w", err)
 	}
 	defer resp.Body.Close()
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		return nil, "", fmt.Errorf("floor: the fake Graph gave no token (HTTP %d, %v)", resp.StatusCode, err)
+		return "", fmt.Errorf("floor: the fake Graph gave no token (HTTP %d, %v)", resp.StatusCode, err)
 	}
-	return c, tok.AccessToken, nil
+	return tok.AccessToken, nil
 }
